@@ -1,0 +1,73 @@
+/**
+ * Parley: scriptable protocol tests. YAML scenarios of connect, send and
+ * expect steps over TCP and UDP, run against built-in reference servers or
+ * real hosts.
+ *
+ * @example Run a suite from text in a `Deno.test`
+ * ```ts
+ * import { parseSuite, runSuite } from "./mod.ts";
+ *
+ * const suite = parseSuite(`
+ * name: echo
+ * server: echo
+ * steps:
+ *   - connect
+ *   - send: "hello\\n"
+ *   - expect: { line: "hello" }
+ * `);
+ * const result = await runSuite(suite);
+ * console.assert(result.scenarios[0].status === "passed");
+ * ```
+ *
+ * @module
+ */
+
+export { parseSuite, loadSuite, type ValidateOptions } from "./runner/load.ts";
+export { validateSuite } from "./runner/validate.ts";
+export { parseYaml, type YamlDocument, YamlSyntaxError } from "./runner/yaml.ts";
+export { findSuiteFiles, runFiles, runSuite, type RunOptions } from "./runner/run.ts";
+export { formatIssue, InvalidSuiteError, type ValidationIssue } from "./runner/errors.ts";
+export { UndefinedVariableError } from "./runner/interpolate.ts";
+export { formatDuration, parseDuration } from "./runner/duration.ts";
+export type {
+  ConnectFailure,
+  ConnectStep,
+  CloseStep,
+  Expectation,
+  ExpectStep,
+  LineMatch,
+  Payload,
+  Scenario,
+  SendStep,
+  SetStep,
+  SleepStep,
+  Step,
+  StepBase,
+  Suite,
+  Transport,
+} from "./runner/suite.ts";
+export type {
+  FailureReason,
+  RunSummary,
+  ScenarioResult,
+  StepFailure,
+  StepResult,
+  SuiteResult,
+} from "./runner/result.ts";
+export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.ts";
+export type { Reporter } from "./runner/report/reporter.ts";
+export {
+  formatFailure,
+  formatTranscript,
+  PrettyReporter,
+  type PrettyReporterOptions,
+} from "./runner/report/pretty.ts";
+export { escapeBytes, previewBytes, type PreviewOptions } from "./runner/report/format.ts";
+export {
+  isServerName,
+  type ReferenceServer,
+  SERVER_NAMES,
+  type ServerName,
+  type ServerOptions,
+  startServer,
+} from "./servers/mod.ts";

@@ -1,0 +1,107 @@
+/**
+ * What every channel offers a step: a name, a way to send and a way to close.
+ *
+ * @module
+ */
+
+import type { Transport } from "../suite.ts";
+
+/** An open conversation with a peer. */
+export interface Channel extends AsyncDisposable {
+  /** The name steps use for it. */
+  readonly name: string;
+  /** TCP or UDP. */
+  readonly transport: Transport;
+  /** The peer's address, `host:port`. */
+  readonly peer: string;
+  /**
+   * Sends bytes to the peer.
+   *
+   * @param bytes What to send.
+   * @param signal Aborts the send.
+   */
+  send(bytes: Uint8Array, signal: AbortSignal): Promise<void>;
+  /** Closes the channel; closing twice is safe. */
+  close(): Promise<void>;
+}
+
+/** Why connecting failed. */
+export type ConnectFailureReason = "refused" | "timeout" | "unresolved" | "other";
+
+/** A connection that could not be made. */
+export class ConnectError extends Error {
+  /** Why, as `connect`'s `fails` option names it. */
+  readonly reason: ConnectFailureReason;
+
+  /**
+   * @param address The address, `host:port`.
+   * @param reason Why it failed.
+   * @param options The underlying error.
+   */
+  constructor(address: string, reason: ConnectFailureReason, options?: ErrorOptions) {
+    const cause = options?.cause;
+    const detail = reason === "refused"
+      ? "connection refused"
+      : reason === "timeout"
+      ? "timed out"
+      : reason === "unresolved"
+      ? "host name not resolved"
+      : cause instanceof Error
+      ? cause.message
+      : String(cause);
+    super(`Cannot connect to "${address}": ${detail}`, options);
+    this.name = "ConnectError";
+    this.reason = reason;
+  }
+}
+
+/** A send that could not be completed. */
+export class SendError extends Error {
+  /** Why: the peer closed or reset, or the deadline passed. */
+  readonly reason: "closed" | "reset" | "timeout";
+
+  /**
+   * @param message What happened.
+   * @param reason Why.
+   * @param options The underlying error.
+   */
+  constructor(message: string, reason: "closed" | "reset" | "timeout", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SendError";
+    this.reason = reason;
+  }
+}
+
+/**
+ * Formats a host and port as an address, bracketing IPv6.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress } from "./channel.ts";
+ * console.assert(formatAddress("::1", 7) === "[::1]:7");
+ * ```
+ *
+ * @param hostname The host.
+ * @param port The port.
+ * @returns `host:port`.
+ */
+export function formatAddress(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
+
+/**
+ * Resolves when `signal` aborts; rejects never. For racing against I/O.
+ *
+ * @example
+ * ```ts
+ * import { aborted } from "./channel.ts";
+ * await aborted(AbortSignal.timeout(1));
+ * ```
+ *
+ * @param signal The signal.
+ * @returns A promise that settles on abort.
+ */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

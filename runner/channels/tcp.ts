@@ -1,0 +1,202 @@
+/**
+ * TCP connections: a read pump fills a {@linkcode ReceiveBuffer}.
+ *
+ * @module
+ */
+
+import { ReceiveBuffer } from "../receive_buffer.ts";
+import type { Transcript } from "../transcript.ts";
+import { aborted, type Channel, ConnectError, formatAddress, SendError } from "./channel.ts";
+
+/** Options for {@linkcode TcpChannel.connect}. */
+export interface TcpConnectOptions {
+  /** Aborts connecting (the step's deadline). */
+  signal: AbortSignal;
+  /** Where sends and receives are recorded. */
+  transcript?: Transcript;
+  /**
+   * The most unread bytes held.
+   *
+   * @default {1048576}
+   */
+  maxBuffer?: number;
+}
+
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Classifies a failed `Deno.connect`.
+ *
+ * @param address `host:port`, for the message.
+ * @param error What `Deno.connect` threw.
+ * @param signal The deadline, to tell a timeout.
+ * @returns The error to report.
+ */
+function connectError(address: string, error: unknown, signal: AbortSignal): ConnectError {
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    return new ConnectError(address, "refused", { cause: error });
+  }
+  if (signal.aborted) return new ConnectError(address, "timeout", { cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  if (/lookup address|name or service not known|no address associated|dns/i.test(message)) {
+    return new ConnectError(address, "unresolved", { cause: error });
+  }
+  if (error instanceof Deno.errors.TimedOut) {
+    return new ConnectError(address, "timeout", { cause: error });
+  }
+  return new ConnectError(address, "other", { cause: error });
+}
+
+/**
+ * A TCP connection whose received bytes gather in a buffer.
+ *
+ * @example
+ * ```ts ignore
+ * import { TcpChannel } from "./tcp.ts";
+ * await using channel = await TcpChannel.connect("main", "127.0.0.1", 7, { signal: AbortSignal.timeout(1000) });
+ * await channel.send(new TextEncoder().encode("hi\n"), AbortSignal.timeout(1000));
+ * ```
+ */
+export class TcpChannel implements Channel {
+  /** @inheritdoc */
+  readonly name: string;
+  /** @inheritdoc */
+  readonly transport = "tcp" as const;
+  /** @inheritdoc */
+  readonly peer: string;
+  /** What was received and not yet consumed. */
+  readonly buffer: ReceiveBuffer;
+  readonly #conn: Deno.TcpConn;
+  readonly #transcript: Transcript | undefined;
+  readonly #pump: Promise<void>;
+  #closed = false;
+
+  private constructor(
+    name: string,
+    peer: string,
+    conn: Deno.TcpConn,
+    transcript: Transcript | undefined,
+    maxBuffer: number,
+  ) {
+    this.name = name;
+    this.peer = peer;
+    this.#conn = conn;
+    this.#transcript = transcript;
+    this.buffer = new ReceiveBuffer(maxBuffer);
+    this.#pump = this.#readAll();
+  }
+
+  /**
+   * Opens a TCP connection.
+   *
+   * @param name The channel's name.
+   * @param hostname The host to connect to.
+   * @param port The port to connect to.
+   * @param options Deadline, transcript and buffer limit.
+   * @returns The open channel.
+   * @throws {ConnectError} When the connection cannot be made.
+   */
+  static async connect(
+    name: string,
+    address: { hostname: string; port: number },
+    options: TcpConnectOptions,
+  ): Promise<TcpChannel> {
+    const { hostname, port } = address;
+    const peer = formatAddress(hostname, port);
+    const { signal } = options;
+    const connecting = Deno.connect({ hostname, port, transport: "tcp" });
+    let conn: Deno.TcpConn | undefined;
+    try {
+      conn = await Promise.race([connecting, aborted(signal).then(() => undefined)]);
+    } catch (error) {
+      throw connectError(peer, error, signal);
+    }
+    if (conn === undefined) {
+      // Whatever the attempt still yields must not leak.
+      connecting.then((late) => late.close(), () => {});
+      throw connectError(peer, signal.reason, signal);
+    }
+    options.transcript?.record(name, "connect", { detail: `tcp://${peer}` });
+    return new TcpChannel(name, peer, conn, options.transcript, options.maxBuffer ?? 1024 * 1024);
+  }
+
+  async #readAll(): Promise<void> {
+    const chunk = new Uint8Array(READ_SIZE);
+    while (!this.buffer.full) {
+      let count: number | null;
+      try {
+        count = await this.#conn.read(chunk);
+      } catch (error) {
+        if (this.#closed) break;
+        const message = error instanceof Error ? error.message : String(error);
+        this.#transcript?.record(this.name, "end", { detail: `reset: ${message}` });
+        this.buffer.end({ kind: "reset", message });
+        return;
+      }
+      if (count === null) {
+        if (!this.#closed) this.#transcript?.record(this.name, "end", { detail: "peer closed" });
+        this.buffer.end({ kind: "closed" });
+        return;
+      }
+      const bytes = chunk.subarray(0, count);
+      this.#transcript?.record(this.name, "receive", { bytes });
+      this.buffer.push(bytes);
+    }
+    if (this.#closed) this.buffer.end({ kind: "closed" });
+  }
+
+  /** @inheritdoc */
+  async send(bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    this.#transcript?.record(this.name, "send", { bytes });
+    let written = 0;
+    while (written < bytes.length) {
+      let count: number | undefined;
+      try {
+        count = await Promise.race([
+          this.#conn.write(bytes.subarray(written)),
+          aborted(signal).then(() => undefined),
+        ]);
+      } catch (error) {
+        const reset = error instanceof Deno.errors.ConnectionReset;
+        throw new SendError(
+          `Cannot send to "${this.peer}": ${
+            reset ? "connection reset by peer" : "connection closed by peer"
+          }`,
+          reset ? "reset" : "closed",
+          { cause: error },
+        );
+      }
+      if (count === undefined) {
+        throw new SendError(
+          `Cannot send to "${this.peer}": timed out after ${written} of ${bytes.length} bytes`,
+          "timeout",
+        );
+      }
+      written += count;
+    }
+  }
+
+  /** Shuts down our sending side; the peer reads end-of-file. */
+  async closeWrite(): Promise<void> {
+    if (this.#closed) return;
+    await this.#conn.closeWrite();
+  }
+
+  /** @inheritdoc */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transcript?.record(this.name, "close");
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime after a reset: nothing left to release.
+    }
+    await this.#pump;
+  }
+
+  /** @inheritdoc */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Errors a suite file can have before anything runs.
+ *
+ * @module
+ */
+
+/** One problem found in a suite file. */
+export interface ValidationIssue {
+  /** The file, as given. */
+  readonly file: string;
+  /** The 1-based line, when known. */
+  readonly line: number | undefined;
+  /** The scenario's name (or `#N`), when the problem is inside one. */
+  readonly scenario: string | undefined;
+  /** The 1-based step number, when the problem is inside a step. */
+  readonly step: number | undefined;
+  /** What is wrong, with a suggestion where one fits. */
+  readonly message: string;
+}
+
+/**
+ * Formats an issue on one line: `file:line: scenario "x", step 3: message`.
+ *
+ * @example
+ * ```ts
+ * import { formatIssue } from "./errors.ts";
+ * const text = formatIssue({ file: "a.yaml", line: 4, scenario: "x", step: 2, message: "Oops" });
+ * console.assert(text === `a.yaml:4: scenario "x", step 2: Oops`);
+ * ```
+ *
+ * @param issue The issue.
+ * @returns One line of text.
+ */
+export function formatIssue(issue: ValidationIssue): string {
+  const where = [
+    issue.scenario === undefined ? undefined : `scenario "${issue.scenario}"`,
+    issue.step === undefined ? undefined : `step ${issue.step}`,
+  ].filter((part) => part !== undefined).join(", ");
+  const location = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return `${location}: ${where === "" ? "" : `${where}: `}${issue.message}`;
+}
+
+/** A suite file that cannot run, with every problem found in it. */
+export class InvalidSuiteError extends Error {
+  /** The file. */
+  readonly file: string;
+  /** Every problem, in file order. */
+  readonly issues: readonly ValidationIssue[];
+
+  /**
+   * @param file The file.
+   * @param issues Every problem found.
+   * @param options The underlying error, e.g. the YAML parser's.
+   */
+  constructor(file: string, issues: readonly ValidationIssue[], options?: ErrorOptions) {
+    super(
+      `Invalid suite "${file}": ${issues.length} ${issues.length === 1 ? "error" : "errors"}\n` +
+        issues.map((issue) => `  ${formatIssue(issue)}`).join("\n"),
+      options,
+    );
+    this.name = "InvalidSuiteError";
+    this.file = file;
+    this.issues = issues;
+  }
+}

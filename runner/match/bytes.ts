@@ -1,0 +1,54 @@
+/**
+ * Exact byte matching, for TCP streams and UDP datagrams.
+ *
+ * @module
+ */
+
+import { INCOMPLETE, type Matcher, matched, mismatch } from "./result.ts";
+
+/**
+ * Matches when the next bytes are exactly `expected`; fails as soon as a
+ * received byte differs, without waiting for the rest.
+ *
+ * @example
+ * ```ts
+ * import { expectBytes } from "./bytes.ts";
+ * const match = expectBytes(new TextEncoder().encode("hello\n"));
+ * console.assert(match(new TextEncoder().encode("hel"), false).status === "incomplete");
+ * console.assert(match(new TextEncoder().encode("help"), false).status === "mismatch");
+ * ```
+ *
+ * @param expected The bytes that must come next.
+ * @returns The matcher.
+ */
+export function expectBytes(expected: Uint8Array): Matcher {
+  return function matchBytes(bytes: Uint8Array) {
+    const length = Math.min(bytes.length, expected.length);
+    for (let i = 0; i < length; i++) {
+      if (bytes[i] !== expected[i]) {
+        return mismatch(i, `Byte ${i} differs`);
+      }
+    }
+    return bytes.length >= expected.length ? matched(expected.length) : INCOMPLETE;
+  };
+}
+
+/**
+ * Matches when the connection has ended with nothing left unread.
+ *
+ * @example
+ * ```ts
+ * import { expectClosed } from "./bytes.ts";
+ * console.assert(expectClosed()(new Uint8Array(), true).status === "matched");
+ * ```
+ *
+ * @returns The matcher.
+ */
+export function expectClosed(): Matcher {
+  return function matchClosed(bytes: Uint8Array, ended: boolean) {
+    if (bytes.length > 0) {
+      return mismatch(0, `Expected the peer to close, but ${bytes.length} unread bytes arrived`);
+    }
+    return ended ? matched(0) : INCOMPLETE;
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Searching the stream, like expect(1): whatever comes before the match is
+ * skipped, and the match is consumed through its end.
+ *
+ * @module
+ */
+
+import { captures } from "./regex.ts";
+import { decodeText, type Incomplete, type Matcher, matched } from "./result.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Finds the first occurrence of `needle` in the bytes, from `from`.
+ *
+ * @example
+ * ```ts
+ * import { indexOfBytes } from "./search.ts";
+ * console.assert(indexOfBytes(new Uint8Array([1, 2, 3]), new Uint8Array([2, 3])) === 1);
+ * ```
+ *
+ * @param haystack Where to look.
+ * @param needle What to look for.
+ * @param from Where to start.
+ * @returns The offset, or -1.
+ */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  if (needle.length === 0) return from;
+  const first = needle[0];
+  const last = haystack.length - needle.length;
+  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+/**
+ * Matches through the first occurrence of `text`. Bytes that can no longer
+ * start an occurrence are given up, so memory stays bounded while it waits.
+ *
+ * @example
+ * ```ts
+ * import { expectContains } from "./search.ts";
+ * const bytes = new TextEncoder().encode("noise Welcome!\nrest");
+ * const result = expectContains("Welcome!\n")(bytes, false);
+ * console.assert(result.status === "matched" && result.consumed === 15);
+ * ```
+ *
+ * @param text The text to find.
+ * @returns The matcher.
+ */
+export function expectContains(text: string): Matcher {
+  const needle = encoder.encode(text);
+  return function matchContains(bytes: Uint8Array) {
+    const at = indexOfBytes(bytes, needle);
+    if (at !== -1) return matched(at + needle.length);
+    const incomplete: Incomplete = {
+      status: "incomplete",
+      discard: Math.max(0, bytes.length - needle.length + 1),
+    };
+    return incomplete;
+  };
+}
+
+/**
+ * Matches through the first match of `regex` in the text received. Named
+ * groups become captures.
+ *
+ * @example
+ * ```ts
+ * import { expectRegex } from "./search.ts";
+ * const bytes = new TextEncoder().encode("id=42;");
+ * const result = expectRegex(/id=(?<id>\d+);/)(bytes, false);
+ * console.assert(result.status === "matched" && result.captures.id === "42");
+ * ```
+ *
+ * @param regex The regex to find.
+ * @returns The matcher.
+ */
+export function expectRegex(regex: RegExp): Matcher {
+  const search = new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""));
+  return function matchRegex(bytes: Uint8Array) {
+    const text = decodeText(bytes);
+    const match = search.exec(text);
+    if (match === null) {
+      const incomplete: Incomplete = { status: "incomplete", discard: 0 };
+      return incomplete;
+    }
+    const end = match.index + match[0].length;
+    const consumed = end === text.length ? bytes.length : encoder.encode(text.slice(0, end)).length;
+    return matched(consumed, captures(match));
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * What running produces: a result per step, scenario and suite.
+ *
+ * @module
+ */
+
+import type { ValidationIssue } from "./errors.ts";
+import type { Step } from "./suite.ts";
+import type { TranscriptEvent } from "./transcript.ts";
+
+/** Why a step failed. */
+export type FailureReason =
+  | "mismatch"
+  | "timeout"
+  | "closed"
+  | "reset"
+  | "refused"
+  | "unresolved"
+  | "overflow"
+  | "connected"
+  | "aborted"
+  | "error";
+
+/** Everything known about a failed step. */
+export interface StepFailure {
+  /** Why it stopped. */
+  readonly reason: FailureReason;
+  /** What is wrong, in a sentence. */
+  readonly message: string;
+  /** The connection it used. */
+  readonly channel?: string;
+  /** What was expected, for people (e.g. `line "hi"`). */
+  readonly expected?: string;
+  /** The exact bytes expected, when the expectation is bytes. */
+  readonly expectedBytes?: Uint8Array;
+  /** The unread bytes when it stopped (clipped to the buffer). */
+  readonly received?: Uint8Array;
+  /** Offset of the first difference in `received`. */
+  readonly offset?: number;
+}
+
+/** The outcome of one step. */
+export interface StepResult {
+  /** The step. */
+  readonly step: Step;
+  /** Whether it passed, failed or never ran. */
+  readonly status: "passed" | "failed";
+  /** How long it took, in milliseconds. */
+  readonly duration: number;
+  /** Why it failed. */
+  readonly failure?: StepFailure;
+}
+
+/** The outcome of one scenario. */
+export interface ScenarioResult {
+  /** The scenario's name. */
+  readonly name: string;
+  /** Its line in the file. */
+  readonly line: number | undefined;
+  /** Passed, failed or skipped. */
+  readonly status: "passed" | "failed" | "skipped";
+  /** Why it was skipped or could not start. */
+  readonly note?: string;
+  /** How long it took, in milliseconds. */
+  readonly duration: number;
+  /** The steps that ran, in order; the last one failed when the scenario did. */
+  readonly steps: readonly StepResult[];
+  /** How many steps the scenario has. */
+  readonly stepCount: number;
+  /** What crossed its connections. */
+  readonly transcript: readonly TranscriptEvent[];
+  /** Transcript events dropped because of its limit. */
+  readonly droppedEvents: number;
+}
+
+/** The outcome of one suite file. */
+export interface SuiteResult {
+  /** The suite's name. */
+  readonly name: string;
+  /** Its file. */
+  readonly file: string;
+  /** Its scenarios' outcomes. */
+  readonly scenarios: readonly ScenarioResult[];
+  /** How long it took, in milliseconds. */
+  readonly duration: number;
+}
+
+/** The outcome of a whole run. */
+export interface RunSummary {
+  /** Every suite that ran. */
+  readonly suites: readonly SuiteResult[];
+  /** Every problem of the files that could not run. */
+  readonly invalid: readonly ValidationIssue[];
+  /** Scenarios that passed. */
+  readonly passed: number;
+  /** Scenarios that failed. */
+  readonly failed: number;
+  /** Scenarios skipped. */
+  readonly skipped: number;
+  /** How long the run took, in milliseconds. */
+  readonly duration: number;
+}
+
+/**
+ * Counts scenario outcomes.
+ *
+ * @example
+ * ```ts
+ * import { countResults } from "./result.ts";
+ * console.assert(countResults([]).passed === 0);
+ * ```
+ *
+ * @param suites The suites' results.
+ * @returns Passed, failed and skipped scenarios.
+ */
+export function countResults(
+  suites: readonly SuiteResult[],
+): { passed: number; failed: number; skipped: number } {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const suite of suites) for (const scenario of suite.scenarios) counts[scenario.status]++;
+  return counts;
+}

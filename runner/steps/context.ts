@@ -1,0 +1,160 @@
+/**
+ * What a step handler gets: the scenario's channels and variables, the
+ * step's deadline and the transcript.
+ *
+ * @module
+ */
+
+import { decodeBase64 } from "@std/encoding/base64";
+import { decodeHex } from "@std/encoding/hex";
+import type { Channel } from "../channels/channel.ts";
+import { escapeRegex, interpolate } from "../interpolate.ts";
+import type { StepFailure } from "../result.ts";
+import type { Payload, Transport } from "../suite.ts";
+import type { Transcript } from "../transcript.ts";
+
+/** Where a connection goes. */
+export interface Address {
+  /** TCP or UDP. */
+  readonly transport: Transport;
+  /** The host name or IP address. */
+  readonly hostname: string;
+  /** The port. */
+  readonly port: number;
+}
+
+/** The state one scenario's steps share. */
+export interface StepContext {
+  /** Open channels by name. */
+  readonly channels: Map<string, Channel>;
+  /** Variables by name: suite vars, `set`, captures, host and port. */
+  readonly variables: Record<string, string>;
+  /** What crossed the channels. */
+  readonly transcript: Transcript;
+  /** The default address of `connect`, from the suite's server or target. */
+  readonly address: Address | undefined;
+  /** The most unread bytes a connection may hold. */
+  readonly maxBuffer: number;
+  /** Aborts when the run is cancelled. */
+  readonly runSignal: AbortSignal;
+  /** Aborts when the step's deadline passes or the run is cancelled. */
+  readonly signal: AbortSignal;
+  /** The step's timeout in milliseconds, already scaled. */
+  readonly timeout: number;
+  /** Looks up `${env.NAME}`. */
+  readonly env: (name: string) => string | undefined;
+}
+
+/** A step that did not pass; carries the report. */
+export class StepFailedError extends Error {
+  /** What went wrong. */
+  readonly failure: StepFailure;
+
+  /**
+   * @param failure What went wrong.
+   * @param options The underlying error.
+   */
+  constructor(failure: StepFailure, options?: ErrorOptions) {
+    super(failure.message, options);
+    this.name = "StepFailedError";
+    this.failure = failure;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Fills in a template with the scenario's variables.
+ *
+ * @param context The step's context.
+ * @param template The text.
+ * @param regex Whether values are escaped for a regex.
+ * @returns The text with every `${…}` replaced.
+ * @throws {StepFailedError} When a variable is undefined.
+ */
+export function fill(context: StepContext, template: string, regex = false): string {
+  try {
+    return interpolate(template, context.variables, {
+      env: context.env,
+      ...(regex ? { escape: escapeRegex } : {}),
+    });
+  } catch (error) {
+    throw new StepFailedError({ reason: "error", message: (error as Error).message }, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The bytes a payload stands for, after interpolation.
+ *
+ * @param context The step's context.
+ * @param payload Text, hex or base64.
+ * @returns The bytes.
+ */
+export function payloadBytes(context: StepContext, payload: Payload): Uint8Array {
+  const value = fill(context, payload.value);
+  try {
+    switch (payload.encoding) {
+      case "text":
+        return encoder.encode(value);
+      case "hex":
+        return decodeHex(value.replace(/\s+/g, ""));
+      case "base64":
+        return decodeBase64(value.replace(/\s+/g, ""));
+    }
+  } catch (error) {
+    throw new StepFailedError({
+      reason: "error",
+      message: `Invalid ${payload.encoding} "${value}": ${(error as Error).message}`,
+    }, { cause: error });
+  }
+}
+
+/**
+ * Reads `tcp://host:port` or `udp://host:port`.
+ *
+ * @example
+ * ```ts
+ * import { parseAddress } from "./context.ts";
+ * console.assert(parseAddress("udp://[::1]:53").hostname === "::1");
+ * ```
+ *
+ * @param url The address.
+ * @returns Its parts.
+ * @throws {TypeError} When it is not an address.
+ */
+export function parseAddress(url: string): Address {
+  const match = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):(\d+)$/.exec(url);
+  const port = Number(match?.[3]);
+  if (match === null || !(port > 0 && port < 65536)) {
+    throw new TypeError(
+      `Invalid address "${url}": expected "tcp://host:port" or "udp://host:port" with a port from 1 to 65535`,
+    );
+  }
+  return {
+    transport: match[1] as Transport,
+    hostname: match[2].replace(/^\[|\]$/g, ""),
+    port,
+  };
+}
+
+/**
+ * The open channel a step names.
+ *
+ * @param context The step's context.
+ * @param name The channel's name.
+ * @returns The channel.
+ * @throws {StepFailedError} When it is not open.
+ */
+export function channelNamed(context: StepContext, name: string): Channel {
+  const channel = context.channels.get(name);
+  if (channel === undefined) {
+    throw new StepFailedError({
+      reason: "error",
+      channel: name,
+      message: `Connection "${name}" is not open`,
+    });
+  }
+  return channel;
+}

@@ -1,0 +1,254 @@
+/**
+ * `expect`: wait for bytes that match, on a TCP stream or a UDP datagram.
+ *
+ * @module
+ */
+
+import { aborted } from "../channels/channel.ts";
+import { TcpChannel } from "../channels/tcp.ts";
+import { UdpChannel } from "../channels/udp.ts";
+import { formatDuration } from "../duration.ts";
+import { expectBytes, expectClosed } from "../match/bytes.ts";
+import { matchDatagram, testDatagram } from "../match/datagram.ts";
+import {
+  expectLines,
+  expectUnordered,
+  lineContains,
+  lineEquals,
+  lineJson,
+  lineRegex,
+  type LineTest,
+} from "../match/line.ts";
+import { compileRegex } from "../match/regex.ts";
+import type { Matcher, MatchResult } from "../match/result.ts";
+import { expectContains, expectRegex } from "../match/search.ts";
+import type { StepFailure } from "../result.ts";
+import type { Expectation, ExpectStep, LineMatch } from "../suite.ts";
+import { escapeBytes } from "../report/format.ts";
+import { channelNamed, fill, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
+
+/** An expectation made concrete for this run. */
+interface Compiled {
+  /** For people: what was expected. */
+  readonly description: string;
+  /** The exact bytes, for byte expectations. */
+  readonly bytes?: Uint8Array;
+  /** Decides on stream bytes. */
+  readonly matcher: Matcher;
+  /** Decides on one datagram. */
+  readonly datagram: (datagram: Uint8Array) => MatchResult;
+}
+
+/** Fills in every string inside a JSON value. */
+function fillJson(context: StepContext, value: unknown): unknown {
+  if (typeof value === "string") return fill(context, value);
+  if (Array.isArray(value)) return value.map((item) => fillJson(context, item));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, fillJson(context, item)]),
+    );
+  }
+  return value;
+}
+
+function regex(context: StepContext, pattern: string): RegExp {
+  try {
+    return compileRegex(fill(context, pattern, true));
+  } catch (error) {
+    if (error instanceof StepFailedError) throw error;
+    throw new StepFailedError({ reason: "error", message: (error as Error).message });
+  }
+}
+
+function lineTest(context: StepContext, line: LineMatch): LineTest {
+  switch (line.kind) {
+    case "equals":
+      return lineEquals(fill(context, line.text));
+    case "contains":
+      return lineContains(fill(context, line.text));
+    case "regex":
+      return lineRegex(regex(context, line.pattern));
+    case "json":
+      return lineJson(fillJson(context, line.value));
+  }
+}
+
+function compile(context: StepContext, expectation: Expectation): Compiled {
+  switch (expectation.kind) {
+    case "bytes": {
+      const bytes = payloadBytes(context, expectation.payload);
+      const matcher = expectBytes(bytes);
+      return {
+        description: `"${escapeBytes(bytes)}"`,
+        bytes,
+        matcher,
+        datagram: (datagram) => matchDatagram(matcher, datagram, "whole"),
+      };
+    }
+    case "line":
+    case "json": {
+      const test = expectation.kind === "line"
+        ? lineTest(context, expectation.line)
+        : lineJson(fillJson(context, expectation.value));
+      return {
+        description: `line ${test.description}`,
+        matcher: expectLines([test]),
+        datagram: (datagram) => testDatagram(test, datagram),
+      };
+    }
+    case "lines":
+    case "unordered": {
+      const tests = expectation.lines.map((line) => lineTest(context, line));
+      const matcher = expectation.kind === "lines" ? expectLines(tests) : expectUnordered(tests);
+      return {
+        description: `${expectation.kind === "lines" ? "lines" : "lines in any order"} ${
+          tests.map((test) => test.description).join(", ")
+        }`,
+        matcher,
+        datagram: (datagram) => matchDatagram(matcher, datagram, "whole"),
+      };
+    }
+    case "contains": {
+      const text = fill(context, expectation.text);
+      const matcher = expectContains(text);
+      return {
+        description: `text containing ${JSON.stringify(text)}`,
+        matcher,
+        datagram: (datagram) => matchDatagram(matcher, datagram, "search"),
+      };
+    }
+    case "regex": {
+      const compiled = regex(context, expectation.pattern);
+      const matcher = expectRegex(compiled);
+      return {
+        description: `text matching /${compiled.source}/`,
+        matcher,
+        datagram: (datagram) => matchDatagram(matcher, datagram, "search"),
+      };
+    }
+    case "closed": {
+      const matcher = expectClosed();
+      return {
+        description: "the peer to close",
+        matcher,
+        datagram: (datagram) => matchDatagram(matcher, datagram, "whole"),
+      };
+    }
+    case "silence":
+      throw new TypeError("Silence has no matcher");
+  }
+}
+
+function fail(failure: StepFailure): never {
+  throw new StepFailedError(failure);
+}
+
+function timedOut(context: StepContext, channel: string, description: string, received: Uint8Array): never {
+  if (context.runSignal.aborted) fail({ reason: "aborted", channel, message: "Run cancelled" });
+  fail({
+    reason: "timeout",
+    channel,
+    message: `Timed out after ${formatDuration(context.timeout)} waiting for ${description} on "${channel}"` +
+      (received.length > 0 ? ` (${received.length} unread bytes did not match)` : " (nothing unread)"),
+    expected: description,
+    received,
+  });
+}
+
+async function expectSilence(step: ExpectStep, context: StepContext, duration: number): Promise<void> {
+  const channel = channelNamed(context, step.on);
+  const started = performance.now();
+  const deadline = AbortSignal.any([context.runSignal, AbortSignal.timeout(duration)]);
+  const activity = channel instanceof TcpChannel
+    ? channel.buffer.waitForActivity(deadline)
+    : (channel as UdpChannel).waitForActivity(deadline);
+  if (await activity) {
+    const received = channel instanceof TcpChannel ? channel.buffer.unread.slice() : undefined;
+    if (received === undefined || received.length > 0) {
+      const after = formatDuration(performance.now() - started);
+      fail({
+        reason: "mismatch",
+        channel: step.on,
+        message: received === undefined
+          ? `Expected silence for ${formatDuration(duration)} on "${step.on}", but a datagram arrived after ${after}`
+          : `Expected silence for ${formatDuration(duration)} on "${step.on}", but ${received.length} bytes arrived after ${after}`,
+        expected: `silence for ${formatDuration(duration)}`,
+        ...(received === undefined ? {} : { received, offset: 0 }),
+      });
+    }
+    // The peer closed without sending: still silent for the rest of the time.
+    await aborted(deadline);
+  }
+  if (context.runSignal.aborted) fail({ reason: "aborted", channel: step.on, message: "Run cancelled" });
+}
+
+/**
+ * Runs an `expect` step: fills in the expectation, waits on the connection,
+ * and adds named regex groups to the variables.
+ *
+ * @param step The step.
+ * @param context The scenario's state.
+ */
+export async function runExpect(step: ExpectStep, context: StepContext): Promise<void> {
+  if (step.expectation.kind === "silence") {
+    return expectSilence(step, context, step.expectation.duration);
+  }
+  const channel = channelNamed(context, step.on);
+  const compiled = compile(context, step.expectation);
+  const expected = {
+    channel: step.on,
+    expected: compiled.description,
+    ...(compiled.bytes === undefined ? {} : { expectedBytes: compiled.bytes }),
+  };
+  if (channel instanceof UdpChannel) {
+    const datagram = await channel.receive(context.signal);
+    if (datagram === undefined) timedOut(context, step.on, compiled.description, new Uint8Array());
+    const result = compiled.datagram(datagram);
+    if (result.status === "matched") {
+      Object.assign(context.variables, result.captures);
+      return;
+    }
+    fail({
+      ...expected,
+      reason: "mismatch",
+      message: result.status === "mismatch" ? result.reason : "Datagram does not match",
+      received: datagram,
+      offset: result.status === "mismatch" ? result.offset : 0,
+    });
+  }
+  if (!(channel instanceof TcpChannel)) {
+    fail({ reason: "error", channel: step.on, message: `Connection "${step.on}" cannot be read` });
+  }
+  const outcome = await channel.buffer.waitFor(compiled.matcher, context.signal);
+  switch (outcome.status) {
+    case "matched":
+      Object.assign(context.variables, outcome.captures);
+      return;
+    case "mismatch":
+      fail({
+        ...expected,
+        reason: "mismatch",
+        message: outcome.reason,
+        received: outcome.unread,
+        offset: outcome.offset,
+      });
+      break;
+    case "aborted":
+      timedOut(context, step.on, compiled.description, outcome.unread);
+      break;
+    case "ended": {
+      const { end } = outcome;
+      const before = `before ${compiled.description} arrived`;
+      fail({
+        ...expected,
+        reason: end.kind,
+        received: outcome.unread,
+        message: end.kind === "closed"
+          ? `Connection "${step.on}" was closed by the peer ${before}`
+          : end.kind === "reset"
+          ? `Connection "${step.on}" was reset ${before}: ${end.message}`
+          : `Connection "${step.on}" holds more than ${end.limit} unread bytes without a match; raise the suite's "max_buffer" if that much is expected`,
+      });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * What crossed each channel of a scenario, and when.
+ *
+ * @module
+ */
+
+/** What happened on a channel. */
+export type TranscriptEventKind = "connect" | "send" | "receive" | "close" | "end" | "note";
+
+/** One entry of a transcript. */
+export interface TranscriptEvent {
+  /** Milliseconds since the scenario started. */
+  readonly at: number;
+  /** The channel's name. */
+  readonly channel: string;
+  /** What happened. */
+  readonly kind: TranscriptEventKind;
+  /** The first bytes of a payload, at most the transcript's preview size. */
+  readonly bytes?: Uint8Array;
+  /** The payload's full size in bytes. */
+  readonly size?: number;
+  /** A short description, e.g. the address connected to or why it ended. */
+  readonly detail?: string;
+}
+
+/** Options for a {@linkcode Transcript}. */
+export interface TranscriptOptions {
+  /**
+   * The most bytes kept of one payload.
+   *
+   * @default {1024}
+   */
+  previewBytes?: number;
+  /**
+   * The most events kept; later ones are counted, not kept.
+   *
+   * @default {2000}
+   */
+  maxEvents?: number;
+}
+
+/**
+ * Records a scenario's conversation with bounded memory.
+ *
+ * @example
+ * ```ts
+ * import { Transcript } from "./transcript.ts";
+ * const transcript = new Transcript();
+ * transcript.record("main", "send", { bytes: new TextEncoder().encode("hi\n") });
+ * console.assert(transcript.events[0].size === 3);
+ * ```
+ */
+export class Transcript {
+  readonly #started = performance.now();
+  readonly #events: TranscriptEvent[] = [];
+  readonly #previewBytes: number;
+  readonly #maxEvents: number;
+  #dropped = 0;
+
+  /** @param options Preview size and event limit. */
+  constructor(options: TranscriptOptions = {}) {
+    this.#previewBytes = options.previewBytes ?? 1024;
+    this.#maxEvents = options.maxEvents ?? 2000;
+  }
+
+  /** The events recorded, in order. */
+  get events(): readonly TranscriptEvent[] {
+    return this.#events;
+  }
+
+  /** How many events were not kept because of the limit. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Milliseconds since the transcript started. */
+  now(): number {
+    return performance.now() - this.#started;
+  }
+
+  /**
+   * Records an event.
+   *
+   * @param channel The channel's name.
+   * @param kind What happened.
+   * @param details The payload and a description.
+   */
+  record(
+    channel: string,
+    kind: TranscriptEventKind,
+    details: { bytes?: Uint8Array; detail?: string } = {},
+  ): void {
+    if (this.#events.length >= this.#maxEvents) {
+      this.#dropped++;
+      return;
+    }
+    const { bytes, detail } = details;
+    this.#events.push({
+      at: this.now(),
+      channel,
+      kind,
+      ...(bytes === undefined ? {} : {
+        bytes: bytes.slice(0, this.#previewBytes),
+        size: bytes.length,
+      }),
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
+}

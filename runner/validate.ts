@@ -1,0 +1,884 @@
+/**
+ * Narrows a parsed YAML document to a typed {@linkcode Suite}, collecting
+ * every problem with its location before anything runs.
+ *
+ * @module
+ */
+
+import { decodeBase64 } from "@std/encoding/base64";
+import { closestString } from "@std/text/closest-string";
+import { levenshteinDistance } from "@std/text/levenshtein-distance";
+import { parseDuration } from "./duration.ts";
+import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
+import { parseTemplate } from "./interpolate.ts";
+import { compileRegex, groupNames } from "./match/regex.ts";
+import {
+  ACTIONS,
+  type ConnectFailure,
+  DEFAULT_CONNECTION,
+  DEFAULT_MAX_BUFFER,
+  DEFAULT_TIMEOUT,
+  type Expectation,
+  type LineMatch,
+  type Payload,
+  type Scenario,
+  type Step,
+  type StepBase,
+  type Suite,
+  type Transport,
+} from "./suite.ts";
+import type { YamlDocument } from "./yaml.ts";
+
+/** Options for {@linkcode validateSuite}. */
+export interface ValidateOptions {
+  /**
+   * The file name used in messages and results.
+   *
+   * @default {"<text>"}
+   */
+  file?: string;
+  /**
+   * The built-in servers a suite may name, with the transports each speaks.
+   *
+   * @default {{ echo: ["tcp", "udp"], upper: ["tcp", "udp"], chat: ["tcp"] }}
+   */
+  servers?: Readonly<Record<string, readonly Transport[]>>;
+}
+
+type Record_ = Record<string, unknown>;
+
+const SUITE_KEYS = ["name", "server", "target", "timeout", "vars", "scenarios", "steps", "max_buffer"];
+const SCENARIO_KEYS = ["name", "steps", "timeout", "skip"];
+const CONNECT_KEYS = ["as", "to", "transport", "timeout", "fails"];
+const SEND_KEYS = ["on", "text", "hex", "base64", "timeout"];
+const EXPECT_KINDS = [
+  "text",
+  "hex",
+  "base64",
+  "line",
+  "lines",
+  "unordered",
+  "contains",
+  "regex",
+  "json",
+  "closed",
+  "silence",
+];
+const EXPECT_KEYS = ["on", "timeout", ...EXPECT_KINDS];
+const LINE_KINDS = ["text", "contains", "regex", "json"];
+const FAILURES = ["refused", "timeout", "unresolved", "any"];
+const NAME = /^[A-Za-z_][\w-]*$/;
+const ADDRESS = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):([^/\s]+)$/;
+const DEFAULT_SERVERS: Readonly<Record<string, readonly Transport[]>> = {
+  echo: ["tcp", "udp"],
+  upper: ["tcp", "udp"],
+  chat: ["tcp"],
+};
+
+function isRecord(value: unknown): value is Record_ {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (isRecord(value)) return "a mapping";
+  if (typeof value === "string") return `"${value}"`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * Suggests the closest of `candidates`, when one is close enough to be a typo.
+ *
+ * @example
+ * ```ts
+ * import { suggestion } from "./validate.ts";
+ * console.assert(suggestion("sned", ["send", "expect"]) === `; did you mean "send"?`);
+ * console.assert(suggestion("xyz", ["send"]) === "");
+ * ```
+ *
+ * @param word What was written.
+ * @param candidates What is allowed.
+ * @returns `; did you mean "…"?`, or an empty string.
+ */
+export function suggestion(word: string, candidates: readonly string[]): string {
+  if (candidates.length === 0) return "";
+  const closest: string = closestString(word, [...candidates], { caseSensitive: false });
+  const distance: number = levenshteinDistance(word.toLowerCase(), closest.toLowerCase());
+  return distance <= Math.max(1, Math.floor(closest.length / 3)) ? `; did you mean "${closest}"?` : "";
+}
+
+function list(names: Iterable<string>): string {
+  return [...names].map((name) => `"${name}"`).join(", ");
+}
+
+/** Where in the file the validator is. */
+interface Place {
+  scenario?: string;
+  step?: number;
+  line?: number;
+}
+
+/** A connection as validation tracks it. */
+interface OpenConnection {
+  transport: Transport;
+  step: number;
+}
+
+class Validator {
+  readonly issues: ValidationIssue[] = [];
+  readonly #doc: YamlDocument;
+  readonly #file: string;
+  readonly #servers: Readonly<Record<string, readonly Transport[]>>;
+  #lines: string[] | undefined;
+
+  constructor(doc: YamlDocument, file: string, servers: Readonly<Record<string, readonly Transport[]>>) {
+    this.#doc = doc;
+    this.#file = file;
+    this.#servers = servers;
+  }
+
+  error(place: Place, message: string): void {
+    this.issues.push({
+      file: this.#file,
+      line: place.line,
+      scenario: place.scenario,
+      step: place.step,
+      message,
+    });
+  }
+
+  lineOf(container: unknown, key: string | number, fallback?: number): number | undefined {
+    return this.#doc.lineOf(container, key) ?? fallback;
+  }
+
+  /** Reports keys outside `allowed`, with a suggestion. */
+  checkKeys(map: Record_, allowed: readonly string[], place: Place, what: string): void {
+    for (const key of Object.keys(map)) {
+      if (!allowed.includes(key)) {
+        this.error(
+          { ...place, line: this.lineOf(map, key, place.line) },
+          `Unknown key "${key}" in ${what}${suggestion(key, allowed)}; allowed: ${list(allowed)}`,
+        );
+      }
+    }
+  }
+
+  /** The step's lines as written, dedented, without its leading `- `. */
+  sourceOf(line: number | undefined, value: unknown): string {
+    if (line === undefined) return JSON.stringify(value);
+    this.#lines ??= this.#doc.text.split(/\r?\n/);
+    const lines = this.#lines;
+    const first = lines[line - 1] ?? "";
+    const dash = first.search(/-\s/);
+    const indent = dash === -1 ? first.search(/\S/) : dash;
+    const out = [dash === -1 ? first.trim() : first.slice(dash + 2).trim()];
+    for (let i = line; i < lines.length; i++) {
+      const text = lines[i];
+      if (text.trim() === "" || text.trim().startsWith("#")) {
+        if (text.trim() === "") break;
+        continue;
+      }
+      if (text.search(/\S/) <= indent) break;
+      out.push(text.slice(indent + 2).trimEnd());
+    }
+    return out.join("\n");
+  }
+
+  string(value: unknown, place: Place, what: string): string | undefined {
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    this.error(place, `Expected ${what} to be a string, got ${describe(value)}`);
+    return undefined;
+  }
+
+  duration(value: unknown, place: Place, what: string): number | undefined {
+    if (typeof value !== "string") {
+      this.error(
+        place,
+        `Expected ${what} to be a duration like "2s" or "150ms", got ${describe(value)}`,
+      );
+      return undefined;
+    }
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      this.error(place, `Invalid ${what}: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Checks `${…}` references against the names defined so far. */
+  template(text: string, place: Place, defined: ReadonlySet<string>): void {
+    let parts;
+    try {
+      parts = parseTemplate(text);
+    } catch (error) {
+      this.error(place, (error as Error).message);
+      return;
+    }
+    for (const part of parts) {
+      if (typeof part === "string" || part.name.startsWith("env.") || part.fallback !== undefined) {
+        continue;
+      }
+      if (!defined.has(part.name)) {
+        this.error(
+          place,
+          `Undefined variable "${part.name}" in "${text}"${suggestion(part.name, [...defined])}` +
+            (defined.size > 0 ? `; defined: ${list(defined)}` : "; no variables are defined here"),
+        );
+      }
+    }
+  }
+
+  suite(): Suite | undefined {
+    const root = this.#doc.value;
+    if (!isRecord(root)) {
+      this.error(
+        {},
+        `A suite must be a mapping with "name" and "scenarios", got ${describe(root)}`,
+      );
+      return undefined;
+    }
+    this.checkKeys(root, SUITE_KEYS, {}, "the suite");
+    const at = (key: string): Place => ({ line: this.lineOf(root, key) });
+    const name = root.name === undefined
+      ? this.#file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/, "")
+      : this.string(root.name, at("name"), `"name"`);
+
+    let server: string | undefined;
+    if (root.server !== undefined) {
+      server = this.string(root.server, at("server"), `"server"`);
+      if (server !== undefined && !Object.hasOwn(this.#servers, server)) {
+        this.error(
+          at("server"),
+          `Unknown server "${server}"${suggestion(server, Object.keys(this.#servers))}; built-in servers: ${
+            list(Object.keys(this.#servers))
+          }`,
+        );
+        server = undefined;
+      }
+    }
+    let target: string | undefined;
+    if (root.target !== undefined) {
+      target = this.string(root.target, at("target"), `"target"`);
+      if (target !== undefined) this.address(target, at("target"), new Set(), `"target"`);
+    }
+    if (root.server !== undefined && root.target !== undefined) {
+      this.error(
+        at("target"),
+        `A suite has at most one of "server" and "target", got both ("${root.server}" and "${root.target}")`,
+      );
+    }
+    const timeout = root.timeout === undefined
+      ? DEFAULT_TIMEOUT
+      : this.duration(root.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_TIMEOUT;
+    const maxBuffer = root.max_buffer === undefined
+      ? DEFAULT_MAX_BUFFER
+      : this.size(root.max_buffer, at("max_buffer"));
+
+    const variables: Record<string, string> = {};
+    if (root.vars !== undefined) {
+      if (!isRecord(root.vars)) {
+        this.error(at("vars"), `Expected "vars" to be a mapping of names to values, got ${describe(root.vars)}`);
+      } else {
+        for (const [key, value] of Object.entries(root.vars)) {
+          const place = { line: this.lineOf(root.vars, key, at("vars").line) };
+          if (!NAME.test(key)) this.error(place, `Invalid variable name "${key}"`);
+          const text = this.string(value, place, `variable "${key}"`);
+          if (text !== undefined) variables[key] = text;
+        }
+      }
+    }
+    const defined = new Set(Object.keys(variables));
+    if (server !== undefined || target !== undefined || root.server !== undefined) {
+      defined.add("host").add("port");
+    }
+    for (const [key, value] of Object.entries(variables)) {
+      this.template(value, { line: this.lineOf(root.vars, key) }, defined);
+    }
+
+    let scenarios: Scenario[] = [];
+    const context: SuiteContext = {
+      server: typeof root.server === "string" ? root.server : undefined,
+      target,
+      defined,
+    };
+    if (root.scenarios !== undefined && root.steps !== undefined) {
+      this.error(
+        at("steps"),
+        `A suite has either "scenarios" or top-level "steps", got both`,
+      );
+    } else if (root.steps !== undefined) {
+      const scenario = this.scenario({ name, steps: root.steps }, name ?? "suite", undefined, context);
+      if (scenario !== undefined) scenarios = [scenario];
+    } else if (!Array.isArray(root.scenarios) || root.scenarios.length === 0) {
+      this.error(
+        root.scenarios === undefined ? {} : at("scenarios"),
+        root.scenarios === undefined
+          ? `A suite needs "scenarios" (a list) or "steps"`
+          : `Expected "scenarios" to be a non-empty list, got ${describe(root.scenarios)}`,
+      );
+    } else {
+      root.scenarios.forEach((raw: unknown, index: number) => {
+        const line = this.lineOf(root.scenarios, index);
+        const label = isRecord(raw) && typeof raw.name === "string" ? raw.name : `#${index + 1}`;
+        if (!isRecord(raw)) {
+          this.error(
+            { line, scenario: label },
+            `Expected a scenario to be a mapping with "name" and "steps", got ${describe(raw)}`,
+          );
+          return;
+        }
+        const scenario = this.scenario(raw, label, line, context);
+        if (scenario !== undefined) scenarios.push(scenario);
+      });
+      const seen = new Set<string>();
+      for (const scenario of scenarios) {
+        if (seen.has(scenario.name)) {
+          this.error(
+            { line: scenario.line, scenario: scenario.name },
+            `Duplicate scenario name "${scenario.name}"`,
+          );
+        }
+        seen.add(scenario.name);
+      }
+    }
+    if (name === undefined) return undefined;
+    return {
+      name,
+      file: this.#file,
+      server,
+      target,
+      timeout,
+      maxBuffer,
+      variables,
+      scenarios,
+    };
+  }
+
+  size(value: unknown, place: Place): number {
+    const units: Record<string, number> = { "": 1, b: 1, kib: 1024, kb: 1000, mib: 1 << 20, mb: 1e6 };
+    const match = typeof value === "number"
+      ? [String(value), String(value), ""]
+      : typeof value === "string"
+      ? /^(\d+)\s*([a-z]*)$/i.exec(value.trim())
+      : null;
+    const unit = match === null ? undefined : units[match[2].toLowerCase()];
+    if (match === null || unit === undefined || Number(match[1]) <= 0) {
+      this.error(
+        place,
+        `Expected "max_buffer" to be a positive size like 1048576, "64KiB" or "1MiB", got ${describe(value)}`,
+      );
+      return DEFAULT_MAX_BUFFER;
+    }
+    return Number(match[1]) * unit;
+  }
+
+  address(text: string, place: Place, defined: ReadonlySet<string>, what: string): Transport | undefined {
+    this.template(text, place, defined);
+    const match = ADDRESS.exec(text);
+    if (match === null) {
+      this.error(place, `Invalid ${what} "${text}": expected "tcp://host:port" or "udp://host:port"`);
+      return undefined;
+    }
+    const port = match[3];
+    if (!port.includes("${") && !(/^\d+$/.test(port) && Number(port) > 0 && Number(port) < 65536)) {
+      this.error(place, `Invalid port "${port}" in ${what} "${text}": expected 1 to 65535`);
+    }
+    return match[1] as Transport;
+  }
+
+  scenario(
+    raw: Record_,
+    label: string,
+    line: number | undefined,
+    suite: SuiteContext,
+  ): Scenario | undefined {
+    const place: Place = { scenario: label, line };
+    if (line !== undefined) this.checkKeys(raw, SCENARIO_KEYS, place, "a scenario");
+    const name = raw.name === undefined ? undefined : this.string(raw.name, place, `"name"`);
+    if (raw.name === undefined) this.error(place, `A scenario needs a "name"`);
+    const timeout = raw.timeout === undefined
+      ? undefined
+      : this.duration(raw.timeout, { ...place, line: this.lineOf(raw, "timeout", line) }, `"timeout"`);
+    let skip: string | undefined;
+    if (raw.skip === true) skip = "skipped";
+    else if (typeof raw.skip === "string" && raw.skip !== "") skip = raw.skip;
+    else if (raw.skip !== undefined && raw.skip !== false && raw.skip !== null) {
+      this.error(
+        { ...place, line: this.lineOf(raw, "skip", line) },
+        `Expected "skip" to be true, false or a reason, got ${describe(raw.skip)}`,
+      );
+    }
+    if (!Array.isArray(raw.steps) || raw.steps.length === 0) {
+      this.error(
+        { ...place, line: this.lineOf(raw, "steps", line) },
+        `Expected "steps" to be a non-empty list, got ${describe(raw.steps)}`,
+      );
+      return undefined;
+    }
+    const state: ScenarioState = {
+      open: new Map(),
+      defined: new Set(suite.defined),
+    };
+    const steps: Step[] = [];
+    raw.steps.forEach((rawStep: unknown, index: number) => {
+      const stepLine = this.lineOf(raw.steps, index);
+      const step = this.step(rawStep, {
+        scenario: label,
+        step: index + 1,
+        line: stepLine,
+      }, suite, state);
+      if (step !== undefined) steps.push(step);
+    });
+    if (name === undefined) return undefined;
+    return { name, line, steps, timeout, skip };
+  }
+
+  step(raw: unknown, place: Place, suite: SuiteContext, state: ScenarioState): Step | undefined {
+    const source = this.sourceOf(place.line, raw);
+    let action: string;
+    let value: unknown;
+    let siblings: Record_ = {};
+    if (typeof raw === "string") {
+      action = raw.trim();
+      value = undefined;
+    } else if (isRecord(raw)) {
+      const keys = Object.keys(raw);
+      const actions = keys.filter((key) => (ACTIONS as readonly string[]).includes(key));
+      if (actions.length === 0) {
+        const first = keys[0] ?? "";
+        this.error(
+          place,
+          keys.length === 0
+            ? `A step needs an action: one of ${list(ACTIONS)}`
+            : `Unknown action "${first}"${suggestion(first, ACTIONS)}; actions: ${list(ACTIONS)}`,
+        );
+        return undefined;
+      }
+      if (actions.length > 1) {
+        this.error(
+          place,
+          `A step has exactly one action, got ${list(actions)}; write each as its own "- " item`,
+        );
+        return undefined;
+      }
+      action = actions[0];
+      value = raw[action];
+      siblings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== action));
+    } else {
+      this.error(place, `Expected a step to be an action or a mapping, got ${describe(raw)}`);
+      return undefined;
+    }
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      this.error(place, `Unknown action "${action}"${suggestion(action, ACTIONS)}; actions: ${list(ACTIONS)}`);
+      return undefined;
+    }
+    const base = { number: place.step ?? 0, line: place.line, source };
+    switch (action) {
+      case "connect":
+        return this.connect(this.options(value, siblings, "as", place), base, place, suite, state);
+      case "send":
+        return this.send(this.options(value, siblings, "text", place), base, place, state);
+      case "expect":
+        return this.expect(this.options(value, siblings, "text", place), base, place, state);
+      case "close":
+        return this.close(this.options(value, siblings, "on", place), base, place, state);
+      case "sleep": {
+        const options = this.options(value, siblings, "duration", place);
+        if (options === undefined) return undefined;
+        this.checkKeys(options, ["duration"], place, `"sleep"`);
+        const duration = this.duration(options.duration, place, `"sleep"`);
+        return duration === undefined
+          ? undefined
+          : { ...base, action: "sleep", duration, timeout: undefined };
+      }
+      default:
+        return this.set(value, siblings, base, place, state);
+    }
+  }
+
+  /** Merges an action's value and its sibling keys into one options map. */
+  options(value: unknown, siblings: Record_, shorthand: string, place: Place): Record_ | undefined {
+    let options: Record_;
+    if (isRecord(value)) options = { ...value };
+    else if (value === undefined || value === null) options = {};
+    else if (Array.isArray(value)) {
+      this.error(place, `Expected options or a value, got a list`);
+      return undefined;
+    } else options = { [shorthand]: value };
+    for (const [key, sibling] of Object.entries(siblings)) {
+      if (Object.hasOwn(options, key)) {
+        this.error(place, `Option "${key}" is given twice`);
+        return undefined;
+      }
+      options[key] = sibling;
+    }
+    return options;
+  }
+
+  timeout(options: Record_, place: Place): number | undefined {
+    return options.timeout === undefined ? undefined : this.duration(options.timeout, place, `"timeout"`);
+  }
+
+  connectionName(value: unknown, place: Place, what: string): string | undefined {
+    const name = this.string(value, place, what);
+    if (name !== undefined && !NAME.test(name)) {
+      this.error(place, `Invalid connection name "${name}": use letters, digits, "_" and "-"`);
+      return undefined;
+    }
+    return name;
+  }
+
+  /** The connection a step uses, which must be open. */
+  on(options: Record_, place: Place, state: ScenarioState): { name: string; transport: Transport } | undefined {
+    const name = options.on === undefined ? DEFAULT_CONNECTION : this.connectionName(options.on, place, `"on"`);
+    if (name === undefined) return undefined;
+    const open = state.open.get(name);
+    if (open === undefined) {
+      const names = [...state.open.keys()];
+      this.error(
+        place,
+        `Connection "${name}" is not open` +
+          (names.length === 0
+            ? name === DEFAULT_CONNECTION ? `; add "- connect" before this step` : `; add "- connect: ${name}" before this step`
+            : `${suggestion(name, names)}; open connections: ${list(names)}`),
+      );
+      return undefined;
+    }
+    return { name, transport: open.transport };
+  }
+
+  connect(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    suite: SuiteContext,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, CONNECT_KEYS, place, `"connect"`);
+    const as = options.as === undefined ? DEFAULT_CONNECTION : this.connectionName(options.as, place, `"as"`);
+    let transport: Transport | undefined;
+    if (options.transport !== undefined) {
+      if (options.transport === "tcp" || options.transport === "udp") transport = options.transport;
+      else {
+        this.error(place, `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`);
+      }
+    }
+    let to: string | undefined;
+    let schemeTransport: Transport | undefined;
+    if (options.to !== undefined) {
+      to = this.string(options.to, place, `"to"`);
+      if (to !== undefined) schemeTransport = this.address(to, place, state.defined, `"to"`);
+    } else if (suite.server === undefined && suite.target === undefined) {
+      this.error(place, `No address to connect to: give "to", or set the suite's "server" or "target"`);
+    } else if (suite.target !== undefined) {
+      schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
+    }
+    if (transport !== undefined && schemeTransport !== undefined && transport !== schemeTransport) {
+      this.error(place, `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`);
+    }
+    const resolved = transport ?? schemeTransport ?? "tcp";
+    if (options.to === undefined && suite.server !== undefined) {
+      const speaks = this.#servers[suite.server];
+      if (speaks !== undefined && !speaks.includes(resolved)) {
+        this.error(
+          place,
+          `The "${suite.server}" server does not speak ${resolved.toUpperCase()}; it speaks ${
+            speaks.map((t) => t.toUpperCase()).join(" and ")
+          }`,
+        );
+      }
+    }
+    let fails: ConnectFailure | undefined;
+    if (options.fails !== undefined) {
+      if (typeof options.fails === "string" && FAILURES.includes(options.fails)) {
+        fails = options.fails as ConnectFailure;
+      } else {
+        this.error(
+          place,
+          `Invalid "fails" ${describe(options.fails)}${
+            suggestion(String(options.fails), FAILURES)
+          }; expected one of ${list(FAILURES)}`,
+        );
+      }
+    }
+    const timeout = this.timeout(options, place);
+    if (as === undefined) return undefined;
+    const already = state.open.get(as);
+    if (already !== undefined && fails === undefined) {
+      this.error(
+        place,
+        `Connection "${as}" is already open (step ${already.step}); close it first or choose another name`,
+      );
+    }
+    if (fails === undefined) state.open.set(as, { transport: resolved, step: base.number });
+    return { ...base, action: "connect", as, to, transport: transport ?? schemeTransport, fails, timeout };
+  }
+
+  payload(options: Record_, place: Place, defined: ReadonlySet<string>, what: string): Payload | undefined {
+    const given = (["text", "hex", "base64"] as const).filter((key) => options[key] !== undefined);
+    if (given.length !== 1) {
+      this.error(
+        place,
+        given.length === 0
+          ? `${what} needs one of "text", "hex" or "base64"`
+          : `${what} takes one of "text", "hex" or "base64", got ${list(given)}`,
+      );
+      return undefined;
+    }
+    const encoding = given[0];
+    const value = this.string(options[encoding], place, `"${encoding}"`);
+    if (value === undefined) return undefined;
+    this.template(value, place, defined);
+    if (!value.includes("${")) {
+      if (encoding === "hex") {
+        const digits = value.replace(/\s+/g, "");
+        if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) {
+          this.error(
+            place,
+            `Invalid hex "${value}": expected pairs of hex digits, optionally separated by spaces`,
+          );
+        }
+      } else if (encoding === "base64") {
+        try {
+          decodeBase64(value.replace(/\s+/g, ""));
+        } catch {
+          this.error(place, `Invalid base64 "${value}"`);
+        }
+      }
+    }
+    return { encoding, value };
+  }
+
+  send(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, SEND_KEYS, place, `"send"`);
+    const on = this.on(options, place, state);
+    const payload = this.payload(options, place, state.defined, `"send"`);
+    const timeout = this.timeout(options, place);
+    if (on === undefined || payload === undefined) return undefined;
+    return { ...base, action: "send", on: on.name, payload, timeout };
+  }
+
+  regex(pattern: string, place: Place, state: ScenarioState): string {
+    this.template(pattern, place, state.defined);
+    try {
+      compileRegex(pattern.replace(/\$\{[^}]*\}/g, "x"));
+    } catch (error) {
+      this.error(place, (error as Error).message);
+    }
+    return pattern;
+  }
+
+  lineMatch(raw: unknown, place: Place, state: ScenarioState): LineMatch | undefined {
+    if (typeof raw === "string") {
+      this.template(raw, place, state.defined);
+      return { kind: "equals", text: raw };
+    }
+    if (!isRecord(raw)) {
+      this.error(place, `Expected a line to be a string or one of ${list(LINE_KINDS)}, got ${describe(raw)}`);
+      return undefined;
+    }
+    this.checkKeys(raw, LINE_KINDS, place, "a line");
+    const kinds = LINE_KINDS.filter((key) => raw[key] !== undefined);
+    if (kinds.length !== 1) {
+      this.error(place, `A line takes exactly one of ${list(LINE_KINDS)}, got ${kinds.length === 0 ? "none" : list(kinds)}`);
+      return undefined;
+    }
+    const kind = kinds[0];
+    if (kind === "json") return { kind: "json", value: raw.json };
+    const text = this.string(raw[kind], place, `"${kind}"`);
+    if (text === undefined) return undefined;
+    if (kind === "regex") return { kind: "regex", pattern: this.regex(text, place, state) };
+    this.template(text, place, state.defined);
+    return kind === "text" ? { kind: "equals", text } : { kind: "contains", text };
+  }
+
+  expect(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, EXPECT_KEYS, place, `"expect"`);
+    const on = this.on(options, place, state);
+    const timeout = this.timeout(options, place);
+    const kinds = EXPECT_KINDS.filter((key) => options[key] !== undefined);
+    if (kinds.length !== 1) {
+      this.error(
+        place,
+        kinds.length === 0
+          ? `"expect" needs one of ${list(EXPECT_KINDS)}`
+          : `"expect" takes one of ${list(EXPECT_KINDS)}, got ${list(kinds)}; use one step each`,
+      );
+      return undefined;
+    }
+    const kind = kinds[0];
+    const value = options[kind];
+    if (on !== undefined && on.transport === "udp" && ["line", "lines", "unordered", "closed"].includes(kind)) {
+      this.error(
+        place,
+        `"${kind}" does not apply to UDP connection "${on.name}": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+      );
+    }
+    let expectation: Expectation | undefined;
+    switch (kind) {
+      case "text":
+      case "hex":
+      case "base64": {
+        const payload = this.payload({ [kind]: value }, place, state.defined, `"expect"`);
+        if (payload !== undefined) expectation = { kind: "bytes", payload };
+        break;
+      }
+      case "line": {
+        const line = this.lineMatch(value, place, state);
+        if (line !== undefined) expectation = { kind: "line", line };
+        break;
+      }
+      case "lines":
+      case "unordered": {
+        if (!Array.isArray(value) || value.length === 0) {
+          this.error(place, `Expected "${kind}" to be a non-empty list of lines, got ${describe(value)}`);
+          break;
+        }
+        const lines = value.map((item: unknown) => this.lineMatch(item, place, state));
+        if (lines.every((line): line is LineMatch => line !== undefined)) {
+          expectation = { kind, lines };
+        }
+        break;
+      }
+      case "contains": {
+        const text = this.string(value, place, `"contains"`);
+        if (text !== undefined) {
+          this.template(text, place, state.defined);
+          if (text === "") this.error(place, `"contains" needs a non-empty text`);
+          expectation = { kind: "contains", text };
+        }
+        break;
+      }
+      case "regex": {
+        const pattern = this.string(value, place, `"regex"`);
+        if (pattern !== undefined) expectation = { kind: "regex", pattern: this.regex(pattern, place, state) };
+        break;
+      }
+      case "json":
+        expectation = { kind: "json", value };
+        break;
+      case "closed":
+        if (value !== true) this.error(place, `Expected "closed" to be true, got ${describe(value)}`);
+        else expectation = { kind: "closed" };
+        break;
+      case "silence": {
+        const duration = this.duration(value, place, `"silence"`);
+        if (duration !== undefined) expectation = { kind: "silence", duration };
+        break;
+      }
+    }
+    if (expectation !== undefined) {
+      for (const name of capturedNames(expectation)) state.defined.add(name);
+    }
+    if (on === undefined || expectation === undefined) return undefined;
+    return { ...base, action: "expect", on: on.name, expectation, timeout };
+  }
+
+  close(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["on"], place, `"close"`);
+    const on = this.on(options, place, state);
+    if (on === undefined) return undefined;
+    state.open.delete(on.name);
+    return { ...base, action: "close", on: on.name, timeout: undefined };
+  }
+
+  set(
+    value: unknown,
+    siblings: Record_,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (!isRecord(value) || Object.keys(value).length === 0) {
+      this.error(place, `Expected "set" to be a mapping of names to values, got ${describe(value)}`);
+      return undefined;
+    }
+    this.checkKeys(siblings, [], place, `"set"`);
+    const variables: Record<string, string> = {};
+    for (const [name, raw] of Object.entries(value)) {
+      if (!NAME.test(name)) this.error(place, `Invalid variable name "${name}"`);
+      const text = this.string(raw, place, `variable "${name}"`);
+      if (text === undefined) continue;
+      this.template(text, place, state.defined);
+      variables[name] = text;
+    }
+    for (const name of Object.keys(variables)) state.defined.add(name);
+    return { ...base, action: "set", variables, timeout: undefined };
+  }
+}
+
+interface SuiteContext {
+  server: string | undefined;
+  target: string | undefined;
+  defined: ReadonlySet<string>;
+}
+
+interface ScenarioState {
+  open: Map<string, OpenConnection>;
+  defined: Set<string>;
+}
+
+/** The regex groups an expectation captures. */
+function capturedNames(expectation: Expectation): string[] {
+  switch (expectation.kind) {
+    case "regex":
+      return groupNames(expectation.pattern);
+    case "line":
+      return expectation.line.kind === "regex" ? groupNames(expectation.line.pattern) : [];
+    case "lines":
+    case "unordered":
+      return expectation.lines.flatMap((line) => line.kind === "regex" ? groupNames(line.pattern) : []);
+    default:
+      return [];
+  }
+}
+
+/**
+ * Validates a parsed suite document. Every problem is collected; none stops
+ * the others from being found.
+ *
+ * @example
+ * ```ts
+ * import { parseYaml } from "./yaml.ts";
+ * import { validateSuite } from "./validate.ts";
+ * const suite = validateSuite(parseYaml("name: s\nserver: echo\nsteps: [connect]\n"));
+ * console.assert(suite.scenarios.length === 1);
+ * ```
+ *
+ * @param doc The parsed document.
+ * @param options The file name and the known servers.
+ * @returns The typed suite.
+ * @throws {InvalidSuiteError} With every problem, when there is any.
+ */
+export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}): Suite {
+  const file = options.file ?? "<text>";
+  const validator = new Validator(doc, file, options.servers ?? DEFAULT_SERVERS);
+  const suite = validator.suite();
+  if (validator.issues.length > 0 || suite === undefined) {
+    const issues = [...validator.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new InvalidSuiteError(file, issues);
+  }
+  return suite;
+}

@@ -1,0 +1,165 @@
+/**
+ * YAML parsing that remembers where each mapping key and sequence item sits,
+ * so validation errors and failure reports can point at a line.
+ *
+ * @module
+ */
+
+import { parse } from "@std/yaml";
+import { LoaderState } from "@std/yaml/unstable-loader-state";
+import { SCHEMA_MAP } from "@std/yaml/unstable-schema";
+
+/** Where a YAML document came from and what it holds. */
+export interface YamlDocument {
+  /** The parsed value; narrowed by validation. */
+  readonly value: unknown;
+  /** The text it was parsed from. */
+  readonly text: string;
+  /**
+   * The 1-based line of a mapping key or a sequence item, when known.
+   *
+   * @param container The mapping or sequence that holds the entry.
+   * @param key The key or index of the entry.
+   */
+  lineOf(container: unknown, key: string | number): number | undefined;
+}
+
+/** A YAML text that cannot be parsed. */
+export class YamlSyntaxError extends SyntaxError {
+  /** The 1-based line of the problem, when the parser gives it. */
+  readonly line: number | undefined;
+
+  /**
+   * @param message What is wrong.
+   * @param line The 1-based line of the problem.
+   * @param options The underlying parser error.
+   */
+  constructor(message: string, line: number | undefined, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "YamlSyntaxError";
+    this.line = line;
+  }
+}
+
+interface ComposedNode {
+  result: unknown;
+}
+
+interface LoaderInternals {
+  line: number;
+  readDocuments(options: { singleDocument: boolean }): Iterator<unknown>;
+  composeNode(...args: unknown[]): ComposedNode | undefined;
+  storeMappingPair(...args: unknown[]): unknown;
+}
+
+type LoaderConstructor = new (input: string, options: { schema: unknown }) => LoaderInternals;
+
+type LineTable = Map<string | number, number>;
+
+/**
+ * The std parser keeps positions to itself; a subclass of its loader records
+ * the line of every mapping key and sequence item as it goes. The loader is
+ * std's internal class, so when it is not what we expect we fall back to the
+ * public parser and report no lines rather than fail.
+ */
+function createPositionLoader(
+  text: string,
+  tables: WeakMap<object, LineTable>,
+): LoaderInternals | undefined {
+  if (typeof LoaderState !== "function" || !(SCHEMA_MAP instanceof Map)) return undefined;
+  const Loader = LoaderState as unknown as LoaderConstructor;
+  const proto = Loader.prototype as unknown as Record<string, unknown>;
+  if (typeof proto.composeNode !== "function" || typeof proto.storeMappingPair !== "function") {
+    return undefined;
+  }
+  const frames: number[][] = [];
+  function table(container: object): LineTable {
+    let lines = tables.get(container);
+    if (lines === undefined) {
+      lines = new Map();
+      tables.set(container, lines);
+    }
+    return lines;
+  }
+  class PositionLoader extends Loader {
+    override composeNode(...args: unknown[]): ComposedNode | undefined {
+      frames.at(-1)?.push(this.line + 1);
+      const children: number[] = [];
+      frames.push(children);
+      try {
+        const node = super.composeNode(...args);
+        const result = node?.result;
+        if (Array.isArray(result) && result.length === children.length) {
+          const lines = table(result);
+          children.forEach((line, index) => lines.set(index, line));
+        }
+        return node;
+      } finally {
+        frames.pop();
+      }
+    }
+    override storeMappingPair(...args: unknown[]): unknown {
+      const [result, , , key, , startLine] = args;
+      if (typeof result === "object" && result !== null && typeof key === "string") {
+        table(result).set(key, typeof startLine === "number" ? startLine + 1 : this.line + 1);
+      }
+      return super.storeMappingPair(...args);
+    }
+  }
+  return new PositionLoader(text, { schema: SCHEMA_MAP.get("default") });
+}
+
+/**
+ * Parses one YAML document, keeping the line of every key and item.
+ *
+ * @example Find the line of the second item
+ * ```ts
+ * import { parseYaml } from "./yaml.ts";
+ * const doc = parseYaml("steps:\n  - connect\n  - close\n");
+ * const steps = (doc.value as { steps: unknown[] }).steps;
+ * console.assert(doc.lineOf(steps, 1) === 3);
+ * ```
+ *
+ * @param text The YAML text.
+ * @returns The parsed document with its line table.
+ * @throws {YamlSyntaxError} When the text is not valid YAML.
+ */
+export function parseYaml(text: string): YamlDocument {
+  const tables = new WeakMap<object, LineTable>();
+  let value: unknown;
+  try {
+    const loader = createPositionLoader(prepare(text), tables);
+    if (loader === undefined) {
+      value = parse(text) as unknown;
+    } else {
+      const documents = loader.readDocuments({ singleDocument: true });
+      const first = documents.next();
+      documents.next();
+      value = first.done ? null : first.value ?? null;
+    }
+  } catch (error) {
+    const line = (error as { line?: unknown }).line;
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new YamlSyntaxError(
+      `Invalid YAML: ${message.replace(/ at line \d+, column \d+:?$/, "")}`,
+      typeof line === "number" ? line : undefined,
+      { cause: error },
+    );
+  }
+  return {
+    value,
+    text,
+    lineOf(container: unknown, key: string | number): number | undefined {
+      if (typeof container !== "object" || container === null) return undefined;
+      return tables.get(container)?.get(key);
+    },
+  };
+}
+
+/** The same clean-up the public parser does before loading. */
+function prepare(text: string): string {
+  let input = text;
+  if (input.length > 0 && !/[\n\r]$/.test(input)) input += "\n";
+  if (input.charCodeAt(0) === 0xfeff) input = input.slice(1);
+  return input;
+}

@@ -1,0 +1,186 @@
+// The listening and bookkeeping every reference server shares.
+
+/** A running reference server. */
+export interface ReferenceServer extends AsyncDisposable {
+  /** Which server this is. */
+  readonly name: string;
+  /** The address it listens on. */
+  readonly hostname: string;
+  /** The port it listens on, for TCP and (where served) UDP. */
+  readonly port: number;
+  /** Stops accepting, closes every client and waits for them; safe twice. */
+  close(): Promise<void>;
+}
+
+/** Options for starting a reference server. */
+export interface ServerOptions {
+  /**
+   * The address to listen on.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * The port; 0 picks a free one.
+   *
+   * @default {0}
+   */
+  port?: number;
+}
+
+/** What a server does with its clients. */
+export interface ServerHandlers {
+  /** Serves one TCP client until it leaves or `signal` aborts. */
+  tcp: (conn: Deno.TcpConn, signal: AbortSignal) => Promise<void>;
+  /** Serves the UDP socket until it is closed, when the server speaks UDP. */
+  udp?: (socket: Deno.DatagramConn) => Promise<void>;
+}
+
+const BIND_ATTEMPTS = 20;
+
+function bind(
+  hostname: string,
+  port: number,
+  wantUdp: boolean,
+): { listener: Deno.TcpListener; socket: Deno.DatagramConn | undefined } {
+  for (let attempt = 1;; attempt++) {
+    const listener = Deno.listen({ hostname, port, transport: "tcp" });
+    if (!wantUdp) return { listener, socket: undefined };
+    try {
+      const socket = Deno.listenDatagram({
+        hostname,
+        port: listener.addr.port,
+        transport: "udp",
+      });
+      return { listener, socket };
+    } catch (error) {
+      listener.close();
+      // With a free port chosen for TCP, the same UDP port may be taken: try another.
+      if (port !== 0 || !(error instanceof Deno.errors.AddrInUse) || attempt >= BIND_ATTEMPTS) {
+        throw error;
+      }
+    }
+  }
+}
+
+/**
+ * Listens for TCP (and UDP on the same port) and serves each client with the
+ * handlers. A client's failure never stops the server.
+ *
+ * @param name The server's name.
+ * @param handlers What to do with clients.
+ * @param options Where to listen.
+ * @returns The running server.
+ */
+export function listen(
+  name: string,
+  handlers: ServerHandlers,
+  options: ServerOptions = {},
+): ReferenceServer {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const { listener, socket } = bind(hostname, options.port ?? 0, handlers.udp !== undefined);
+  const stopping = new AbortController();
+  const clients = new Map<Deno.TcpConn, Promise<void>>();
+
+  async function serveClient(conn: Deno.TcpConn): Promise<void> {
+    try {
+      await handlers.tcp(conn, stopping.signal);
+    } catch {
+      // One client's reset or garbage must not take the server down.
+    } finally {
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the handler.
+      }
+      clients.delete(conn);
+    }
+  }
+
+  async function acceptAll(): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (stopping.signal.aborted) return;
+        // Out of file descriptors or a client that vanished mid-handshake: keep serving.
+        if (error instanceof Deno.errors.BadResource) return;
+        continue;
+      }
+      clients.set(conn, serveClient(conn));
+    }
+  }
+
+  const accepting = acceptAll();
+  const datagrams = socket === undefined || handlers.udp === undefined
+    ? Promise.resolve()
+    : handlers.udp(socket).catch(() => {});
+  let closing: Promise<void> | undefined;
+
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      stopping.abort();
+      listener.close();
+      socket?.close();
+      for (const conn of clients.keys()) {
+        try {
+          conn.close();
+        } catch {
+          // Closed by its handler meanwhile.
+        }
+      }
+      await Promise.all([accepting, datagrams, ...clients.values()]);
+    })();
+    return closing;
+  }
+
+  return {
+    name,
+    hostname,
+    port: listener.addr.port,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * Writes all of `bytes`, however many writes that takes.
+ *
+ * @param conn The connection.
+ * @param bytes What to write.
+ */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
+
+/**
+ * Serves each UDP datagram with a reply computed from it.
+ *
+ * @param socket The bound socket.
+ * @param reply Computes the reply.
+ */
+export async function answerDatagrams(
+  socket: Deno.DatagramConn,
+  reply: (datagram: Uint8Array) => Uint8Array,
+): Promise<void> {
+  while (true) {
+    let datagram: Uint8Array;
+    let from: Deno.Addr;
+    try {
+      [datagram, from] = await socket.receive();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return;
+      }
+      // An ICMP error from an earlier reply to a vanished client: keep serving.
+      continue;
+    }
+    try {
+      await socket.send(reply(datagram), from);
+    } catch {
+      // The sender is gone; others are still served.
+    }
+  }
+}

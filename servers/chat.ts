@@ -1,0 +1,203 @@
+/**
+ * The chat server: the classic tutorial chat protocol, made exact.
+ *
+ * 1. On connect: `Enter your username: ` (no newline).
+ * 2. The first line, trimmed, is the username; empty becomes `User_<port>`.
+ *    A name in use, over 32 characters, with control characters or a leading
+ *    `[` gets `[SERVER] Username refused` and the prompt again.
+ * 3. Every joined user, the newcomer included, gets
+ *    `[SERVER] <name> joined the chat!`; then the newcomer gets
+ *    `[SERVER] Welcome to the chat!`.
+ * 4. `/users`: `[SERVER] Online users: <names in join order>` to the sender.
+ * 5. `/quit` or a disconnect: the others get `[SERVER] <name> left the chat`.
+ * 6. Any other non-empty line, trimmed, goes to everyone else as
+ *    `[<name>] <message>`.
+ *
+ * @module
+ */
+
+import { listen, type ReferenceServer, type ServerOptions, writeAll } from "./_listen.ts";
+
+export type { ReferenceServer, ServerOptions };
+
+/** The prompt sent on connect and after a refused name. */
+export const PROMPT = "Enter your username: ";
+/** The longest line the server reads, in bytes. */
+export const MAX_LINE_BYTES = 4096;
+/** The longest username, in characters. */
+export const MAX_NAME_LENGTH = 32;
+/** How many bytes may wait for a slow reader before it is disconnected. */
+export const MAX_QUEUED_BYTES = 256 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A connected client and the bytes queued for it. */
+class ChatClient {
+  name: string | undefined;
+  readonly conn: Deno.TcpConn;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #flushing: Promise<void> | undefined;
+  #dropped = false;
+
+  constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+  }
+
+  /** Queues text; a reader that falls too far behind is disconnected. */
+  send(text: string): void {
+    if (this.#dropped) return;
+    const bytes = encoder.encode(text);
+    if (this.#queued + bytes.length > MAX_QUEUED_BYTES) {
+      this.drop();
+      return;
+    }
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    this.#flushing ??= this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const bytes = this.#queue.shift()!;
+        await writeAll(this.conn, bytes);
+        this.#queued -= bytes.length;
+      }
+    } catch {
+      this.drop();
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /** Waits for what is queued to be written. */
+  async drain(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+  }
+
+  /** Disconnects the client; its read loop then ends. */
+  drop(): void {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.#queue = [];
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** Splits a byte stream into lines, refusing lines over the limit. */
+async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long"> {
+  const chunk = new Uint8Array(16 * 1024);
+  let pending = new Uint8Array(0);
+  let skipping = false;
+  while (true) {
+    const count = await conn.read(chunk);
+    if (count === null) return;
+    let data = pending.length === 0 ? chunk.subarray(0, count) : join(pending, chunk.subarray(0, count));
+    let newline: number;
+    while ((newline = data.indexOf(0x0a)) !== -1) {
+      if (skipping) {
+        skipping = false;
+      } else if (newline > MAX_LINE_BYTES) {
+        yield "too long";
+      } else {
+        yield decoder.decode(data.subarray(0, newline));
+      }
+      data = data.subarray(newline + 1);
+    }
+    if (data.length > MAX_LINE_BYTES && !skipping) {
+      skipping = true;
+      yield "too long";
+    }
+    pending = skipping ? new Uint8Array(0) : data.slice();
+  }
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Why a username is refused, or `undefined` when it may join.
+ *
+ * @param name The trimmed name.
+ * @param taken Whether another user has it.
+ */
+function refusal(name: string, taken: boolean): string | undefined {
+  if (taken) return "in use";
+  if ([...name].length > MAX_NAME_LENGTH) return "too long";
+  if (/\p{Cc}/u.test(name)) return "control character";
+  if (name.startsWith("[")) return "leading [";
+  return undefined;
+}
+
+/**
+ * Starts the chat server (TCP only).
+ *
+ * @example
+ * ```ts
+ * import { startChatServer } from "./chat.ts";
+ * await using server = startChatServer({ port: 0 });
+ * console.assert(server.port > 0);
+ * ```
+ *
+ * @param options Where to listen.
+ * @returns The running server.
+ */
+export function startChatServer(options: ServerOptions = {}): ReferenceServer {
+  const users = new Map<string, ChatClient>();
+
+  function broadcast(text: string, except?: ChatClient): void {
+    for (const user of users.values()) if (user !== except) user.send(text);
+  }
+
+  return listen("chat", {
+    async tcp(conn) {
+      const client = new ChatClient(conn);
+      client.send(PROMPT);
+      try {
+        for await (const raw of readLines(conn)) {
+          if (raw === "too long") {
+            client.send(`[SERVER] Line too long (max ${MAX_LINE_BYTES} bytes)\n`);
+            if (client.name === undefined) client.send(PROMPT);
+            continue;
+          }
+          const line = raw.trim();
+          if (client.name === undefined) {
+            const name = line === "" ? `User_${conn.remoteAddr.port}` : line;
+            if (refusal(name, users.has(name)) !== undefined) {
+              client.send("[SERVER] Username refused\n");
+              client.send(PROMPT);
+              continue;
+            }
+            client.name = name;
+            users.set(name, client);
+            broadcast(`[SERVER] ${name} joined the chat!\n`);
+            client.send("[SERVER] Welcome to the chat!\n");
+          } else if (line === "/quit") {
+            break;
+          } else if (line === "/users") {
+            client.send(`[SERVER] Online users: ${[...users.keys()].join(", ")}\n`);
+          } else if (line !== "") {
+            broadcast(`[${client.name}] ${line}\n`, client);
+          }
+        }
+      } finally {
+        if (client.name !== undefined && users.get(client.name) === client) {
+          users.delete(client.name);
+          broadcast(`[SERVER] ${client.name} left the chat\n`);
+        }
+        await client.drain();
+        client.drop();
+      }
+    },
+  }, options);
+}
