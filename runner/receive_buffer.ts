@@ -48,6 +48,7 @@ export class ReceiveBuffer {
   #end = 0;
   #ended: StreamEnd | undefined;
   #waiters = new Set<() => void>();
+  #roomWaiters = new Set<() => void>();
   readonly #maxBytes: number;
 
   /**
@@ -67,9 +68,25 @@ export class ReceiveBuffer {
     return this.#ended;
   }
 
-  /** Whether the buffer holds its limit and reading should pause. */
+  /** Whether the buffer holds more than its limit, so reading should pause. */
   get full(): boolean {
-    return this.#ended?.kind === "overflow";
+    return this.#end - this.#start > this.#maxBytes;
+  }
+
+  /**
+   * Waits until the buffer is no longer full or the stream has ended: the
+   * reader's back-pressure, so a peer cannot make us hold unbounded bytes.
+   */
+  async waitForRoom(): Promise<void> {
+    while (this.full && this.#ended === undefined) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.#roomWaiters.delete(done);
+          resolve();
+        };
+        this.#roomWaiters.add(done);
+      });
+    }
   }
 
   /**
@@ -82,9 +99,6 @@ export class ReceiveBuffer {
     this.#reserve(chunk.length);
     this.#data.set(chunk, this.#end);
     this.#end += chunk.length;
-    if (this.#end - this.#start > this.#maxBytes) {
-      this.#ended = { kind: "overflow", limit: this.#maxBytes };
-    }
     this.#wake();
   }
 
@@ -97,6 +111,7 @@ export class ReceiveBuffer {
     if (this.#ended !== undefined) return;
     this.#ended = end;
     this.#wake();
+    for (const waiter of [...this.#roomWaiters]) waiter();
   }
 
   /**
@@ -125,6 +140,11 @@ export class ReceiveBuffer {
         };
       }
       this.#consume(result.discard);
+      if (this.full) {
+        // The matcher cannot decide within the limit: more bytes will not help.
+        const end: StreamEnd = { kind: "overflow", limit: this.#maxBytes };
+        return { status: "ended", end, unread: this.unread.slice() };
+      }
       if (this.#ended !== undefined) {
         return { status: "ended", end: this.#ended, unread: this.unread.slice() };
       }
@@ -165,8 +185,10 @@ export class ReceiveBuffer {
   }
 
   #consume(count: number): void {
+    if (count === 0) return;
     this.#start += count;
     if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (!this.full) for (const waiter of [...this.#roomWaiters]) waiter();
   }
 
   #reserve(extra: number): void {

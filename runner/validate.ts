@@ -105,7 +105,8 @@ export function suggestion(word: string, candidates: readonly string[]): string 
   if (candidates.length === 0) return "";
   const closest: string = closestString(word, [...candidates], { caseSensitive: false });
   const distance: number = levenshteinDistance(word.toLowerCase(), closest.toLowerCase());
-  return distance <= Math.max(1, Math.floor(closest.length / 3)) ? `; did you mean "${closest}"?` : "";
+  const allowed = closest.length >= 4 ? Math.max(2, Math.floor(closest.length / 3)) : 1;
+  return distance <= allowed ? `; did you mean "${closest}"?` : "";
 }
 
 function list(names: Iterable<string>): string {
@@ -310,7 +311,7 @@ class Validator {
         `A suite has either "scenarios" or top-level "steps", got both`,
       );
     } else if (root.steps !== undefined) {
-      const scenario = this.scenario({ name, steps: root.steps }, name ?? "suite", undefined, context);
+      const scenario = this.scenario({ name, steps: root.steps }, undefined, undefined, context);
       if (scenario !== undefined) scenarios = [scenario];
     } else if (!Array.isArray(root.scenarios) || root.scenarios.length === 0) {
       this.error(
@@ -391,7 +392,7 @@ class Validator {
 
   scenario(
     raw: Record_,
-    label: string,
+    label: string | undefined,
     line: number | undefined,
     suite: SuiteContext,
   ): Scenario | undefined {

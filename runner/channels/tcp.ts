@@ -122,7 +122,9 @@ export class TcpChannel implements Channel {
 
   async #readAll(): Promise<void> {
     const chunk = new Uint8Array(READ_SIZE);
-    while (!this.buffer.full) {
+    while (true) {
+      if (this.buffer.full) await this.buffer.waitForRoom();
+      if (this.#closed || this.buffer.ended !== undefined) break;
       let count: number | null;
       try {
         count = await this.#conn.read(chunk);
@@ -142,7 +144,7 @@ export class TcpChannel implements Channel {
       this.#transcript?.record(this.name, "receive", { bytes });
       this.buffer.push(bytes);
     }
-    if (this.#closed) this.buffer.end({ kind: "closed" });
+    this.buffer.end({ kind: "closed" });
   }
 
   /** @inheritdoc */
@@ -187,6 +189,7 @@ export class TcpChannel implements Channel {
     if (this.#closed) return;
     this.#closed = true;
     this.#transcript?.record(this.name, "close");
+    this.buffer.end({ kind: "closed" });
     try {
       this.#conn.close();
     } catch {

@@ -7,6 +7,23 @@
 import { INCOMPLETE, type Matcher, matched, mismatch } from "./result.ts";
 
 /**
+ * Names a byte for messages: `"a" (0x61)`.
+ *
+ * @example
+ * ```ts
+ * import { describeByte } from "./bytes.ts";
+ * console.assert(describeByte(0x0a) === "0x0a");
+ * ```
+ *
+ * @param byte The byte.
+ * @returns Its character, when printable, and its hex value.
+ */
+export function describeByte(byte: number): string {
+  const hex = `0x${byte.toString(16).padStart(2, "0")}`;
+  return byte >= 0x20 && byte < 0x7f ? `"${String.fromCharCode(byte)}" (${hex})` : hex;
+}
+
+/**
  * Matches when the next bytes are exactly `expected`; fails as soon as a
  * received byte differs, without waiting for the rest.
  *
@@ -26,7 +43,7 @@ export function expectBytes(expected: Uint8Array): Matcher {
     const length = Math.min(bytes.length, expected.length);
     for (let i = 0; i < length; i++) {
       if (bytes[i] !== expected[i]) {
-        return mismatch(i, `Byte ${i} differs`);
+        return mismatch(i, `Byte ${i} differs: expected ${describeByte(expected[i])}, got ${describeByte(bytes[i])}`);
       }
     }
     return bytes.length >= expected.length ? matched(expected.length) : INCOMPLETE;

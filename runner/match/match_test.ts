@@ -25,7 +25,7 @@ Deno.test("expectBytes waits while the prefix agrees", () => {
 });
 
 Deno.test("expectBytes fails fast when a byte differs", () => {
-  assertEquals(expectBytes(bytes("hello\n"))(bytes("hex"), false), mismatch(2, "Byte 2 differs"));
+  assertEquals(expectBytes(bytes("hello\n"))(bytes("hex"), false), mismatch(2, `Byte 2 differs: expected "l" (0x6c), got "x" (0x78)`));
 });
 
 Deno.test("expectClosed needs the end with nothing unread", () => {

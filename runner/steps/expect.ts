@@ -173,7 +173,7 @@ async function expectSilence(step: ExpectStep, context: StepContext, duration: n
           ? `Expected silence for ${formatDuration(duration)} on "${step.on}", but a datagram arrived after ${after}`
           : `Expected silence for ${formatDuration(duration)} on "${step.on}", but ${received.length} bytes arrived after ${after}`,
         expected: `silence for ${formatDuration(duration)}`,
-        ...(received === undefined ? {} : { received, offset: 0 }),
+        ...(received === undefined ? {} : { received }),
       });
     }
     // The peer closed without sending: still silent for the rest of the time.

@@ -1,0 +1,116 @@
+// Helpers shared by the end-to-end tests: throwaway servers on free ports and
+// one-call suite runs.
+
+import { parseSuite, runSuite, type ScenarioResult, type StepFailure, type SuiteResult } from "../mod.ts";
+
+/** A server a test scripts by hand, on a free port of 127.0.0.1. */
+export interface TestServer extends AsyncDisposable {
+  readonly port: number;
+  /** Resolves with the handlers' completion once the listener is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on a free port and runs `handler` for every client.
+ *
+ * @param handler What to do with a client; errors are ignored.
+ * @returns The server.
+ */
+export function startTestServer(handler: (conn: Deno.TcpConn) => Promise<void>): TestServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const handlers: Promise<void>[] = [];
+  const conns = new Set<Deno.TcpConn>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      handlers.push(
+        handler(conn).catch(() => {}).finally(() => {
+          conns.delete(conn);
+          try {
+            conn.close();
+          } catch {
+            // Closed by the handler.
+          }
+        }),
+      );
+    }
+  })().catch(() => {});
+  let closing: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      }
+      await accepting;
+      await Promise.all(handlers);
+    })();
+    return closing;
+  }
+  return { port: listener.addr.port, close, [Symbol.asyncDispose]: close };
+}
+
+/** Parses and runs a suite given as YAML text. */
+export function runText(yaml: string, file = "test.yaml"): Promise<SuiteResult> {
+  return runSuite(parseSuite(yaml, { file }));
+}
+
+/** The single scenario of a result, asserting there is exactly one. */
+export function only(result: SuiteResult): ScenarioResult {
+  if (result.scenarios.length !== 1) {
+    throw new Error(`Expected one scenario, got ${result.scenarios.length}`);
+  }
+  return result.scenarios[0];
+}
+
+/** The failure of a failed scenario's last step. */
+export function failureOf(scenario: ScenarioResult): StepFailure & { step: number } {
+  const last = scenario.steps.at(-1);
+  if (scenario.status !== "failed" || last?.failure === undefined) {
+    throw new Error(`Expected a failed step, got scenario status "${scenario.status}"`);
+  }
+  return { ...last.failure, step: last.step.number };
+}
+
+const encoder = new TextEncoder();
+
+/** Writes text fully. */
+export async function write(conn: Deno.Conn, text: string | Uint8Array): Promise<void> {
+  const bytes = typeof text === "string" ? encoder.encode(text) : text;
+  let written = 0;
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
+
+/** Reads until `count` bytes arrived or the stream ends. */
+export async function readBytes(conn: Deno.Conn, count: number): Promise<Uint8Array> {
+  const out = new Uint8Array(count);
+  let have = 0;
+  while (have < count) {
+    const n = await conn.read(out.subarray(have));
+    if (n === null) break;
+    have += n;
+  }
+  return out.subarray(0, have);
+}
+
+/** Reads everything until the peer closes. */
+export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const chunk = new Uint8Array(16 * 1024);
+  while (true) {
+    const n = await conn.read(chunk);
+    if (n === null) break;
+    chunks.push(chunk.slice(0, n));
+  }
+  const out = new Uint8Array(chunks.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of chunks) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,285 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { formatIssue, InvalidSuiteError, parseSuite } from "../mod.ts";
+
+/** Every problem validation reports for a suite, formatted. */
+function problems(yaml: string): string[] {
+  const error = assertThrows(() => parseSuite(yaml, { file: "s.yaml" }), InvalidSuiteError);
+  return error.issues.map(formatIssue);
+}
+
+function steps(...lines: string[]): string {
+  return `name: s\nserver: echo\nsteps:\n${lines.map((line) => `  - ${line}`).join("\n")}\n`;
+}
+
+Deno.test("invalid YAML is reported with its line", () => {
+  assertEquals(problems("name: x\nsteps: [connect,\n  - : :\n"), [
+    "s.yaml:3: Invalid YAML: Cannot read flow collection: missing comma between flow collection entries",
+  ]);
+});
+
+Deno.test("a suite must be a mapping", () => {
+  assertEquals(problems("- connect\n"), [
+    `s.yaml: A suite must be a mapping with "name" and "scenarios", got a list`,
+  ]);
+});
+
+Deno.test("a misspelt suite key gets a suggestion", () => {
+  assertEquals(problems("name: s\nserver: echo\ntimout: 1s\nsteps: [connect]\n"), [
+    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "timeout", "vars", "scenarios", "steps", "max_buffer"`,
+  ]);
+});
+
+Deno.test("an unknown server gets a suggestion", () => {
+  assertEquals(problems("name: s\nserver: ehco\nsteps: [close]\n"), [
+    `s.yaml:2: Unknown server "ehco"; did you mean "echo"?; built-in servers: "echo", "upper", "chat"`,
+    `s.yaml:3: step 1: Connection "main" is not open; add "- connect" before this step`,
+  ]);
+});
+
+Deno.test("a suite has at most one of server and target", () => {
+  assertEquals(problems("name: s\nserver: echo\ntarget: tcp://127.0.0.1:7\nsteps: [connect]\n"), [
+    `s.yaml:3: A suite has at most one of "server" and "target", got both ("echo" and "tcp://127.0.0.1:7")`,
+  ]);
+});
+
+Deno.test("a target must be a tcp or udp address", () => {
+  assertEquals(problems("name: s\ntarget: http://x:80\nsteps: [connect]\n"), [
+    `s.yaml:2: Invalid "target" "http://x:80": expected "tcp://host:port" or "udp://host:port"`,
+  ]);
+  assertEquals(problems("name: s\ntarget: tcp://x:0\nsteps: [connect]\n"), [
+    `s.yaml:2: Invalid port "0" in "target" "tcp://x:0": expected 1 to 65535`,
+  ]);
+});
+
+Deno.test("durations need a unit", () => {
+  assertEquals(problems("name: s\nserver: echo\ntimeout: 2\nsteps: [connect]\n"), [
+    `s.yaml:3: Expected "timeout" to be a duration like "2s" or "150ms", got number 2`,
+  ]);
+  assertEquals(problems(steps("sleep: 2 seconds")), [
+    `s.yaml:4: step 1: Invalid "sleep": Invalid duration "2 seconds": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
+  ]);
+});
+
+Deno.test("vars and max_buffer are checked", () => {
+  assertEquals(problems("name: s\nserver: echo\nvars: [1]\nmax_buffer: lots\nsteps: [connect]\n"), [
+    `s.yaml:3: Expected "vars" to be a mapping of names to values, got a list`,
+    `s.yaml:4: Expected "max_buffer" to be a positive size like 1048576, "64KiB" or "1MiB", got "lots"`,
+  ]);
+});
+
+Deno.test("a suite needs scenarios or steps, not both", () => {
+  assertEquals(problems("name: s\nserver: echo\n"), [
+    `s.yaml: A suite needs "scenarios" (a list) or "steps"`,
+  ]);
+  assertEquals(problems("name: s\nserver: echo\nscenarios: []\n"), [
+    `s.yaml:3: Expected "scenarios" to be a non-empty list, got a list`,
+  ]);
+  assertEquals(
+    problems("name: s\nserver: echo\nsteps: [connect]\nscenarios:\n  - name: a\n    steps: [connect]\n"),
+    [`s.yaml:3: A suite has either "scenarios" or top-level "steps", got both`],
+  );
+});
+
+Deno.test("scenarios are checked: shape, name, keys, skip, steps, duplicates", () => {
+  assertEquals(
+    problems(`name: s
+server: echo
+scenarios:
+  - just a string
+  - steps: [connect]
+  - name: a
+    stepz: [connect]
+  - name: b
+    skip: 3
+    steps: [connect]
+  - name: b
+    steps: [connect]
+`),
+    [
+      `s.yaml:4: scenario "#1": Expected a scenario to be a mapping with "name" and "steps", got "just a string"`,
+      `s.yaml:5: scenario "#2": A scenario needs a "name"`,
+      `s.yaml:7: scenario "a": Unknown key "stepz" in a scenario; did you mean "steps"?; allowed: "name", "steps", "timeout", "skip"`,
+      `s.yaml:6: scenario "a": Expected "steps" to be a non-empty list, got nothing`,
+      `s.yaml:9: scenario "b": Expected "skip" to be true, false or a reason, got number 3`,
+      `s.yaml:11: scenario "b": Duplicate scenario name "b"`,
+    ].sort((a, b) => Number(a.split(":")[1]) - Number(b.split(":")[1])),
+  );
+});
+
+Deno.test("a misspelt action gets a suggestion", () => {
+  assertEquals(problems(steps("connect", `sned: "x"`)), [
+    `s.yaml:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set"`,
+  ]);
+  assertEquals(problems(steps("conect")), [
+    `s.yaml:4: step 1: Unknown action "conect"; did you mean "connect"?; actions: "connect", "send", "expect", "close", "sleep", "set"`,
+  ]);
+});
+
+Deno.test("a step has exactly one action", () => {
+  assertEquals(problems(steps("connect", `{ send: "x", expect: "x" }`, "42")), [
+    `s.yaml:5: step 2: A step has exactly one action, got "send", "expect"; write each as its own "- " item`,
+    `s.yaml:6: step 3: Expected a step to be an action or a mapping, got number 42`,
+  ]);
+});
+
+Deno.test("connect options are checked", () => {
+  assertEquals(
+    problems(steps(
+      `connect: { as: a, transport: sctp }`,
+      `connect: { as: b, fails: refsued }`,
+      `connect: { as: c, to: "udp://127.0.0.1:9", transport: tcp }`,
+      `connect: { as: d, tiemout: 1s }`,
+      `connect: a`,
+    )),
+    [
+      `s.yaml:4: step 1: Invalid transport "sctp": expected "tcp" or "udp"`,
+      `s.yaml:5: step 2: Invalid "fails" "refsued"; did you mean "refused"?; expected one of "refused", "timeout", "unresolved", "any"`,
+      `s.yaml:6: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
+      `s.yaml:7: step 4: Unknown key "tiemout" in "connect"; did you mean "timeout"?; allowed: "as", "to", "transport", "timeout", "fails"`,
+      `s.yaml:8: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
+    ],
+  );
+});
+
+Deno.test("connect needs an address", () => {
+  assertEquals(problems("name: s\nsteps: [connect]\n"), [
+    `s.yaml:2: step 1: No address to connect to: give "to", or set the suite's "server" or "target"`,
+  ]);
+});
+
+Deno.test("a server is only reached over the transports it speaks", () => {
+  assertEquals(problems("name: s\nserver: chat\nsteps:\n  - connect: { transport: udp }\n"), [
+    `s.yaml:4: step 1: The "chat" server does not speak UDP; it speaks TCP`,
+  ]);
+});
+
+Deno.test("send needs exactly one valid payload on an open connection", () => {
+  assertEquals(
+    problems(steps(
+      "connect",
+      `send: { on: main }`,
+      `send: { text: "a", hex: "00" }`,
+      `send: { hex: "0g" }`,
+      `send: { base64: "!!" }`,
+      `send: { on: bob, text: "x" }`,
+    )),
+    [
+      `s.yaml:5: step 2: "send" needs one of "text", "hex" or "base64"`,
+      `s.yaml:6: step 3: "send" takes one of "text", "hex" or "base64", got "text", "hex"`,
+      `s.yaml:7: step 4: Invalid hex "0g": expected pairs of hex digits, optionally separated by spaces`,
+      `s.yaml:8: step 5: Invalid base64 "!!"`,
+      `s.yaml:9: step 6: Connection "bob" is not open; open connections: "main"`,
+    ],
+  );
+});
+
+Deno.test("expect takes exactly one valid expectation", () => {
+  assertEquals(
+    problems(steps(
+      "connect",
+      `expect: { on: main }`,
+      `expect: { text: "a", line: "a" }`,
+      `expect: { regex: "(unclosed" }`,
+      `expect: { closed: yes }`,
+      `expect: { silence: soon }`,
+      `expect: { lines: "a" }`,
+      `expect: { line: { contains: "a", regex: "b" } }`,
+      `expect: { line: { has: "a" } }`,
+    )),
+    [
+      `s.yaml:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence"`,
+      `s.yaml:6: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", got "text", "line"; use one step each`,
+      `s.yaml:7: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
+      `s.yaml:8: step 5: Expected "closed" to be true, got "yes"`,
+      `s.yaml:9: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
+      `s.yaml:10: step 7: Expected "lines" to be a non-empty list of lines, got "a"`,
+      `s.yaml:11: step 8: A line takes exactly one of "text", "contains", "regex", "json", got "contains", "regex"`,
+      `s.yaml:12: step 9: Unknown key "has" in a line; allowed: "text", "contains", "regex", "json"`,
+      `s.yaml:12: step 9: A line takes exactly one of "text", "contains", "regex", "json", got none`,
+    ],
+  );
+});
+
+Deno.test("line expectations do not apply to UDP", () => {
+  assertEquals(problems(steps("connect: { transport: udp }", `expect: { line: "a" }`)), [
+    `s.yaml:5: step 2: "line" does not apply to UDP connection "main": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+  ]);
+});
+
+Deno.test("variables must be defined before use", () => {
+  assertEquals(
+    problems(steps(
+      "connect",
+      `send: "\${who}"`,
+      `expect: { regex: "(?<who>\\\\w+)" }`,
+      `send: "\${who} \${host}:\${port} \${env.HOME} \${env.NOPE:-x}"`,
+      `send: "\${unclosed"`,
+    )),
+    [
+      `s.yaml:5: step 2: Undefined variable "who" in "\${who}"; defined: "host", "port"`,
+      `s.yaml:8: step 5: Unclosed "\${" in "\${unclosed": write "$\${" for a literal "\${"`,
+    ],
+  );
+});
+
+Deno.test("set takes a mapping and defines variables for later steps", () => {
+  assertEquals(problems(steps("set: [a]", "connect", `set: { greeting: hi }`, `send: "\${greeting}"`)), [
+    `s.yaml:4: step 1: Expected "set" to be a mapping of names to values, got a list`,
+  ]);
+});
+
+Deno.test("an option given twice is an error", () => {
+  assertEquals(problems("name: s\nserver: echo\nsteps:\n  - connect\n  - send: { on: main, text: x }\n    on: main\n"), [
+    `s.yaml:5: step 2: Option "on" is given twice`,
+  ]);
+});
+
+Deno.test("every error of a file is listed at once, in line order", () => {
+  const found = problems(`name: s
+server: ehco
+timout: 1s
+scenarios:
+  - name: a
+    steps:
+      - sned: "x"
+      - connect
+      - send: { text: "a", hex: "00" }
+      - expect: { on: bob, line: "x" }
+`);
+  assertEquals(found.length, 5);
+  assertEquals(found.map((line) => Number(line.split(":")[1])), [2, 3, 7, 9, 10]);
+});
+
+Deno.test("a valid suite becomes a typed model", () => {
+  const suite = parseSuite(`name: s
+server: echo
+timeout: 1s
+vars: { greeting: hi }
+scenarios:
+  - name: a
+    timeout: 500ms
+    steps:
+      - connect
+      - send: { hex: "68 69" }
+        timeout: 100ms
+      - expect: { line: { json: { ok: true } } }
+      - close
+`);
+  assertEquals(suite.timeout, 1000);
+  assertEquals(suite.variables, { greeting: "hi" });
+  const [scenario] = suite.scenarios;
+  assertEquals(scenario.timeout, 500);
+  assertEquals(scenario.steps.map((step) => step.action), ["connect", "send", "expect", "close"]);
+  assertEquals(scenario.steps[1].timeout, 100);
+  assertEquals(scenario.steps[1].line, 10);
+  assertEquals(scenario.steps[1].source, `send: { hex: "68 69" }\ntimeout: 100ms`);
+  assertEquals(scenario.steps[2], {
+    number: 3,
+    line: 12,
+    source: "expect: { line: { json: { ok: true } } }",
+    action: "expect",
+    on: "main",
+    expectation: { kind: "line", line: { kind: "json", value: { ok: true } } },
+    timeout: undefined,
+  });
+});
