@@ -108,6 +108,8 @@ export function listen(
         if (error instanceof Deno.errors.BadResource) return;
         continue;
       }
+      // Small replies must not wait for the client's delayed ACK (Nagle).
+      conn.setNoDelay(true);
       clients.set(conn, serveClient(conn));
     }
   }

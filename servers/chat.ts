@@ -26,8 +26,12 @@ export const PROMPT = "Enter your username: ";
 export const MAX_LINE_BYTES = 4096;
 /** The longest username, in characters. */
 export const MAX_NAME_LENGTH = 32;
-/** How many bytes may wait for a slow reader before it is disconnected. */
-export const MAX_QUEUED_BYTES = 256 * 1024;
+/** Queued bytes above which a sender waits for that reader to catch up. */
+export const HIGH_WATER_BYTES = 64 * 1024;
+/** How many bytes may wait for a reader at most; more disconnects it. */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+/** How long a sender waits for a reader above the high-water mark before that reader is disconnected. */
+export const SLOW_READER_TIMEOUT_MS = 2_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,6 +44,7 @@ class ChatClient {
   #queued = 0;
   #flushing: Promise<void> | undefined;
   #dropped = false;
+  #progress = new Set<() => void>();
 
   constructor(conn: Deno.TcpConn) {
     this.conn = conn;
@@ -64,12 +69,38 @@ class ChatClient {
         const bytes = this.#queue.shift()!;
         await writeAll(this.conn, bytes);
         this.#queued -= bytes.length;
+        for (const wake of [...this.#progress]) wake();
       }
     } catch {
       this.drop();
     } finally {
       this.#flushing = undefined;
     }
+  }
+
+  /** Bytes waiting to be written to this client. */
+  get queued(): number {
+    return this.#dropped ? 0 : this.#queued;
+  }
+
+  /**
+   * Waits until fewer than `limit` bytes are queued; `false` when `signal`
+   * aborted first.
+   */
+  async waitBelow(limit: number, signal: AbortSignal): Promise<boolean> {
+    while (this.queued >= limit) {
+      if (signal.aborted) return false;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.#progress.delete(done);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        this.#progress.add(done);
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
+    return true;
   }
 
   /** Waits for what is queued to be written. */
@@ -82,6 +113,7 @@ class ChatClient {
     if (this.#dropped) return;
     this.#dropped = true;
     this.#queue = [];
+    for (const wake of [...this.#progress]) wake();
     try {
       this.conn.close();
     } catch {
@@ -159,6 +191,19 @@ export function startChatServer(options: ServerOptions = {}): ReferenceServer {
     for (const user of users.values()) if (user !== except) user.send(text);
   }
 
+  /**
+   * Back-pressure: a sender waits while a reader is far behind, so a fast
+   * sender cannot flood the others; a reader that stays behind is dropped.
+   */
+  async function waitForReaders(): Promise<void> {
+    for (const user of [...users.values()]) {
+      if (user.queued < HIGH_WATER_BYTES) continue;
+      if (!(await user.waitBelow(HIGH_WATER_BYTES, AbortSignal.timeout(SLOW_READER_TIMEOUT_MS)))) {
+        user.drop();
+      }
+    }
+  }
+
   return listen("chat", {
     async tcp(conn) {
       const client = new ChatClient(conn);
@@ -188,6 +233,7 @@ export function startChatServer(options: ServerOptions = {}): ReferenceServer {
             client.send(`[SERVER] Online users: ${[...users.keys()].join(", ")}\n`);
           } else if (line !== "") {
             broadcast(`[${client.name}] ${line}\n`, client);
+            await waitForReaders();
           }
         }
       } finally {

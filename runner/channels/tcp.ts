@@ -116,6 +116,8 @@ export class TcpChannel implements Channel {
       connecting.then((late) => late.close(), () => {});
       throw connectError(peer, signal.reason, signal);
     }
+    // Each send is a message the peer should see now, not after a delayed ACK.
+    conn.setNoDelay(true);
     options.transcript?.record(name, "connect", { detail: `tcp://${peer}` });
     return new TcpChannel(name, peer, conn, options.transcript, options.maxBuffer ?? 1024 * 1024);
   }

@@ -1,0 +1,163 @@
+import { assertEquals, assertMatch } from "@std/assert";
+import { LineClient } from "../test/line_client.ts";
+import { MAX_LINE_BYTES, PROMPT } from "./chat.ts";
+import { startServer } from "./mod.ts";
+
+async function join(port: number, name: string): Promise<LineClient> {
+  const client = await LineClient.connect(port);
+  await client.expectText(PROMPT);
+  await client.send(`${name}\n`);
+  await client.expectLines(`[SERVER] ${name} joined the chat!`, "[SERVER] Welcome to the chat!");
+  return client;
+}
+
+Deno.test("chat prompts, joins and welcomes", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  await using bob = await LineClient.connect(server.port);
+  await bob.expectText(PROMPT);
+  await bob.send("  bob \r\n");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+  await bob.expectLines("[SERVER] bob joined the chat!", "[SERVER] Welcome to the chat!");
+});
+
+Deno.test("chat sends a message to everyone but the sender", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  await using bob = await join(server.port, "bob");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+  await alice.send("  hi bob  \n");
+  await bob.expectLines("[alice] hi bob");
+  assertEquals(await alice.isSilentFor(100), true);
+});
+
+Deno.test("chat ignores empty lines", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  await using bob = await join(server.port, "bob");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+  await alice.send("\n   \nreal\n");
+  await bob.expectLines("[alice] real");
+});
+
+Deno.test("chat lists users in join order to the sender only", async () => {
+  await using server = startServer("chat");
+  await using carol = await join(server.port, "carol");
+  await using alice = await join(server.port, "alice");
+  await carol.expectLines("[SERVER] alice joined the chat!");
+  await alice.send("/users\n");
+  await alice.expectLines("[SERVER] Online users: carol, alice");
+  assertEquals(await carol.isSilentFor(100), true);
+});
+
+Deno.test("chat refuses names in use, too long, with control characters or a leading [", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  await using client = await LineClient.connect(server.port);
+  await client.expectText(PROMPT);
+  for (const name of ["alice", "x".repeat(33), "a\x01b", "[SERVER]"]) {
+    await client.send(`${name}\n`);
+    await client.expectText(`[SERVER] Username refused\n${PROMPT}`);
+  }
+  await client.send(`${"y".repeat(32)}\n`);
+  await client.expectLines(`[SERVER] ${"y".repeat(32)} joined the chat!`, "[SERVER] Welcome to the chat!");
+  await alice.expectLines(`[SERVER] ${"y".repeat(32)} joined the chat!`);
+});
+
+Deno.test("chat names an empty username after the client's port", async () => {
+  await using server = startServer("chat");
+  await using client = await LineClient.connect(server.port);
+  await client.expectText(PROMPT);
+  await client.send("\n");
+  assertMatch(await client.readLine(), /^\[SERVER\] User_\d+ joined the chat!$/);
+});
+
+Deno.test("chat says goodbye on /quit and on a disconnect", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  const bob = await join(server.port, "bob");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+  await bob.send("/quit\n");
+  await bob.expectClosed();
+  await bob.close();
+  await alice.expectLines("[SERVER] bob left the chat");
+  const carol = await join(server.port, "carol");
+  await alice.expectLines("[SERVER] carol joined the chat!");
+  await carol.close();
+  await alice.expectLines("[SERVER] carol left the chat");
+  await alice.send("/users\n");
+  await alice.expectLines("[SERVER] Online users: alice");
+});
+
+Deno.test("a client leaving at the prompt is not announced", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  const lurker = await LineClient.connect(server.port);
+  await lurker.expectText(PROMPT);
+  await lurker.close();
+  await using _bob = await join(server.port, "bob");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+});
+
+Deno.test("chat refuses lines over 4 KiB and keeps serving", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  await using bob = await join(server.port, "bob");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+  await alice.send(`${"z".repeat(MAX_LINE_BYTES * 3)}\nafter\n`);
+  await alice.expectLines(`[SERVER] Line too long (max ${MAX_LINE_BYTES} bytes)`);
+  await bob.expectLines("[alice] after");
+});
+
+Deno.test("chat survives invalid UTF-8", async () => {
+  await using server = startServer("chat");
+  await using alice = await join(server.port, "alice");
+  await using bob = await join(server.port, "bob");
+  await alice.expectLines("[SERVER] bob joined the chat!");
+  await alice.send(new Uint8Array([0x68, 0xff, 0xfe, 0x69, 0x0a]));
+  await bob.expectLines("[alice] h\uFFFD\uFFFDi");
+});
+
+Deno.test("chat disconnects a client that never reads, and the others go on", async () => {
+  await using server = startServer("chat");
+  const sleeper = await join(server.port, "sleeper");
+  await using talker = await join(server.port, "talker");
+  await using watcher = await join(server.port, "watcher");
+  const line = `${"m".repeat(4000)}\n`;
+  // Far more than the kernel's socket buffers plus the server's queue limit.
+  const flood = line.repeat(256);
+  let left = false;
+  const sending = (async () => {
+    // Bounded: 64 MiB at most, far past every buffer on the way.
+    for (let i = 0; i < 64 && !left; i++) await talker.send(flood);
+  })();
+  await watcher.skipThrough("[SERVER] sleeper left the chat\n");
+  left = true;
+  await sending;
+  await sleeper.close();
+  // The watcher keeps reading what is still in flight, so it is never behind.
+  await talker.send("done\n");
+  await watcher.skipThrough("[talker] done\n");
+  await talker.send("/users\n");
+  await talker.skipThrough("[SERVER] Online users: talker, watcher\n");
+});
+
+Deno.test("chat serves hundreds of clients", async () => {
+  await using server = startServer("chat");
+  const count = 200;
+  const clients: LineClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = await LineClient.connect(server.port);
+    await client.expectText(PROMPT);
+    await client.send(`user${i}\n`);
+    await client.skipThrough("[SERVER] Welcome to the chat!\n");
+    clients.push(client);
+  }
+  await clients[0].send("hello all\n");
+  await Promise.all(clients.slice(1).map((client) => client.skipThrough("[user0] hello all\n")));
+  await clients[count - 1].send("/users\n");
+  await clients[count - 1].skipThrough(
+    `[SERVER] Online users: ${Array.from({ length: count }, (_, i) => `user${i}`).join(", ")}\n`,
+  );
+  await Promise.all(clients.map((client) => client.close()));
+});
