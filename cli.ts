@@ -10,7 +10,14 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { findSuiteFiles, isServerName, PrettyReporter, runFiles, SERVER_NAMES, startServer } from "./mod.ts";
+import {
+  findSuiteFiles,
+  isServerName,
+  PrettyReporter,
+  runFiles,
+  SERVER_NAMES,
+  startServer,
+} from "./mod.ts";
 import { suggestion } from "./runner/validate.ts";
 
 const USAGE = `Usage:
@@ -27,6 +34,12 @@ Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage.
 
 const RUN_FLAGS = ["timeout-scale", "color", "no-color", "help", "h"];
 const SERVE_FLAGS = ["port", "host", "help", "h"];
+
+/** What `parseArgs` returns, typed: the std build we resolve ships no types. */
+interface ParsedArgs {
+  _: (string | number)[];
+  [flag: string]: unknown;
+}
 
 class UsageError extends Error {
   constructor(message: string) {
@@ -47,7 +60,7 @@ function checkFlags(args: Record<string, unknown>, allowed: string[]): void {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
+  const args: ParsedArgs = parseArgs(argv, {
     string: ["timeout-scale"],
     boolean: ["color", "help"],
     negatable: ["color"],
@@ -63,10 +76,12 @@ async function run(argv: string[]): Promise<number> {
   if (args["timeout-scale"] !== undefined) {
     timeoutScale = Number(args["timeout-scale"]);
     if (!(timeoutScale > 0)) {
-      throw new UsageError(`Invalid --timeout-scale "${args["timeout-scale"]}": expected a positive number`);
+      throw new UsageError(
+        `Invalid --timeout-scale "${args["timeout-scale"]}": expected a positive number`,
+      );
     }
   }
-  const paths = args._.length === 0 ? ["scenarios"] : args._.map(String);
+  const paths: string[] = args._.length === 0 ? ["scenarios"] : args._.map(String);
   let files: string[];
   try {
     files = await findSuiteFiles(paths);
@@ -85,7 +100,9 @@ async function run(argv: string[]): Promise<number> {
     throw error;
   }
   if (files.length === 0) {
-    throw new UsageError(`No scenario files (*.yaml, *.yml) under ${paths.map((p) => `"${p}"`).join(", ")}`);
+    throw new UsageError(
+      `No scenario files (*.yaml, *.yml) under ${paths.map((p) => `"${p}"`).join(", ")}`,
+    );
   }
   const color = args.color !== false && Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
   const controller = new AbortController();
@@ -106,7 +123,7 @@ async function run(argv: string[]): Promise<number> {
 }
 
 async function serve(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
+  const args: ParsedArgs = parseArgs(argv, {
     string: ["port", "host"],
     boolean: ["help"],
     alias: { h: "help" },
@@ -121,17 +138,22 @@ async function serve(argv: string[]): Promise<number> {
     throw new UsageError(
       name === ""
         ? `Name a server to start: ${SERVER_NAMES.join(", ")}`
-        : `Unknown server "${name}"${suggestion(name, SERVER_NAMES)}; built-in servers: ${SERVER_NAMES.join(", ")}`,
+        : `Unknown server "${name}"${suggestion(name, SERVER_NAMES)}; built-in servers: ${
+          SERVER_NAMES.join(", ")
+        }`,
     );
   }
   const port = args.port === undefined ? 0 : Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`Invalid --port "${args.port}": expected 0 to 65535`);
   }
-  const server = startServer(name, { port, hostname: args.host ?? "127.0.0.1" });
+  const hostname = typeof args.host === "string" ? args.host : "127.0.0.1";
+  const server = startServer(name, { port, hostname });
   const transports = name === "chat" ? "tcp" : "tcp+udp";
   Deno.stdout.writeSync(
-    new TextEncoder().encode(`${name} server listening on ${server.hostname}:${server.port} (${transports})\n`),
+    new TextEncoder().encode(
+      `${name} server listening on ${server.hostname}:${server.port} (${transports})\n`,
+    ),
   );
   writeError("Press Ctrl-C to stop\n");
   await new Promise<void>((resolve) => {

@@ -22,17 +22,17 @@
  * @module
  */
 
-export { parseSuite, loadSuite, type ValidateOptions } from "./runner/load.ts";
+export { loadSuite, parseSuite, type ValidateOptions } from "./runner/load.ts";
 export { validateSuite } from "./runner/validate.ts";
 export { parseYaml, type YamlDocument, YamlSyntaxError } from "./runner/yaml.ts";
-export { findSuiteFiles, runFiles, runSuite, type RunOptions } from "./runner/run.ts";
+export { findSuiteFiles, runFiles, type RunOptions, runSuite } from "./runner/run.ts";
 export { formatIssue, InvalidSuiteError, type ValidationIssue } from "./runner/errors.ts";
 export { UndefinedVariableError } from "./runner/interpolate.ts";
 export { formatDuration, parseDuration } from "./runner/duration.ts";
 export type {
+  CloseStep,
   ConnectFailure,
   ConnectStep,
-  CloseStep,
   Expectation,
   ExpectStep,
   LineMatch,

@@ -48,6 +48,8 @@ export class InvalidSuiteError extends Error {
   readonly issues: readonly ValidationIssue[];
 
   /**
+   * Creates the error.
+   *
    * @param file The file.
    * @param issues Every problem found.
    * @param options The underlying error, e.g. the YAML parser's.

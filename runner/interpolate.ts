@@ -10,6 +10,8 @@ export class UndefinedVariableError extends ReferenceError {
   readonly variable: string;
 
   /**
+   * Creates the error.
+   *
    * @param message What is wrong.
    * @param variable The name that was looked up.
    */
@@ -88,13 +90,15 @@ export function parseTemplate(template: string): (string | VariableReference)[] 
     }
     const end = template.indexOf("}", start + 2);
     if (end === -1) {
-      throw new SyntaxError(`Unclosed "\${" in "${template}": write "$\${" for a literal "\${"`);
+      throw new SyntaxError(
+        `Unclosed "\${" in ${JSON.stringify(template)}: write "$\${" for a literal "\${"`,
+      );
     }
     const body = template.slice(start + 2, end);
     const separator = body.indexOf(":-");
     const name = (separator === -1 ? body : body.slice(0, separator)).trim();
     if (!NAME.test(name)) {
-      throw new SyntaxError(`Invalid variable name "${name}" in "${template}"`);
+      throw new SyntaxError(`Invalid variable name "${name}" in ${JSON.stringify(template)}`);
     }
     if (literal !== "") parts.push(literal);
     literal = "";
@@ -143,8 +147,10 @@ export function interpolate(
       const known = Object.keys(variables);
       throw new UndefinedVariableError(
         part.name.startsWith("env.")
-          ? `Environment variable "${part.name.slice(4)}" is not set and "\${${part.name}}" has no default (write "\${${part.name}:-value}")`
-          : `Undefined variable "${part.name}" in "${template}"${
+          ? `Environment variable "${
+            part.name.slice(4)
+          }" is not set and "\${${part.name}}" has no default (write "\${${part.name}:-value}")`
+          : `Undefined variable "${part.name}" in ${JSON.stringify(template)}${
             known.length > 0 ? `; defined: ${known.map((name) => `"${name}"`).join(", ")}` : ""
           }`,
         part.name,

@@ -6,7 +6,7 @@
 
 import { InvalidSuiteError } from "./errors.ts";
 import type { Suite } from "./suite.ts";
-import { validateSuite, type ValidateOptions } from "./validate.ts";
+import { type ValidateOptions, validateSuite } from "./validate.ts";
 import { parseYaml, YamlSyntaxError } from "./yaml.ts";
 
 export type { ValidateOptions };
@@ -63,7 +63,9 @@ export async function loadSuite(path: string, options: ValidateOptions = {}): Pr
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
     throw new InvalidSuiteError(path, [{
       file: path,
       line: undefined,

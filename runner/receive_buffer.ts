@@ -188,7 +188,7 @@ export class ReceiveBuffer {
     if (count === 0) return;
     this.#start += count;
     if (this.#start === this.#end) this.#start = this.#end = 0;
-    if (!this.full) for (const waiter of [...this.#roomWaiters]) waiter();
+    if (!this.full) { for (const waiter of [...this.#roomWaiters]) waiter(); }
   }
 
   #reserve(extra: number): void {

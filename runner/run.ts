@@ -60,7 +60,11 @@ interface SuiteSetup {
   readonly address: Address | undefined;
 }
 
-function setUp(suite: Suite, server: { hostname: string; port: number } | undefined, env: (name: string) => string | undefined): SuiteSetup {
+function setUp(
+  suite: Suite,
+  server: { hostname: string; port: number } | undefined,
+  env: (name: string) => string | undefined,
+): SuiteSetup {
   const variables: Record<string, string> = {};
   let address: Address | undefined;
   if (server !== undefined) {
@@ -115,7 +119,9 @@ async function runScenario(
       } catch (error) {
         const failure = error instanceof StepFailedError ? error.failure : {
           reason: "error" as const,
-          message: `Internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`,
+          message: `Internal error: ${
+            error instanceof Error ? error.stack ?? error.message : String(error)
+          }`,
         };
         steps.push({ step, status: "failed", duration: performance.now() - stepStarted, failure });
         failed = true;
@@ -198,8 +204,9 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
   try {
     for (const scenario of suite.scenarios) {
       if (scenario.skip !== undefined) finish(notRun(scenario, "skipped", scenario.skip));
-      else if (setup === undefined) finish(notRun(scenario, "failed", setupError ?? "Suite not set up"));
-      else finish(await runScenario(suite, scenario, setup, options));
+      else if (setup === undefined) {
+        finish(notRun(scenario, "failed", setupError ?? "Suite not set up"));
+      } else finish(await runScenario(suite, scenario, setup, options));
     }
   } finally {
     await server?.close();
@@ -263,7 +270,10 @@ export async function findSuiteFiles(paths: readonly string[]): Promise<string[]
  * @param options Cancellation, timeout scale, reporters and environment.
  * @returns What passed, failed, was skipped or invalid.
  */
-export async function runFiles(paths: readonly string[], options: RunOptions = {}): Promise<RunSummary> {
+export async function runFiles(
+  paths: readonly string[],
+  options: RunOptions = {},
+): Promise<RunSummary> {
   const started = performance.now();
   const reporters = options.reporters ?? [];
   const suites: SuiteResult[] = [];

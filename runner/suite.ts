@@ -52,6 +52,7 @@ export interface StepBase {
 
 /** `connect`: open a TCP or UDP connection. */
 export interface ConnectStep extends StepBase {
+  /** The action. */
   readonly action: "connect";
   /** The connection's name. */
   readonly as: string;
@@ -65,6 +66,7 @@ export interface ConnectStep extends StepBase {
 
 /** `send`: write bytes to a connection. */
 export interface SendStep extends StepBase {
+  /** The action. */
   readonly action: "send";
   /** The connection's name. */
   readonly on: string;
@@ -74,6 +76,7 @@ export interface SendStep extends StepBase {
 
 /** `expect`: wait for bytes that match. */
 export interface ExpectStep extends StepBase {
+  /** The action. */
   readonly action: "expect";
   /** The connection's name. */
   readonly on: string;
@@ -83,6 +86,7 @@ export interface ExpectStep extends StepBase {
 
 /** `close`: close a connection. */
 export interface CloseStep extends StepBase {
+  /** The action. */
   readonly action: "close";
   /** The connection's name. */
   readonly on: string;
@@ -90,6 +94,7 @@ export interface CloseStep extends StepBase {
 
 /** `sleep`: wait a fixed time. */
 export interface SleepStep extends StepBase {
+  /** The action. */
   readonly action: "sleep";
   /** How long, in milliseconds. */
   readonly duration: number;
@@ -97,6 +102,7 @@ export interface SleepStep extends StepBase {
 
 /** `set`: define variables for later steps. */
 export interface SetStep extends StepBase {
+  /** The action. */
   readonly action: "set";
   /** Names and templates. */
   readonly variables: Readonly<Record<string, string>>;
@@ -118,7 +124,7 @@ export interface Scenario {
   readonly steps: readonly Step[];
   /** Default timeout for its waiting steps, in milliseconds. */
   readonly timeout: number | undefined;
-  /** Why it is skipped, or `undefined` when it runs. */
+  /** Why it is skipped (empty when no reason is given), or `undefined` when it runs. */
   readonly skip: string | undefined;
 }
 

@@ -47,7 +47,16 @@ export interface ValidateOptions {
 
 type Record_ = Record<string, unknown>;
 
-const SUITE_KEYS = ["name", "server", "target", "timeout", "vars", "scenarios", "steps", "max_buffer"];
+const SUITE_KEYS = [
+  "name",
+  "server",
+  "target",
+  "timeout",
+  "vars",
+  "scenarios",
+  "steps",
+  "max_buffer",
+];
 const SCENARIO_KEYS = ["name", "steps", "timeout", "skip"];
 const CONNECT_KEYS = ["as", "to", "transport", "timeout", "fails"];
 const SEND_KEYS = ["on", "text", "hex", "base64", "timeout"];
@@ -133,7 +142,11 @@ class Validator {
   readonly #servers: Readonly<Record<string, readonly Transport[]>>;
   #lines: string[] | undefined;
 
-  constructor(doc: YamlDocument, file: string, servers: Readonly<Record<string, readonly Transport[]>>) {
+  constructor(
+    doc: YamlDocument,
+    file: string,
+    servers: Readonly<Record<string, readonly Transport[]>>,
+  ) {
     this.#doc = doc;
     this.#file = file;
     this.#servers = servers;
@@ -225,7 +238,9 @@ class Validator {
       if (!defined.has(part.name)) {
         this.error(
           place,
-          `Undefined variable "${part.name}" in "${text}"${suggestion(part.name, [...defined])}` +
+          `Undefined variable "${part.name}" in ${JSON.stringify(text)}${
+            suggestion(part.name, [...defined])
+          }` +
             (defined.size > 0 ? `; defined: ${list(defined)}` : "; no variables are defined here"),
         );
       }
@@ -253,9 +268,9 @@ class Validator {
       if (server !== undefined && !Object.hasOwn(this.#servers, server)) {
         this.error(
           at("server"),
-          `Unknown server "${server}"${suggestion(server, Object.keys(this.#servers))}; built-in servers: ${
-            list(Object.keys(this.#servers))
-          }`,
+          `Unknown server "${server}"${
+            suggestion(server, Object.keys(this.#servers))
+          }; built-in servers: ${list(Object.keys(this.#servers))}`,
         );
         server = undefined;
       }
@@ -281,7 +296,10 @@ class Validator {
     const variables: Record<string, string> = {};
     if (root.vars !== undefined) {
       if (!isRecord(root.vars)) {
-        this.error(at("vars"), `Expected "vars" to be a mapping of names to values, got ${describe(root.vars)}`);
+        this.error(
+          at("vars"),
+          `Expected "vars" to be a mapping of names to values, got ${describe(root.vars)}`,
+        );
       } else {
         for (const [key, value] of Object.entries(root.vars)) {
           const place = { line: this.lineOf(root.vars, key, at("vars").line) };
@@ -359,7 +377,14 @@ class Validator {
   }
 
   size(value: unknown, place: Place): number {
-    const units: Record<string, number> = { "": 1, b: 1, kib: 1024, kb: 1000, mib: 1 << 20, mb: 1e6 };
+    const units: Record<string, number> = {
+      "": 1,
+      b: 1,
+      kib: 1024,
+      kb: 1000,
+      mib: 1 << 20,
+      mb: 1e6,
+    };
     const match = typeof value === "number"
       ? [String(value), String(value), ""]
       : typeof value === "string"
@@ -369,18 +394,28 @@ class Validator {
     if (match === null || unit === undefined || Number(match[1]) <= 0) {
       this.error(
         place,
-        `Expected "max_buffer" to be a positive size like 1048576, "64KiB" or "1MiB", got ${describe(value)}`,
+        `Expected "max_buffer" to be a positive size like 1048576, "64KiB" or "1MiB", got ${
+          describe(value)
+        }`,
       );
       return DEFAULT_MAX_BUFFER;
     }
     return Number(match[1]) * unit;
   }
 
-  address(text: string, place: Place, defined: ReadonlySet<string>, what: string): Transport | undefined {
+  address(
+    text: string,
+    place: Place,
+    defined: ReadonlySet<string>,
+    what: string,
+  ): Transport | undefined {
     this.template(text, place, defined);
     const match = ADDRESS.exec(text);
     if (match === null) {
-      this.error(place, `Invalid ${what} "${text}": expected "tcp://host:port" or "udp://host:port"`);
+      this.error(
+        place,
+        `Invalid ${what} "${text}": expected "tcp://host:port" or "udp://host:port"`,
+      );
       return undefined;
     }
     const port = match[3];
@@ -400,11 +435,13 @@ class Validator {
     if (line !== undefined) this.checkKeys(raw, SCENARIO_KEYS, place, "a scenario");
     const name = raw.name === undefined ? undefined : this.string(raw.name, place, `"name"`);
     if (raw.name === undefined) this.error(place, `A scenario needs a "name"`);
-    const timeout = raw.timeout === undefined
-      ? undefined
-      : this.duration(raw.timeout, { ...place, line: this.lineOf(raw, "timeout", line) }, `"timeout"`);
+    const timeout = raw.timeout === undefined ? undefined : this.duration(
+      raw.timeout,
+      { ...place, line: this.lineOf(raw, "timeout", line) },
+      `"timeout"`,
+    );
     let skip: string | undefined;
-    if (raw.skip === true) skip = "skipped";
+    if (raw.skip === true) skip = "";
     else if (typeof raw.skip === "string" && raw.skip !== "") skip = raw.skip;
     else if (raw.skip !== undefined && raw.skip !== false && raw.skip !== null) {
       this.error(
@@ -426,11 +463,16 @@ class Validator {
     const steps: Step[] = [];
     raw.steps.forEach((rawStep: unknown, index: number) => {
       const stepLine = this.lineOf(raw.steps, index);
-      const step = this.step(rawStep, {
-        scenario: label,
-        step: index + 1,
-        line: stepLine,
-      }, suite, state);
+      const step = this.step(
+        rawStep,
+        {
+          scenario: label,
+          step: index + 1,
+          line: stepLine,
+        },
+        suite,
+        state,
+      );
       if (step !== undefined) steps.push(step);
     });
     if (name === undefined) return undefined;
@@ -473,7 +515,10 @@ class Validator {
       return undefined;
     }
     if (!(ACTIONS as readonly string[]).includes(action)) {
-      this.error(place, `Unknown action "${action}"${suggestion(action, ACTIONS)}; actions: ${list(ACTIONS)}`);
+      this.error(
+        place,
+        `Unknown action "${action}"${suggestion(action, ACTIONS)}; actions: ${list(ACTIONS)}`,
+      );
       return undefined;
     }
     const base = { number: place.step ?? 0, line: place.line, source };
@@ -520,7 +565,9 @@ class Validator {
   }
 
   timeout(options: Record_, place: Place): number | undefined {
-    return options.timeout === undefined ? undefined : this.duration(options.timeout, place, `"timeout"`);
+    return options.timeout === undefined
+      ? undefined
+      : this.duration(options.timeout, place, `"timeout"`);
   }
 
   connectionName(value: unknown, place: Place, what: string): string | undefined {
@@ -533,8 +580,14 @@ class Validator {
   }
 
   /** The connection a step uses, which must be open. */
-  on(options: Record_, place: Place, state: ScenarioState): { name: string; transport: Transport } | undefined {
-    const name = options.on === undefined ? DEFAULT_CONNECTION : this.connectionName(options.on, place, `"on"`);
+  on(
+    options: Record_,
+    place: Place,
+    state: ScenarioState,
+  ): { name: string; transport: Transport } | undefined {
+    const name = options.on === undefined
+      ? DEFAULT_CONNECTION
+      : this.connectionName(options.on, place, `"on"`);
     if (name === undefined) return undefined;
     const open = state.open.get(name);
     if (open === undefined) {
@@ -543,7 +596,9 @@ class Validator {
         place,
         `Connection "${name}" is not open` +
           (names.length === 0
-            ? name === DEFAULT_CONNECTION ? `; add "- connect" before this step` : `; add "- connect: ${name}" before this step`
+            ? name === DEFAULT_CONNECTION
+              ? `; add "- connect" before this step`
+              : `; add "- connect: ${name}" before this step`
             : `${suggestion(name, names)}; open connections: ${list(names)}`),
       );
       return undefined;
@@ -560,12 +615,17 @@ class Validator {
   ): Step | undefined {
     if (options === undefined) return undefined;
     this.checkKeys(options, CONNECT_KEYS, place, `"connect"`);
-    const as = options.as === undefined ? DEFAULT_CONNECTION : this.connectionName(options.as, place, `"as"`);
+    const as = options.as === undefined
+      ? DEFAULT_CONNECTION
+      : this.connectionName(options.as, place, `"as"`);
     let transport: Transport | undefined;
     if (options.transport !== undefined) {
       if (options.transport === "tcp" || options.transport === "udp") transport = options.transport;
       else {
-        this.error(place, `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`);
+        this.error(
+          place,
+          `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
+        );
       }
     }
     let to: string | undefined;
@@ -574,12 +634,18 @@ class Validator {
       to = this.string(options.to, place, `"to"`);
       if (to !== undefined) schemeTransport = this.address(to, place, state.defined, `"to"`);
     } else if (suite.server === undefined && suite.target === undefined) {
-      this.error(place, `No address to connect to: give "to", or set the suite's "server" or "target"`);
+      this.error(
+        place,
+        `No address to connect to: give "to", or set the suite's "server" or "target"`,
+      );
     } else if (suite.target !== undefined) {
       schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
     }
     if (transport !== undefined && schemeTransport !== undefined && transport !== schemeTransport) {
-      this.error(place, `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`);
+      this.error(
+        place,
+        `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`,
+      );
     }
     const resolved = transport ?? schemeTransport ?? "tcp";
     if (options.to === undefined && suite.server !== undefined) {
@@ -616,10 +682,23 @@ class Validator {
       );
     }
     if (fails === undefined) state.open.set(as, { transport: resolved, step: base.number });
-    return { ...base, action: "connect", as, to, transport: transport ?? schemeTransport, fails, timeout };
+    return {
+      ...base,
+      action: "connect",
+      as,
+      to,
+      transport: transport ?? schemeTransport,
+      fails,
+      timeout,
+    };
   }
 
-  payload(options: Record_, place: Place, defined: ReadonlySet<string>, what: string): Payload | undefined {
+  payload(
+    options: Record_,
+    place: Place,
+    defined: ReadonlySet<string>,
+    what: string,
+  ): Payload | undefined {
     const given = (["text", "hex", "base64"] as const).filter((key) => options[key] !== undefined);
     if (given.length !== 1) {
       this.error(
@@ -685,13 +764,21 @@ class Validator {
       return { kind: "equals", text: raw };
     }
     if (!isRecord(raw)) {
-      this.error(place, `Expected a line to be a string or one of ${list(LINE_KINDS)}, got ${describe(raw)}`);
+      this.error(
+        place,
+        `Expected a line to be a string or one of ${list(LINE_KINDS)}, got ${describe(raw)}`,
+      );
       return undefined;
     }
     this.checkKeys(raw, LINE_KINDS, place, "a line");
     const kinds = LINE_KINDS.filter((key) => raw[key] !== undefined);
     if (kinds.length !== 1) {
-      this.error(place, `A line takes exactly one of ${list(LINE_KINDS)}, got ${kinds.length === 0 ? "none" : list(kinds)}`);
+      this.error(
+        place,
+        `A line takes exactly one of ${list(LINE_KINDS)}, got ${
+          kinds.length === 0 ? "none" : list(kinds)
+        }`,
+      );
       return undefined;
     }
     const kind = kinds[0];
@@ -725,7 +812,10 @@ class Validator {
     }
     const kind = kinds[0];
     const value = options[kind];
-    if (on !== undefined && on.transport === "udp" && ["line", "lines", "unordered", "closed"].includes(kind)) {
+    if (
+      on !== undefined && on.transport === "udp" &&
+      ["line", "lines", "unordered", "closed"].includes(kind)
+    ) {
       this.error(
         place,
         `"${kind}" does not apply to UDP connection "${on.name}": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
@@ -748,7 +838,10 @@ class Validator {
       case "lines":
       case "unordered": {
         if (!Array.isArray(value) || value.length === 0) {
-          this.error(place, `Expected "${kind}" to be a non-empty list of lines, got ${describe(value)}`);
+          this.error(
+            place,
+            `Expected "${kind}" to be a non-empty list of lines, got ${describe(value)}`,
+          );
           break;
         }
         const lines = value.map((item: unknown) => this.lineMatch(item, place, state));
@@ -768,15 +861,18 @@ class Validator {
       }
       case "regex": {
         const pattern = this.string(value, place, `"regex"`);
-        if (pattern !== undefined) expectation = { kind: "regex", pattern: this.regex(pattern, place, state) };
+        if (pattern !== undefined) {
+          expectation = { kind: "regex", pattern: this.regex(pattern, place, state) };
+        }
         break;
       }
       case "json":
         expectation = { kind: "json", value };
         break;
       case "closed":
-        if (value !== true) this.error(place, `Expected "closed" to be true, got ${describe(value)}`);
-        else expectation = { kind: "closed" };
+        if (value !== true) {
+          this.error(place, `Expected "closed" to be true, got ${describe(value)}`);
+        } else expectation = { kind: "closed" };
         break;
       case "silence": {
         const duration = this.duration(value, place, `"silence"`);
@@ -813,7 +909,10 @@ class Validator {
     state: ScenarioState,
   ): Step | undefined {
     if (!isRecord(value) || Object.keys(value).length === 0) {
-      this.error(place, `Expected "set" to be a mapping of names to values, got ${describe(value)}`);
+      this.error(
+        place,
+        `Expected "set" to be a mapping of names to values, got ${describe(value)}`,
+      );
       return undefined;
     }
     this.checkKeys(siblings, [], place, `"set"`);
@@ -850,7 +949,9 @@ function capturedNames(expectation: Expectation): string[] {
       return expectation.line.kind === "regex" ? groupNames(expectation.line.pattern) : [];
     case "lines":
     case "unordered":
-      return expectation.lines.flatMap((line) => line.kind === "regex" ? groupNames(line.pattern) : []);
+      return expectation.lines.flatMap((line) =>
+        line.kind === "regex" ? groupNames(line.pattern) : []
+      );
     default:
       return [];
   }

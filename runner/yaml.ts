@@ -30,6 +30,8 @@ export class YamlSyntaxError extends SyntaxError {
   readonly line: number | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param message What is wrong.
    * @param line The 1-based line of the problem.
    * @param options The underlying parser error.

@@ -130,7 +130,9 @@ async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long
   while (true) {
     const count = await conn.read(chunk);
     if (count === null) return;
-    let data = pending.length === 0 ? chunk.subarray(0, count) : join(pending, chunk.subarray(0, count));
+    let data = pending.length === 0
+      ? chunk.subarray(0, count)
+      : join(pending, chunk.subarray(0, count));
     let newline: number;
     while ((newline = data.indexOf(0x0a)) !== -1) {
       if (skipping) {
@@ -205,7 +207,7 @@ export function startChatServer(options: ServerOptions = {}): ReferenceServer {
   }
 
   return listen("chat", {
-    async tcp(conn) {
+    async tcp(conn): Promise<void> {
       const client = new ChatClient(conn);
       client.send(PROMPT);
       try {

@@ -60,7 +60,10 @@ Deno.test("chat refuses names in use, too long, with control characters or a lea
     await client.expectText(`[SERVER] Username refused\n${PROMPT}`);
   }
   await client.send(`${"y".repeat(32)}\n`);
-  await client.expectLines(`[SERVER] ${"y".repeat(32)} joined the chat!`, "[SERVER] Welcome to the chat!");
+  await client.expectLines(
+    `[SERVER] ${"y".repeat(32)} joined the chat!`,
+    "[SERVER] Welcome to the chat!",
+  );
   await alice.expectLines(`[SERVER] ${"y".repeat(32)} joined the chat!`);
 });
 

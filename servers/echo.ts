@@ -5,7 +5,13 @@
  * @module
  */
 
-import { answerDatagrams, listen, type ReferenceServer, type ServerOptions, writeAll } from "./_listen.ts";
+import {
+  answerDatagrams,
+  listen,
+  type ReferenceServer,
+  type ServerOptions,
+  writeAll,
+} from "./_listen.ts";
 
 export type { ReferenceServer, ServerOptions };
 
@@ -24,7 +30,7 @@ export type { ReferenceServer, ServerOptions };
  */
 export function startEchoServer(options: ServerOptions = {}): ReferenceServer {
   return listen("echo", {
-    async tcp(conn) {
+    async tcp(conn): Promise<void> {
       const chunk = new Uint8Array(64 * 1024);
       while (true) {
         const count = await conn.read(chunk);

@@ -34,7 +34,9 @@ Deno.test("echo returns binary bytes unchanged", async () => {
 
 Deno.test("echo serves clients concurrently", async () => {
   await using server = startServer("echo");
-  const clients = await Promise.all(Array.from({ length: 50 }, () => LineClient.connect(server.port)));
+  const clients = await Promise.all(
+    Array.from({ length: 50 }, () => LineClient.connect(server.port)),
+  );
   await Promise.all(clients.map((client, i) => client.send(`client ${i}\n`)));
   await Promise.all(clients.map((client, i) => client.expectLines(`client ${i}`)));
   await Promise.all(clients.map((client) => client.close()));

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { answerDatagrams, listen, type ReferenceServer, type ServerOptions, writeAll } from "./_listen.ts";
+import {
+  answerDatagrams,
+  listen,
+  type ReferenceServer,
+  type ServerOptions,
+  writeAll,
+} from "./_listen.ts";
 
 export type { ReferenceServer, ServerOptions };
 
@@ -145,7 +151,7 @@ export function upperBytes(bytes: Uint8Array): Uint8Array {
  */
 export function startUpperServer(options: ServerOptions = {}): ReferenceServer {
   return listen("upper", {
-    async tcp(conn) {
+    async tcp(conn): Promise<void> {
       const upper = new UpperCaser();
       const chunk = new Uint8Array(64 * 1024);
       while (true) {

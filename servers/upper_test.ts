@@ -21,7 +21,10 @@ Deno.test("upper keeps a character split across reads whole", () => {
 
 Deno.test("upper passes bytes that are not UTF-8 unchanged", () => {
   const input = new Uint8Array([0x61, 0xff, 0x62, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0x63]);
-  assertEquals(upperBytes(input), new Uint8Array([0x41, 0xff, 0x42, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0x43]));
+  assertEquals(
+    upperBytes(input),
+    new Uint8Array([0x41, 0xff, 0x42, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0x43]),
+  );
 });
 
 Deno.test("upper returns an unfinished character unchanged at the end", () => {
@@ -43,7 +46,11 @@ Deno.test("upper answers UDP datagrams", async () => {
   await using server = startServer("upper");
   const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   try {
-    await socket.send(encode("ping é"), { transport: "udp", hostname: "127.0.0.1", port: server.port });
+    await socket.send(encode("ping é"), {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
     const [reply] = await socket.receive();
     assertEquals(decode(reply), "PING É");
   } finally {

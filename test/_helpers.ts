@@ -1,7 +1,13 @@
 // Helpers shared by the end-to-end tests: throwaway servers on free ports and
 // one-call suite runs.
 
-import { parseSuite, runSuite, type ScenarioResult, type StepFailure, type SuiteResult } from "../mod.ts";
+import {
+  parseSuite,
+  runSuite,
+  type ScenarioResult,
+  type StepFailure,
+  type SuiteResult,
+} from "../mod.ts";
 
 /** A server a test scripts by hand, on a free port of 127.0.0.1. */
 export interface TestServer extends AsyncDisposable {

@@ -71,7 +71,10 @@ steps:
   - expect: { text: "x", timeout: 50ms }
 `);
   const result = await runSuite(suite, { timeoutScale: 2 });
-  assertEquals(failureOf(only(result)).message, `Timed out after 100ms waiting for "x" on "main" (nothing unread)`);
+  assertEquals(
+    failureOf(only(result)).message,
+    `Timed out after 100ms waiting for "x" on "main" (nothing unread)`,
+  );
 });
 
 Deno.test("expect reports a peer that closes early", async () => {
@@ -196,7 +199,10 @@ steps:
 `),
   ));
   assertEquals(failure.reason, "mismatch");
-  assertStringIncludes(failure.message, `Expected silence for 5s on "main", but 1 bytes arrived after `);
+  assertStringIncludes(
+    failure.message,
+    `Expected silence for 5s on "main", but 1 bytes arrived after `,
+  );
 });
 
 Deno.test("silence passes when nothing arrives", async () => {
@@ -334,7 +340,9 @@ steps:
 Deno.test("a connection reset by the peer is reported as reset", async () => {
   // Deno cannot send a TCP reset (no SO_LINGER), so a python3 peer does.
   const peer = new Deno.Command("python3", {
-    args: ["-c", `
+    args: [
+      "-c",
+      `
 import socket, struct, sys
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
@@ -345,7 +353,8 @@ conn.sendall(b"partial")
 conn.recv(1)
 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 conn.close()
-`],
+`,
+    ],
     stdout: "piped",
   }).spawn();
   const reader = peer.stdout.pipeThrough(new TextDecoderStream()).getReader();

@@ -34,7 +34,10 @@ export class LineClient implements AsyncDisposable {
 
   /** Sends text or bytes. */
   send(data: string | Uint8Array): Promise<void> {
-    return this.#channel.send(typeof data === "string" ? encoder.encode(data) : data, AbortSignal.timeout(DEADLINE));
+    return this.#channel.send(
+      typeof data === "string" ? encoder.encode(data) : data,
+      AbortSignal.timeout(DEADLINE),
+    );
   }
 
   async #wait(matcher: Matcher, what: string): Promise<string> {
@@ -73,10 +76,15 @@ export class LineClient implements AsyncDisposable {
   /** Waits until the server closes the connection; returns what was left unread. */
   async expectClosed(): Promise<string> {
     const outcome = await this.#channel.buffer.waitFor(
-      (_bytes, ended) => ended ? { status: "matched", consumed: 0, captures: {} } : { status: "incomplete", discard: 0 },
+      (_bytes, ended) =>
+        ended
+          ? { status: "matched", consumed: 0, captures: {} }
+          : { status: "incomplete", discard: 0 },
       AbortSignal.timeout(DEADLINE),
     );
-    if (outcome.status !== "matched") throw new Error(`Expected the server to close, got ${outcome.status}`);
+    if (outcome.status !== "matched") {
+      throw new Error(`Expected the server to close, got ${outcome.status}`);
+    }
     return decoder.decode(this.#channel.buffer.unread);
   }
 

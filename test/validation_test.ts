@@ -75,7 +75,9 @@ Deno.test("a suite needs scenarios or steps, not both", () => {
     `s.yaml:3: Expected "scenarios" to be a non-empty list, got a list`,
   ]);
   assertEquals(
-    problems("name: s\nserver: echo\nsteps: [connect]\nscenarios:\n  - name: a\n    steps: [connect]\n"),
+    problems(
+      "name: s\nserver: echo\nsteps: [connect]\nscenarios:\n  - name: a\n    steps: [connect]\n",
+    ),
     [`s.yaml:3: A suite has either "scenarios" or top-level "steps", got both`],
   );
 });
@@ -223,15 +225,23 @@ Deno.test("variables must be defined before use", () => {
 });
 
 Deno.test("set takes a mapping and defines variables for later steps", () => {
-  assertEquals(problems(steps("set: [a]", "connect", `set: { greeting: hi }`, `send: "\${greeting}"`)), [
-    `s.yaml:4: step 1: Expected "set" to be a mapping of names to values, got a list`,
-  ]);
+  assertEquals(
+    problems(steps("set: [a]", "connect", `set: { greeting: hi }`, `send: "\${greeting}"`)),
+    [
+      `s.yaml:4: step 1: Expected "set" to be a mapping of names to values, got a list`,
+    ],
+  );
 });
 
 Deno.test("an option given twice is an error", () => {
-  assertEquals(problems("name: s\nserver: echo\nsteps:\n  - connect\n  - send: { on: main, text: x }\n    on: main\n"), [
-    `s.yaml:5: step 2: Option "on" is given twice`,
-  ]);
+  assertEquals(
+    problems(
+      "name: s\nserver: echo\nsteps:\n  - connect\n  - send: { on: main, text: x }\n    on: main\n",
+    ),
+    [
+      `s.yaml:5: step 2: Option "on" is given twice`,
+    ],
+  );
 });
 
 Deno.test("every error of a file is listed at once, in line order", () => {

@@ -34,6 +34,8 @@ export class ConnectError extends Error {
   readonly reason: ConnectFailureReason;
 
   /**
+   * Creates the error.
+   *
    * @param address The address, `host:port`.
    * @param reason Why it failed.
    * @param options The underlying error.
@@ -61,6 +63,8 @@ export class SendError extends Error {
   readonly reason: "closed" | "reset" | "timeout";
 
   /**
+   * Creates the error.
+   *
    * @param message What happened.
    * @param reason Why.
    * @param options The underlying error.
@@ -103,5 +107,7 @@ export function formatAddress(hostname: string, port: number): string {
  */
 export function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
 }

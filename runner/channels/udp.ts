@@ -122,7 +122,8 @@ export class UdpChannel implements Channel {
       if (!this.#fromPeer(from)) continue;
       if (this.#queued + datagram.length > this.#maxBuffer) {
         this.#transcript?.record(this.name, "note", {
-          detail: `dropped a datagram of ${datagram.length} bytes: ${this.#queued} unread bytes held`,
+          detail:
+            `dropped a datagram of ${datagram.length} bytes: ${this.#queued} unread bytes held`,
         });
         continue;
       }

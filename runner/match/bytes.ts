@@ -4,7 +4,7 @@
  * @module
  */
 
-import { INCOMPLETE, type Matcher, matched, mismatch } from "./result.ts";
+import { INCOMPLETE, matched, type Matcher, type MatchResult, mismatch } from "./result.ts";
 
 /**
  * Names a byte for messages: `"a" (0x61)`.
@@ -39,11 +39,14 @@ export function describeByte(byte: number): string {
  * @returns The matcher.
  */
 export function expectBytes(expected: Uint8Array): Matcher {
-  return function matchBytes(bytes: Uint8Array) {
+  return function matchBytes(bytes: Uint8Array): MatchResult {
     const length = Math.min(bytes.length, expected.length);
     for (let i = 0; i < length; i++) {
       if (bytes[i] !== expected[i]) {
-        return mismatch(i, `Byte ${i} differs: expected ${describeByte(expected[i])}, got ${describeByte(bytes[i])}`);
+        return mismatch(
+          i,
+          `Byte ${i} differs: expected ${describeByte(expected[i])}, got ${describeByte(bytes[i])}`,
+        );
       }
     }
     return bytes.length >= expected.length ? matched(expected.length) : INCOMPLETE;
@@ -62,7 +65,7 @@ export function expectBytes(expected: Uint8Array): Matcher {
  * @returns The matcher.
  */
 export function expectClosed(): Matcher {
-  return function matchClosed(bytes: Uint8Array, ended: boolean) {
+  return function matchClosed(bytes: Uint8Array, ended: boolean): MatchResult {
     if (bytes.length > 0) {
       return mismatch(0, `Expected the peer to close, but ${bytes.length} unread bytes arrived`);
     }

@@ -5,7 +5,7 @@
  */
 
 import { type LineTest } from "./line.ts";
-import { type Matcher, matched, mismatch, type MatchResult } from "./result.ts";
+import { matched, type Matcher, type MatchResult, mismatch } from "./result.ts";
 
 /** How a stream matcher applies to a datagram. */
 export type DatagramRule = "whole" | "search";

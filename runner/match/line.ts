@@ -10,10 +10,10 @@ import {
   type Captures,
   decodeText,
   INCOMPLETE,
-  type Matcher,
   matched,
-  mismatch,
+  type Matcher,
   type MatchResult,
+  mismatch,
 } from "./result.ts";
 
 /** What a {@linkcode LineTest} says about one line. */
@@ -63,7 +63,7 @@ export function lineEquals(text: string): LineTest {
   }
   return {
     description: JSON.stringify(text),
-    test(line) {
+    test(line): LineVerdict {
       const at = firstDifference(line);
       if (at === expected.length && line.length === expected.length) return pass();
       return {
@@ -74,7 +74,7 @@ export function lineEquals(text: string): LineTest {
           : `Line differs at byte ${at}`,
       };
     },
-    rejectPrefix(partial) {
+    rejectPrefix(partial): number | undefined {
       const at = firstDifference(partial);
       if (at < partial.length && at < expected.length) return at;
       // Beyond the expected text only the `\r` of a `\r\n` may follow.
@@ -102,7 +102,7 @@ export function lineEquals(text: string): LineTest {
 export function lineContains(text: string): LineTest {
   return {
     description: `a line containing ${JSON.stringify(text)}`,
-    test(line) {
+    test(line): LineVerdict {
       return decodeText(line).includes(text)
         ? pass()
         : { ok: false, offset: 0, reason: `Line does not contain ${JSON.stringify(text)}` };
@@ -127,7 +127,7 @@ export function lineRegex(regex: RegExp | string): LineTest {
   const compiled = typeof regex === "string" ? compileRegex(regex) : regex;
   return {
     description: `a line matching /${compiled.source}/`,
-    test(line) {
+    test(line): LineVerdict {
       const match = compiled.exec(decodeText(line));
       return match === null
         ? { ok: false, offset: 0, reason: `Line does not match /${compiled.source}/` }
@@ -151,7 +151,7 @@ export function lineRegex(regex: RegExp | string): LineTest {
 export function lineJson(value: unknown): LineTest {
   return {
     description: `a JSON line containing ${JSON.stringify(value)}`,
-    test(line) {
+    test(line): LineVerdict {
       let parsed: unknown;
       try {
         parsed = JSON.parse(decodeText(line));

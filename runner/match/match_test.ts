@@ -25,7 +25,10 @@ Deno.test("expectBytes waits while the prefix agrees", () => {
 });
 
 Deno.test("expectBytes fails fast when a byte differs", () => {
-  assertEquals(expectBytes(bytes("hello\n"))(bytes("hex"), false), mismatch(2, `Byte 2 differs: expected "l" (0x6c), got "x" (0x78)`));
+  assertEquals(
+    expectBytes(bytes("hello\n"))(bytes("hex"), false),
+    mismatch(2, `Byte 2 differs: expected "l" (0x6c), got "x" (0x78)`),
+  );
 });
 
 Deno.test("expectClosed needs the end with nothing unread", () => {
@@ -97,7 +100,10 @@ Deno.test("expectUnordered accepts any order and assigns each line once", () => 
 
 Deno.test("expectUnordered fails fast on a line no test accepts", () => {
   const match = expectUnordered([lineEquals("a"), lineEquals("b")]);
-  assertEquals(match(bytes("x\n"), false), mismatch(0, "Line 1 matches none of the 2 expected lines"));
+  assertEquals(
+    match(bytes("x\n"), false),
+    mismatch(0, "Line 1 matches none of the 2 expected lines"),
+  );
   assertEquals(
     match(bytes("a\na\n"), false),
     mismatch(0, "The 2 lines cannot each match a different expected line"),

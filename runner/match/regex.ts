@@ -25,7 +25,9 @@ export function compileRegex(pattern: string): RegExp {
     try {
       return new RegExp(pattern);
     } catch (error) {
-      const detail = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : "";
+      const detail = error instanceof Error
+        ? error.message.replace(/^Invalid regular expression: /, "")
+        : "";
       throw new SyntaxError(`Invalid regex "${pattern}": ${detail}`, { cause: error });
     }
   }

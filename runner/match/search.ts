@@ -6,7 +6,7 @@
  */
 
 import { captures } from "./regex.ts";
-import { decodeText, type Incomplete, type Matcher, matched } from "./result.ts";
+import { decodeText, type Incomplete, matched, type Matcher, type MatchResult } from "./result.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,7 +28,11 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
   if (needle.length === 0) return from;
   const first = needle[0];
   const last = haystack.length - needle.length;
-  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
+  for (
+    let i = haystack.indexOf(first, from);
+    i !== -1 && i <= last;
+    i = haystack.indexOf(first, i + 1)
+  ) {
     let j = 1;
     while (j < needle.length && haystack[i + j] === needle[j]) j++;
     if (j === needle.length) return i;
@@ -53,7 +57,7 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
  */
 export function expectContains(text: string): Matcher {
   const needle = encoder.encode(text);
-  return function matchContains(bytes: Uint8Array) {
+  return function matchContains(bytes: Uint8Array): MatchResult {
     const at = indexOfBytes(bytes, needle);
     if (at !== -1) return matched(at + needle.length);
     const incomplete: Incomplete = {
@@ -81,7 +85,7 @@ export function expectContains(text: string): Matcher {
  */
 export function expectRegex(regex: RegExp): Matcher {
   const search = new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""));
-  return function matchRegex(bytes: Uint8Array) {
+  return function matchRegex(bytes: Uint8Array): MatchResult {
     const text = decodeText(bytes);
     const match = search.exec(text);
     if (match === null) {

@@ -109,7 +109,9 @@ export function previewBytes(bytes: Uint8Array, options: PreviewOptions = {}): s
   const size = options.size ?? bytes.length;
   const focus = Math.min(options.focus ?? 0, bytes.length);
   let start = 0;
-  if (focus > max / 2) start = Math.max(0, Math.min(focus - Math.floor(max / 4), bytes.length - max));
+  if (focus > max / 2) {
+    start = Math.max(0, Math.min(focus - Math.floor(max / 4), bytes.length - max));
+  }
   const end = Math.min(bytes.length, start + max);
   const text = `${start > 0 ? "…" : ""}"${escapeBytes(bytes.subarray(start, end))}"${
     end < size ? "…" : ""

@@ -77,7 +77,9 @@ export function formatTranscript(events: readonly TranscriptEvent[], max = 60): 
       case "receive":
         return `${time}  ${channel}  ← ${payload}`;
       default:
-        return `${time}  ${channel}  ${event.kind}${event.detail === undefined ? "" : ` ${event.detail}`}`;
+        return `${time}  ${channel}  ${event.kind}${
+          event.detail === undefined ? "" : ` ${event.detail}`
+        }`;
     }
   }
   if (events.length <= max) return events.map(line);
@@ -145,8 +147,12 @@ export function formatFailure(
   lines.push(`  stopped after ${formatDuration(failed.duration)}: ${failure.reason}`);
   if (result.transcript.length > 0) {
     lines.push("transcript (ms since start; → sent, ← received):");
-    for (const line of formatTranscript(result.transcript, maxTranscriptEvents)) lines.push(`  ${line}`);
-    if (result.droppedEvents > 0) lines.push(`  … ${result.droppedEvents} later events not recorded`);
+    for (const line of formatTranscript(result.transcript, maxTranscriptEvents)) {
+      lines.push(`  ${line}`);
+    }
+    if (result.droppedEvents > 0) {
+      lines.push(`  … ${result.droppedEvents} later events not recorded`);
+    }
   }
   return lines;
 }
@@ -168,7 +174,11 @@ export class PrettyReporter implements Reporter {
   readonly #color: boolean;
   readonly #maxTranscriptEvents: number;
 
-  /** @param options Output, colours and transcript size. */
+  /**
+   * Creates the reporter.
+   *
+   * @param options Output, colours and transcript size.
+   */
   constructor(options: PrettyReporterOptions = {}) {
     this.#write = options.write ?? writeStdout;
     this.#color = options.color ?? false;
@@ -179,7 +189,7 @@ export class PrettyReporter implements Reporter {
     return this.#color ? paint(text) : text;
   }
 
-  /** @inheritdoc */
+  /** Lists a file's problems. */
   invalidSuite(error: InvalidSuiteError): void {
     const count = error.issues.length;
     const lines = [
@@ -191,18 +201,22 @@ export class PrettyReporter implements Reporter {
     this.#write(`${lines.join("\n")}\n\n`);
   }
 
-  /** @inheritdoc */
+  /** Prints the file and the suite's name. */
   suiteStarted(suite: Suite): void {
     this.#write(`${this.#paint(bold, suite.file)} ${this.#paint(dim, `(${suite.name})`)}\n`);
   }
 
-  /** @inheritdoc */
+  /** Prints a scenario's line, and its failure report when it failed. */
   scenarioFinished(suite: Suite, result: ScenarioResult): void {
     const time = this.#paint(dim, `(${formatDuration(result.duration)})`);
     if (result.status === "passed") {
       this.#write(`  ${this.#paint(green, "✓")} ${result.name} ${time}\n`);
     } else if (result.status === "skipped") {
-      this.#write(`  ${this.#paint(yellow, "-")} ${result.name} ${this.#paint(dim, `(skipped: ${result.note})`)}\n`);
+      this.#write(
+        `  ${this.#paint(yellow, "-")} ${result.name} ${
+          this.#paint(dim, result.note ? `(skipped: ${result.note})` : "(skipped)")
+        }\n`,
+      );
     } else {
       const report = formatFailure(suite.file, result, this.#maxTranscriptEvents)
         .map((line) => `      ${line}`).join("\n");
@@ -210,12 +224,12 @@ export class PrettyReporter implements Reporter {
     }
   }
 
-  /** @inheritdoc */
+  /** Separates suites. */
   suiteFinished(): void {
     this.#write("\n");
   }
 
-  /** @inheritdoc */
+  /** Prints invalid files and the `N passed, N failed` line. */
   runFinished(summary: RunSummary): void {
     const files = new Set(summary.invalid.map((issue) => issue.file)).size;
     if (files > 0) {

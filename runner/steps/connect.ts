@@ -22,7 +22,9 @@ function resolveAddress(step: ConnectStep, context: StepContext): Address {
   if (context.address === undefined) {
     throw new StepFailedError({ reason: "error", message: "No address to connect to" });
   }
-  return step.transport === undefined ? context.address : { ...context.address, transport: step.transport };
+  return step.transport === undefined
+    ? context.address
+    : { ...context.address, transport: step.transport };
 }
 
 /**
@@ -56,7 +58,9 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
     if (context.runSignal.aborted) {
       throw new StepFailedError({ reason: "aborted", channel: step.as, message: "Run cancelled" });
     }
-    context.transcript.record(step.as, "note", { detail: `connect to ${url} failed: ${error.reason}` });
+    context.transcript.record(step.as, "note", {
+      detail: `connect to ${url} failed: ${error.reason}`,
+    });
     if (step.fails !== undefined && (step.fails === "any" || step.fails === error.reason)) return;
     const message = error.reason === "timeout"
       ? `${error.message} after ${context.timeout}ms`

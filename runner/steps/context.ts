@@ -51,6 +51,8 @@ export class StepFailedError extends Error {
   readonly failure: StepFailure;
 
   /**
+   * Creates the error.
+   *
    * @param failure What went wrong.
    * @param options The underlying error.
    */

@@ -143,19 +143,33 @@ function fail(failure: StepFailure): never {
   throw new StepFailedError(failure);
 }
 
-function timedOut(context: StepContext, channel: string, description: string, received: Uint8Array): never {
+function timedOut(
+  context: StepContext,
+  channel: string,
+  description: string,
+  received: Uint8Array,
+): never {
   if (context.runSignal.aborted) fail({ reason: "aborted", channel, message: "Run cancelled" });
   fail({
     reason: "timeout",
     channel,
-    message: `Timed out after ${formatDuration(context.timeout)} waiting for ${description} on "${channel}"` +
-      (received.length > 0 ? ` (${received.length} unread bytes did not match)` : " (nothing unread)"),
+    message:
+      `Timed out after ${
+        formatDuration(context.timeout)
+      } waiting for ${description} on "${channel}"` +
+      (received.length > 0
+        ? ` (${received.length} unread bytes did not match)`
+        : " (nothing unread)"),
     expected: description,
     received,
   });
 }
 
-async function expectSilence(step: ExpectStep, context: StepContext, duration: number): Promise<void> {
+async function expectSilence(
+  step: ExpectStep,
+  context: StepContext,
+  duration: number,
+): Promise<void> {
   const channel = channelNamed(context, step.on);
   const started = performance.now();
   const deadline = AbortSignal.any([context.runSignal, AbortSignal.timeout(duration)]);
@@ -170,8 +184,12 @@ async function expectSilence(step: ExpectStep, context: StepContext, duration: n
         reason: "mismatch",
         channel: step.on,
         message: received === undefined
-          ? `Expected silence for ${formatDuration(duration)} on "${step.on}", but a datagram arrived after ${after}`
-          : `Expected silence for ${formatDuration(duration)} on "${step.on}", but ${received.length} bytes arrived after ${after}`,
+          ? `Expected silence for ${
+            formatDuration(duration)
+          } on "${step.on}", but a datagram arrived after ${after}`
+          : `Expected silence for ${
+            formatDuration(duration)
+          } on "${step.on}", but ${received.length} bytes arrived after ${after}`,
         expected: `silence for ${formatDuration(duration)}`,
         ...(received === undefined ? {} : { received }),
       });
@@ -179,7 +197,9 @@ async function expectSilence(step: ExpectStep, context: StepContext, duration: n
     // The peer closed without sending: still silent for the rest of the time.
     await aborted(deadline);
   }
-  if (context.runSignal.aborted) fail({ reason: "aborted", channel: step.on, message: "Run cancelled" });
+  if (context.runSignal.aborted) {
+    fail({ reason: "aborted", channel: step.on, message: "Run cancelled" });
+  }
 }
 
 /**

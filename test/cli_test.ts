@@ -1,0 +1,147 @@
+import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+async function parley(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-env", CLI, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+async function tempSuite(text: string): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+Deno.test("cli exits 0 and prints the summary when everything passes", async () => {
+  const { code, stdout } = await parley(["run", "scenarios/echo.yaml"]);
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, "✓ echoes a line");
+  assertEquals(stdout.trimEnd().split("\n").at(-1), "2 passed, 0 failed");
+});
+
+Deno.test("cli exits 1 with a failure report when a scenario fails", async () => {
+  const path = await tempSuite(`name: fails
+server: echo
+scenarios:
+  - name: wrong reply
+    steps:
+      - connect
+      - send: "hello world\\n"
+      - expect: "hello there\\n"
+  - name: skipped
+    skip: true
+    steps: [connect]
+`);
+  try {
+    const { code, stdout } = await parley(["run", path]);
+    assertEquals(code, 1);
+    assertStringIncludes(stdout, `✗ wrong reply`);
+    assertStringIncludes(stdout, `at ${path}:8, step 3 of 3:\n        expect: "hello there\\n"`);
+    assertStringIncludes(stdout, `Byte 6 differs: expected "t" (0x74), got "w" (0x77)`);
+    assertStringIncludes(
+      stdout,
+      `expected: "hello there\\n"\n        received: "hello world\\n"\n`,
+    );
+    assertStringIncludes(stdout, "^ first difference at byte 6");
+    assertMatch(stdout, /main {2}→ "hello world\\n"/);
+    assertMatch(stdout, /main {2}← "hello world\\n"/);
+    assertStringIncludes(stdout, "  - skipped (skipped)\n");
+    assertEquals(stdout.trimEnd().split("\n").at(-1), "0 passed, 1 failed, 1 skipped");
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("cli exits 2 for an invalid file and still runs the others", async () => {
+  const path = await tempSuite(`name: bad\nserver: echo\nsteps:\n  - sned: "x"\n`);
+  try {
+    const { code, stdout } = await parley(["run", path, "scenarios/echo.yaml"]);
+    assertEquals(code, 2);
+    assertStringIncludes(
+      stdout,
+      `${path}:4: step 1: Unknown action "sned"; did you mean "send"?`,
+    );
+    assertStringIncludes(stdout, "1 invalid file not run");
+    assertEquals(stdout.trimEnd().split("\n").at(-1), "2 passed, 0 failed");
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("cli exits 2 on a usage error", async () => {
+  const unknown = await parley(["run", "--timeout-scael", "2"]);
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(
+    unknown.stderr,
+    `error: Unknown option "--timeout-scael"; did you mean "timeout-scale"?`,
+  );
+  const missing = await parley(["run", "no/such/dir"]);
+  assertEquals(missing.code, 2);
+  assertStringIncludes(
+    missing.stderr,
+    `error: Cannot find "no/such/dir": no such file or directory`,
+  );
+  const scale = await parley(["run", "--timeout-scale", "zero", "scenarios/echo.yaml"]);
+  assertEquals(scale.code, 2);
+  assertStringIncludes(
+    scale.stderr,
+    `error: Invalid --timeout-scale "zero": expected a positive number`,
+  );
+});
+
+Deno.test("cli runs scenarios/ by default", async () => {
+  const { code, stdout } = await parley([]);
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, "scenarios/chat.yaml");
+  assertStringIncludes(stdout, "scenarios/echo.yaml");
+});
+
+Deno.test("serve prints its address, serves, and stops cleanly on Ctrl-C", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", CLI, "serve", "upper", "--port", "0"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = (await lines.read()).value ?? "";
+  const match = /^upper server listening on 127\.0\.0\.1:(\d+) \(tcp\+udp\)$/m.exec(first);
+  assertEquals(match !== null, true, `unexpected output: ${first}`);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(match![1]) });
+  await conn.write(new TextEncoder().encode("hi\n"));
+  const reply = new Uint8Array(3);
+  let have = 0;
+  while (have < 3) have += (await conn.read(reply.subarray(have))) ?? 3;
+  assertEquals(new TextDecoder().decode(reply), "HI\n");
+  child.kill("SIGINT");
+  const status = await child.status;
+  conn.close();
+  await lines.cancel();
+  const stderr = new TextDecoder().decode(
+    (await new Response(child.stderr).arrayBuffer()) as ArrayBuffer,
+  );
+  assertEquals(status.code, 0);
+  assertStringIncludes(stderr, "upper server stopped");
+});
+
+Deno.test("serve rejects an unknown server with a suggestion", async () => {
+  const { code, stderr } = await parley(["serve", "ehco"]);
+  assertEquals(code, 2);
+  assertStringIncludes(
+    stderr,
+    `error: Unknown server "ehco"; did you mean "echo"?; built-in servers: echo, upper, chat`,
+  );
+});
