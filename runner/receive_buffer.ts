@@ -2,6 +2,11 @@
  * The bytes a connection has received and not yet consumed. Reads append,
  * steps wait on a matcher, and a waiter wakes on data, end or deadline.
  *
+ * Reading is on demand: a waiter whose matcher needs more bytes asks the
+ * connection for one more read. Nothing is read while no step waits, so the
+ * kernel's buffers hold a fast peer back and memory stays bounded by what
+ * one matcher needs (at most `maxBytes`).
+ *
  * @module
  */
 
@@ -25,7 +30,7 @@ export type WaitOutcome =
   | { readonly status: "ended"; readonly end: StreamEnd; readonly unread: Uint8Array }
   | { readonly status: "aborted"; readonly unread: Uint8Array };
 
-const INITIAL_CAPACITY = 4096;
+const MIN_CAPACITY = 1024;
 
 /**
  * Gathers a stream's bytes however they were split into reads, and holds at
@@ -43,19 +48,25 @@ const INITIAL_CAPACITY = 4096;
  * ```
  */
 export class ReceiveBuffer {
-  #data = new Uint8Array(INITIAL_CAPACITY);
+  // Allocated on the first push: a buffer per connection adds up over
+  // thousands of short conversations.
+  #data = new Uint8Array(0);
   #start = 0;
   #end = 0;
   #ended: StreamEnd | undefined;
   #waiters = new Set<() => void>();
-  #roomWaiters = new Set<() => void>();
   readonly #maxBytes: number;
+  readonly #demand: () => void;
 
   /**
-   * @param maxBytes The most unread bytes held; more ends the stream with `overflow`.
+   * Creates an empty buffer.
+   *
+   * @param maxBytes The most unread bytes a matcher may need; past that it fails with `overflow`.
+   * @param demand Asks the connection for more bytes; called while a waiter needs them.
    */
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, demand: () => void = () => {}) {
     this.#maxBytes = maxBytes;
+    this.#demand = demand;
   }
 
   /** The unread bytes (a view, valid until the next push or consume). */
@@ -68,26 +79,6 @@ export class ReceiveBuffer {
     return this.#ended;
   }
 
-  /** Whether the buffer holds more than its limit, so reading should pause. */
-  get full(): boolean {
-    return this.#end - this.#start > this.#maxBytes;
-  }
-
-  /**
-   * Waits until the buffer is no longer full or the stream has ended: the
-   * reader's back-pressure, so a peer cannot make us hold unbounded bytes.
-   */
-  async waitForRoom(): Promise<void> {
-    while (this.full && this.#ended === undefined) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.#roomWaiters.delete(done);
-          resolve();
-        };
-        this.#roomWaiters.add(done);
-      });
-    }
-  }
 
   /**
    * Appends received bytes.
@@ -111,7 +102,6 @@ export class ReceiveBuffer {
     if (this.#ended !== undefined) return;
     this.#ended = end;
     this.#wake();
-    for (const waiter of [...this.#roomWaiters]) waiter();
   }
 
   /**
@@ -140,7 +130,7 @@ export class ReceiveBuffer {
         };
       }
       this.#consume(result.discard);
-      if (this.full) {
+      if (this.#end - this.#start > this.#maxBytes) {
         // The matcher cannot decide within the limit: more bytes will not help.
         const end: StreamEnd = { kind: "overflow", limit: this.#maxBytes };
         return { status: "ended", end, unread: this.unread.slice() };
@@ -149,6 +139,7 @@ export class ReceiveBuffer {
         return { status: "ended", end: this.#ended, unread: this.unread.slice() };
       }
       if (signal.aborted) return { status: "aborted", unread: this.unread.slice() };
+      this.#demand();
       await this.#changed(signal);
     }
   }
@@ -163,6 +154,7 @@ export class ReceiveBuffer {
   async waitForActivity(signal: AbortSignal): Promise<boolean> {
     while (this.#end === this.#start && this.#ended === undefined) {
       if (signal.aborted) return false;
+      this.#demand();
       await this.#changed(signal);
     }
     return true;
@@ -188,7 +180,6 @@ export class ReceiveBuffer {
     if (count === 0) return;
     this.#start += count;
     if (this.#start === this.#end) this.#start = this.#end = 0;
-    if (!this.full) { for (const waiter of [...this.#roomWaiters]) waiter(); }
   }
 
   #reserve(extra: number): void {
@@ -197,7 +188,7 @@ export class ReceiveBuffer {
     if (unread + extra <= this.#data.length / 2) {
       this.#data.copyWithin(0, this.#start, this.#end);
     } else {
-      let capacity = this.#data.length * 2;
+      let capacity = Math.max(this.#data.length * 2, MIN_CAPACITY);
       while (capacity < unread + extra) capacity *= 2;
       const grown = new Uint8Array(capacity);
       grown.set(this.#data.subarray(this.#start, this.#end));

@@ -21,6 +21,7 @@ import {
 import { type Address, parseAddress, runStep, StepFailedError } from "./steps/mod.ts";
 import type { Scenario, Suite } from "./suite.ts";
 import { Transcript } from "./transcript.ts";
+import { Deadline } from "./deadline.ts";
 
 /** Options for {@linkcode runSuite} and {@linkcode runFiles}. */
 export interface RunOptions {
@@ -95,6 +96,7 @@ async function runScenario(
   const runSignal = options.signal ?? new AbortController().signal;
   const scale = options.timeoutScale ?? 1;
   const variables = { ...setup.variables };
+  const env = options.env ?? readEnv;
   let failed = false;
   try {
     for (const step of scenario.steps) {
@@ -104,17 +106,26 @@ async function runScenario(
         if (runSignal.aborted) {
           throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
         }
-        await runStep(step, {
-          channels,
-          variables,
-          transcript,
-          address: setup.address,
-          maxBuffer: suite.maxBuffer,
-          runSignal,
-          signal: AbortSignal.any([runSignal, AbortSignal.timeout(timeout)]),
-          timeout,
-          env: options.env ?? readEnv,
-        });
+        let deadline: Deadline | undefined;
+        try {
+          await runStep(step, {
+            channels,
+            variables,
+            transcript,
+            address: setup.address,
+            maxBuffer: suite.maxBuffer,
+            runSignal,
+            // Made on first use: steps that never wait (close, set) need no timer.
+            get signal(): AbortSignal {
+              deadline ??= new Deadline(timeout, options.signal);
+              return deadline.signal;
+            },
+            timeout,
+            env,
+          });
+        } finally {
+          deadline?.clear();
+        }
         steps.push({ step, status: "passed", duration: performance.now() - stepStarted });
       } catch (error) {
         const failure = error instanceof StepFailedError ? error.failure : {

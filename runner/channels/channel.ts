@@ -94,6 +94,40 @@ export function formatAddress(hostname: string, port: number): string {
 }
 
 /**
+ * Settles with `promise`, or with `undefined` as soon as `signal` aborts.
+ * The abort listener is removed either way, so long-lived signals do not
+ * collect listeners.
+ *
+ * @example
+ * ```ts
+ * import { untilAborted } from "./channel.ts";
+ * const value = await untilAborted(new Promise(() => {}), AbortSignal.timeout(1));
+ * console.assert(value === undefined);
+ * ```
+ *
+ * @param promise The operation.
+ * @param signal Ends the wait.
+ * @returns The operation's value, or `undefined` when aborted first.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const abort = (): void => resolve(undefined);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
  * Resolves when `signal` aborts; rejects never. For racing against I/O.
  *
  * @example

@@ -1,12 +1,13 @@
 /**
- * TCP connections: a read pump fills a {@linkcode ReceiveBuffer}.
+ * TCP connections: reads fill a {@linkcode ReceiveBuffer} when a step needs
+ * more bytes.
  *
  * @module
  */
 
 import { ReceiveBuffer } from "../receive_buffer.ts";
 import type { Transcript } from "../transcript.ts";
-import { aborted, type Channel, ConnectError, formatAddress, SendError } from "./channel.ts";
+import { type Channel, ConnectError, formatAddress, SendError, untilAborted } from "./channel.ts";
 
 /** Options for {@linkcode TcpChannel.connect}. */
 export interface TcpConnectOptions {
@@ -22,7 +23,11 @@ export interface TcpConnectOptions {
   maxBuffer?: number;
 }
 
-const READ_SIZE = 64 * 1024;
+// Reads start small (most replies are short, and a large buffer per
+// connection costs more to allocate than a whole short conversation) and
+// grow while reads fill them.
+const FIRST_READ_SIZE = 1024;
+const MAX_READ_SIZE = 64 * 1024;
 
 /**
  * Classifies a failed `Deno.connect`.
@@ -68,7 +73,8 @@ export class TcpChannel implements Channel {
   readonly buffer: ReceiveBuffer;
   readonly #conn: Deno.TcpConn;
   readonly #transcript: Transcript | undefined;
-  readonly #pump: Promise<void>;
+  #chunk = new Uint8Array(FIRST_READ_SIZE);
+  #reading: Promise<void> | undefined;
   #closed = false;
 
   private constructor(
@@ -82,8 +88,7 @@ export class TcpChannel implements Channel {
     this.peer = peer;
     this.#conn = conn;
     this.#transcript = transcript;
-    this.buffer = new ReceiveBuffer(maxBuffer);
-    this.#pump = this.#readAll();
+    this.buffer = new ReceiveBuffer(maxBuffer, () => this.#demand());
   }
 
   /**
@@ -107,7 +112,7 @@ export class TcpChannel implements Channel {
     const connecting = Deno.connect({ hostname, port, transport: "tcp" });
     let conn: Deno.TcpConn | undefined;
     try {
-      conn = await Promise.race([connecting, aborted(signal).then(() => undefined)]);
+      conn = await untilAborted(connecting, signal);
     } catch (error) {
       throw connectError(peer, error, signal);
     }
@@ -122,31 +127,34 @@ export class TcpChannel implements Channel {
     return new TcpChannel(name, peer, conn, options.transcript, options.maxBuffer ?? 1024 * 1024);
   }
 
-  async #readAll(): Promise<void> {
-    const chunk = new Uint8Array(READ_SIZE);
-    while (true) {
-      if (this.buffer.full) await this.buffer.waitForRoom();
-      if (this.#closed || this.buffer.ended !== undefined) break;
-      let count: number | null;
-      try {
-        count = await this.#conn.read(chunk);
-      } catch (error) {
-        if (this.#closed) break;
-        const message = error instanceof Error ? error.message : String(error);
-        this.#transcript?.record(this.name, "end", { detail: `reset: ${message}` });
-        this.buffer.end({ kind: "reset", message });
-        return;
-      }
+  /** Starts one read unless one is in flight or the stream has ended. */
+  #demand(): void {
+    if (this.#reading !== undefined || this.#closed || this.buffer.ended !== undefined) return;
+    this.#reading = this.#readOnce();
+  }
+
+  async #readOnce(): Promise<void> {
+    try {
+      const count = await this.#conn.read(this.#chunk);
       if (count === null) {
-        if (!this.#closed) this.#transcript?.record(this.name, "end", { detail: "peer closed" });
+        this.#transcript?.record(this.name, "end", { detail: "peer closed" });
         this.buffer.end({ kind: "closed" });
         return;
       }
-      const bytes = chunk.subarray(0, count);
+      const bytes = this.#chunk.subarray(0, count);
       this.#transcript?.record(this.name, "receive", { bytes });
       this.buffer.push(bytes);
+      if (count === this.#chunk.length && this.#chunk.length < MAX_READ_SIZE) {
+        this.#chunk = new Uint8Array(this.#chunk.length * 4);
+      }
+    } catch (error) {
+      if (this.#closed) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.#transcript?.record(this.name, "end", { detail: `reset: ${message}` });
+      this.buffer.end({ kind: "reset", message });
+    } finally {
+      this.#reading = undefined;
     }
-    this.buffer.end({ kind: "closed" });
   }
 
   /** @inheritdoc */
@@ -156,10 +164,7 @@ export class TcpChannel implements Channel {
     while (written < bytes.length) {
       let count: number | undefined;
       try {
-        count = await Promise.race([
-          this.#conn.write(bytes.subarray(written)),
-          aborted(signal).then(() => undefined),
-        ]);
+        count = await untilAborted(this.#conn.write(bytes.subarray(written)), signal);
       } catch (error) {
         const reset = error instanceof Deno.errors.ConnectionReset;
         throw new SendError(
@@ -197,7 +202,7 @@ export class TcpChannel implements Channel {
     } catch {
       // Already closed by the runtime after a reset: nothing left to release.
     }
-    await this.#pump;
+    await this.#reading;
   }
 
   /** @inheritdoc */
