@@ -5,6 +5,7 @@
  *
  * @example Run a suite from text in a `Deno.test`
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseSuite, runSuite } from "./mod.ts";
  *
  * const suite = parseSuite(`
@@ -16,7 +17,7 @@
  *   - expect: { line: "hello" }
  * `);
  * const result = await runSuite(suite);
- * console.assert(result.scenarios[0].status === "passed");
+ * assert(result.scenarios[0].status === "passed");
  * ```
  *
  * @module

@@ -56,7 +56,9 @@ const scenarios = Array.from({ length: conversations }, (_, i) => `
       - send: "hello\\n"
       - expect: { line: "hello" }
       - close`).join("");
-const suite = parseSuite(`name: bench\ntarget: "tcp://127.0.0.1:${server.port}"\nscenarios:${scenarios}\n`);
+const suite = parseSuite(
+  `name: bench\ntarget: "tcp://127.0.0.1:${server.port}"\nscenarios:${scenarios}\n`,
+);
 
 async function parley(): Promise<void> {
   const result = await runSuite(suite);
@@ -93,9 +95,15 @@ const ratio = median(parleyTimes.map((time, round) => time / plainTimes[round]))
 const perConversation = (ms: number): string => `${(ms / conversations * 1000).toFixed(0)} µs each`;
 const lines = [
   `${conversations} conversations (connect, send a line, expect it back, close), ${rounds} alternating rounds`,
-  `plain Deno.connect script: median ${plainMs.toFixed(1)} ms (${perConversation(plainMs)}), best ${Math.min(...plainTimes).toFixed(1)} ms`,
-  `Parley runSuite:           median ${parleyMs.toFixed(1)} ms (${perConversation(parleyMs)}), best ${Math.min(...parleyTimes).toFixed(1)} ms`,
-  `ratio Parley / plain:      ${ratio.toFixed(2)}x (median of per-round ratios; target: within 1.5x)`,
+  `plain Deno.connect script: median ${plainMs.toFixed(1)} ms (${perConversation(plainMs)}), best ${
+    Math.min(...plainTimes).toFixed(1)
+  } ms`,
+  `Parley runSuite:           median ${parleyMs.toFixed(1)} ms (${
+    perConversation(parleyMs)
+  }), best ${Math.min(...parleyTimes).toFixed(1)} ms`,
+  `ratio Parley / plain:      ${
+    ratio.toFixed(2)
+  }x (median of per-round ratios; target: within 1.5x)`,
 ];
 Deno.stdout.writeSync(encoder.encode(`${lines.join("\n")}\n`));
 

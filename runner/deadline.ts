@@ -14,9 +14,10 @@
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { Deadline } from "./deadline.ts";
  * using deadline = new Deadline(1000);
- * console.assert(!deadline.signal.aborted);
+ * assert(!deadline.signal.aborted);
  * ```
  */
 export class Deadline implements Disposable {

@@ -12,9 +12,10 @@ const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseDuration } from "./duration.ts";
- * console.assert(parseDuration("150ms") === 150);
- * console.assert(parseDuration("2s") === 2000);
+ * assert(parseDuration("150ms") === 150);
+ * assert(parseDuration("2s") === 2000);
  * ```
  *
  * @param text A number followed by `ms`, `s`, `m` or `h`.
@@ -36,8 +37,9 @@ export function parseDuration(text: string): number {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { formatDuration } from "./duration.ts";
- * console.assert(formatDuration(1250) === "1.25s");
+ * assert(formatDuration(1250) === "1.25s");
  * ```
  *
  * @param ms The duration in milliseconds.

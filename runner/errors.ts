@@ -23,9 +23,10 @@ export interface ValidationIssue {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { formatIssue } from "./errors.ts";
  * const text = formatIssue({ file: "a.yaml", line: 4, scenario: "x", step: 2, message: "Oops" });
- * console.assert(text === `a.yaml:4: scenario "x", step 2: Oops`);
+ * assert(text === `a.yaml:4: scenario "x", step 2: Oops`);
  * ```
  *
  * @param issue The issue.

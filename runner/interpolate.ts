@@ -56,9 +56,10 @@ const cache = new Map<string, Part[]>();
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseTemplate } from "./interpolate.ts";
  * const parts = parseTemplate("Hi ${who}, $${literal}");
- * console.assert(parts.length === 3);
+ * assert(parts.length === 3);
  * ```
  *
  * @param template A string that may hold `${name}`, `${env.NAME:-default}` or `$${`.
@@ -117,9 +118,10 @@ export function parseTemplate(template: string): (string | VariableReference)[] 
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { interpolate } from "./interpolate.ts";
  * const text = interpolate("Online users: ${who}", { who: "alice" });
- * console.assert(text === "Online users: alice");
+ * assert(text === "Online users: alice");
  * ```
  *
  * @param template The string to fill in.
@@ -179,8 +181,9 @@ function lookup(
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { escapeRegex } from "./interpolate.ts";
- * console.assert(new RegExp(escapeRegex("a.b")).test("a.b"));
+ * assert(new RegExp(escapeRegex("a.b")).test("a.b"));
  * ```
  *
  * @param text Any text.

@@ -16,9 +16,10 @@ export type { ValidateOptions };
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseSuite } from "./load.ts";
  * const suite = parseSuite("name: echo\nserver: echo\nsteps: [connect, close]\n");
- * console.assert(suite.scenarios[0].steps.length === 2);
+ * assert(suite.scenarios[0].steps.length === 2);
  * ```
  *
  * @param text The YAML text.

@@ -38,13 +38,14 @@ const MIN_CAPACITY = 1024;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ReceiveBuffer } from "./receive_buffer.ts";
  * import { expectBytes } from "./match/bytes.ts";
  * const buffer = new ReceiveBuffer(1024);
  * const waiting = buffer.waitFor(expectBytes(new TextEncoder().encode("hi")), AbortSignal.timeout(1000));
  * buffer.push(new TextEncoder().encode("h"));
  * buffer.push(new TextEncoder().encode("i"));
- * console.assert((await waiting).status === "matched");
+ * assert((await waiting).status === "matched");
  * ```
  */
 export class ReceiveBuffer {
@@ -78,7 +79,6 @@ export class ReceiveBuffer {
   get ended(): StreamEnd | undefined {
     return this.#ended;
   }
-
 
   /**
    * Appends received bytes.

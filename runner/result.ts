@@ -106,8 +106,9 @@ export interface RunSummary {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { countResults } from "./result.ts";
- * console.assert(countResults([]).passed === 0);
+ * assert(countResults([]).passed === 0);
  * ```
  *
  * @param suites The suites' results.

@@ -174,6 +174,7 @@ function notRun(scenario: Scenario, status: "skipped" | "failed", note: string):
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseSuite } from "./load.ts";
  * import { runSuite } from "./run.ts";
  * const suite = parseSuite(`
@@ -185,7 +186,7 @@ function notRun(scenario: Scenario, status: "skipped" | "failed", note: string):
  *   - expect: "hi\\n"
  * `);
  * const result = await runSuite(suite);
- * console.assert(result.scenarios[0].status === "passed");
+ * assert(result.scenarios[0].status === "passed");
  * ```
  *
  * @param suite The suite.
@@ -274,7 +275,7 @@ export async function findSuiteFiles(paths: readonly string[]): Promise<string[]
  * ```ts ignore
  * import { runFiles } from "./run.ts";
  * const summary = await runFiles(["scenarios/echo.yaml"]);
- * console.assert(summary.failed === 0);
+ * if (summary.failed > 0) Deno.exit(1);
  * ```
  *
  * @param paths Suite files.

@@ -44,10 +44,11 @@ export interface TranscriptOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { Transcript } from "./transcript.ts";
  * const transcript = new Transcript();
  * transcript.record("main", "send", { bytes: new TextEncoder().encode("hi\n") });
- * console.assert(transcript.events[0].size === 3);
+ * assert(transcript.events[0].size === 3);
  * ```
  */
 export class Transcript {

@@ -101,9 +101,10 @@ function describe(value: unknown): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { suggestion } from "./validate.ts";
- * console.assert(suggestion("sned", ["send", "expect"]) === `; did you mean "send"?`);
- * console.assert(suggestion("xyz", ["send"]) === "");
+ * assert(suggestion("sned", ["send", "expect"]) === `; did you mean "send"?`);
+ * assert(suggestion("xyz", ["send"]) === "");
  * ```
  *
  * @param word What was written.
@@ -672,6 +673,9 @@ class Validator {
         );
       }
     }
+    if (fails !== undefined && resolved === "udp") {
+      this.error(place, `"fails" applies to TCP only: UDP has no connection to refuse or time out`);
+    }
     const timeout = this.timeout(options, place);
     if (as === undefined) return undefined;
     const already = state.open.get(as);
@@ -963,10 +967,11 @@ function capturedNames(expectation: Expectation): string[] {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseYaml } from "./yaml.ts";
  * import { validateSuite } from "./validate.ts";
  * const suite = validateSuite(parseYaml("name: s\nserver: echo\nsteps: [connect]\n"));
- * console.assert(suite.scenarios.length === 1);
+ * assert(suite.scenarios.length === 1);
  * ```
  *
  * @param doc The parsed document.

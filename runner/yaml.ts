@@ -116,10 +116,11 @@ function createPositionLoader(
  *
  * @example Find the line of the second item
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseYaml } from "./yaml.ts";
  * const doc = parseYaml("steps:\n  - connect\n  - close\n");
  * const steps = (doc.value as { steps: unknown[] }).steps;
- * console.assert(doc.lineOf(steps, 1) === 3);
+ * assert(doc.lineOf(steps, 1) === 3);
  * ```
  *
  * @param text The YAML text.

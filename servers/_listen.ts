@@ -45,7 +45,10 @@ function bind(
 ): { listener: Deno.TcpListener; socket: Deno.DatagramConn | undefined } {
   for (let attempt = 1;; attempt++) {
     const listener = Deno.listen({ hostname, port, transport: "tcp" });
-    if (!wantUdp) return { listener, socket: undefined };
+    // UDP needs Deno's unstable "net" API; without it the server speaks TCP only.
+    if (!wantUdp || typeof Deno.listenDatagram !== "function") {
+      return { listener, socket: undefined };
+    }
     try {
       const socket = Deno.listenDatagram({
         hostname,

@@ -178,9 +178,10 @@ function refusal(name: string, taken: boolean): string | undefined {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { startChatServer } from "./chat.ts";
  * await using server = startChatServer({ port: 0 });
- * console.assert(server.port > 0);
+ * assert(server.port > 0);
  * ```
  *
  * @param options Where to listen.

@@ -20,9 +20,10 @@ export type { ReferenceServer, ServerOptions };
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { startEchoServer } from "./echo.ts";
  * await using server = startEchoServer({ port: 0 });
- * console.assert(server.port > 0);
+ * assert(server.port > 0);
  * ```
  *
  * @param options Where to listen.

@@ -29,8 +29,9 @@ export const SERVER_TRANSPORTS: Readonly<Record<ServerName, readonly ("tcp" | "u
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { isServerName } from "./mod.ts";
- * console.assert(isServerName("echo") && !isServerName("ehco"));
+ * assert(isServerName("echo") && !isServerName("ehco"));
  * ```
  *
  * @param name Any name.
@@ -45,6 +46,7 @@ export function isServerName(name: string): name is ServerName {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { startServer } from "./mod.ts";
  * await using server = startServer("echo");
  * const conn = await Deno.connect({ hostname: server.hostname, port: server.port });
@@ -52,7 +54,7 @@ export function isServerName(name: string): name is ServerName {
  * const reply = new Uint8Array(2);
  * await conn.read(reply);
  * conn.close();
- * console.assert(new TextDecoder().decode(reply) === "hi");
+ * assert(new TextDecoder().decode(reply) === "hi");
  * ```
  *
  * @param name `echo`, `upper` or `chat`.

@@ -47,11 +47,12 @@ function upperText(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { UpperCaser } from "./upper.ts";
  * const upper = new UpperCaser();
  * const bytes = new TextEncoder().encode("é");
  * const out = [upper.push(bytes.subarray(0, 1)), upper.push(bytes.subarray(1))];
- * console.assert(new TextDecoder().decode(out[1]) === "É");
+ * assert(new TextDecoder().decode(out[1]) === "É");
  * ```
  */
 export class UpperCaser {
@@ -124,8 +125,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { upperBytes } from "./upper.ts";
- * console.assert(new TextDecoder().decode(upperBytes(new TextEncoder().encode("straße"))) === "STRASSE");
+ * assert(new TextDecoder().decode(upperBytes(new TextEncoder().encode("straße"))) === "STRASSE");
  * ```
  *
  * @param bytes The message.
@@ -141,9 +143,10 @@ export function upperBytes(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { startUpperServer } from "./upper.ts";
  * await using server = startUpperServer({ port: 0 });
- * console.assert(server.port > 0);
+ * assert(server.port > 0);
  * ```
  *
  * @param options Where to listen.

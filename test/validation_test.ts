@@ -143,6 +143,12 @@ Deno.test("connect options are checked", () => {
   );
 });
 
+Deno.test("fails applies to TCP only", () => {
+  assertEquals(problems(steps("connect: { transport: udp, fails: refused }")), [
+    `s.yaml:4: step 1: "fails" applies to TCP only: UDP has no connection to refuse or time out`,
+  ]);
+});
+
 Deno.test("connect needs an address", () => {
   assertEquals(problems("name: s\nsteps: [connect]\n"), [
     `s.yaml:2: step 1: No address to connect to: give "to", or set the suite's "server" or "target"`,

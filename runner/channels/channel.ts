@@ -81,8 +81,9 @@ export class SendError extends Error {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { formatAddress } from "./channel.ts";
- * console.assert(formatAddress("::1", 7) === "[::1]:7");
+ * assert(formatAddress("::1", 7) === "[::1]:7");
  * ```
  *
  * @param hostname The host.
@@ -100,9 +101,10 @@ export function formatAddress(hostname: string, port: number): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { untilAborted } from "./channel.ts";
  * const value = await untilAborted(new Promise(() => {}), AbortSignal.timeout(1));
- * console.assert(value === undefined);
+ * assert(value === undefined);
  * ```
  *
  * @param promise The operation.

@@ -74,12 +74,18 @@ export class UdpChannel implements Channel {
    * @param address The peer.
    * @param options Transcript and queue limit.
    * @returns The open channel.
+   * @throws {TypeError} When Deno runs without its unstable "net" API.
    */
   static open(
     name: string,
     address: { hostname: string; port: number },
     options: UdpOpenOptions = {},
   ): UdpChannel {
+    if (typeof Deno.listenDatagram !== "function") {
+      throw new TypeError(
+        `Cannot open UDP connection "${name}": UDP needs Deno's unstable "net" API; add "unstable": ["net"] to deno.json or run with --unstable-net`,
+      );
+    }
     const hostname = address.hostname === "localhost" ? "127.0.0.1" : address.hostname;
     const local = hostname.includes(":")
       ? "::"

@@ -11,8 +11,9 @@ import { INCOMPLETE, matched, type Matcher, type MatchResult, mismatch } from ".
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { describeByte } from "./bytes.ts";
- * console.assert(describeByte(0x0a) === "0x0a");
+ * assert(describeByte(0x0a) === "0x0a");
  * ```
  *
  * @param byte The byte.
@@ -29,10 +30,11 @@ export function describeByte(byte: number): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expectBytes } from "./bytes.ts";
  * const match = expectBytes(new TextEncoder().encode("hello\n"));
- * console.assert(match(new TextEncoder().encode("hel"), false).status === "incomplete");
- * console.assert(match(new TextEncoder().encode("help"), false).status === "mismatch");
+ * assert(match(new TextEncoder().encode("hel"), false).status === "incomplete");
+ * assert(match(new TextEncoder().encode("help"), false).status === "mismatch");
  * ```
  *
  * @param expected The bytes that must come next.
@@ -58,8 +60,9 @@ export function expectBytes(expected: Uint8Array): Matcher {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expectClosed } from "./bytes.ts";
- * console.assert(expectClosed()(new Uint8Array(), true).status === "matched");
+ * assert(expectClosed()(new Uint8Array(), true).status === "matched");
  * ```
  *
  * @returns The matcher.

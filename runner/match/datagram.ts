@@ -16,10 +16,11 @@ export type DatagramRule = "whole" | "search";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { matchDatagram } from "./datagram.ts";
  * import { expectBytes } from "./bytes.ts";
  * const ping = new TextEncoder().encode("ping");
- * console.assert(matchDatagram(expectBytes(ping), ping, "whole").status === "matched");
+ * assert(matchDatagram(expectBytes(ping), ping, "whole").status === "matched");
  * ```
  *
  * @param matcher A stream matcher.
@@ -53,10 +54,11 @@ export function matchDatagram(
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { testDatagram } from "./datagram.ts";
  * import { lineJson } from "./line.ts";
  * const datagram = new TextEncoder().encode('{"ok":true}\n');
- * console.assert(testDatagram(lineJson({ ok: true }), datagram).status === "matched");
+ * assert(testDatagram(lineJson({ ok: true }), datagram).status === "matched");
  * ```
  *
  * @param test The test.

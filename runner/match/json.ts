@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { jsonContains } from "./json.ts";
- * console.assert(jsonContains({ ok: true, id: 7 }, { ok: true }));
- * console.assert(!jsonContains([1, 2, 3], [1, 2]));
+ * assert(jsonContains({ ok: true, id: 7 }, { ok: true }));
+ * assert(!jsonContains([1, 2, 3], [1, 2]));
  * ```
  *
  * @param actual The parsed JSON received.
@@ -27,8 +28,9 @@ export function jsonContains(actual: unknown, expected: unknown): boolean {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { jsonDifference } from "./json.ts";
- * console.assert(jsonDifference({ a: { b: 1 } }, { a: { b: 2 } }) === `at "a.b": expected 2, got 1`);
+ * assert(jsonDifference({ a: { b: 1 } }, { a: { b: 2 } }) === `at "a.b": expected 2, got 1`);
  * ```
  *
  * @param actual The parsed JSON received.

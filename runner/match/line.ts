@@ -47,8 +47,9 @@ function pass(groups: Captures = {}): LineVerdict {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { lineEquals } from "./line.ts";
- * console.assert(lineEquals("hi").test(new TextEncoder().encode("hi")).ok);
+ * assert(lineEquals("hi").test(new TextEncoder().encode("hi")).ok);
  * ```
  *
  * @param text The whole line.
@@ -92,8 +93,9 @@ export function lineEquals(text: string): LineTest {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { lineContains } from "./line.ts";
- * console.assert(lineContains("chat").test(new TextEncoder().encode("the chat!")).ok);
+ * assert(lineContains("chat").test(new TextEncoder().encode("the chat!")).ok);
  * ```
  *
  * @param text The text the line must contain.
@@ -115,9 +117,10 @@ export function lineContains(text: string): LineTest {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { lineRegex } from "./line.ts";
  * const verdict = lineRegex(/^\[(?<who>\w+)\]/).test(new TextEncoder().encode("[bob] hi"));
- * console.assert(verdict.ok && verdict.captures.who === "bob");
+ * assert(verdict.ok && verdict.captures.who === "bob");
  * ```
  *
  * @param regex The regex the line must match.
@@ -141,8 +144,9 @@ export function lineRegex(regex: RegExp | string): LineTest {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { lineJson } from "./line.ts";
- * console.assert(lineJson({ ok: true }).test(new TextEncoder().encode('{"ok":true,"n":1}')).ok);
+ * assert(lineJson({ ok: true }).test(new TextEncoder().encode('{"ok":true,"n":1}')).ok);
  * ```
  *
  * @param value The value the JSON must contain.
@@ -182,10 +186,11 @@ function lineAt(bytes: Uint8Array, start: number, newline: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expectLines, lineEquals } from "./line.ts";
  * const match = expectLines([lineEquals("a"), lineEquals("b")]);
  * const result = match(new TextEncoder().encode("a\r\nb\nc"), false);
- * console.assert(result.status === "matched" && result.consumed === 5);
+ * assert(result.status === "matched" && result.consumed === 5);
  * ```
  *
  * @param tests One test per line.
@@ -224,9 +229,10 @@ export function expectLines(tests: readonly LineTest[]): Matcher {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expectUnordered, lineEquals } from "./line.ts";
  * const match = expectUnordered([lineEquals("a"), lineEquals("b")]);
- * console.assert(match(new TextEncoder().encode("b\na\n"), false).status === "matched");
+ * assert(match(new TextEncoder().encode("b\na\n"), false).status === "matched");
  * ```
  *
  * @param tests One test per line.

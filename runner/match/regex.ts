@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { compileRegex } from "./regex.ts";
- * console.assert(compileRegex("^\\[(?<who>\\w+)\\]").test("[bob] hi"));
+ * assert(compileRegex("^\\[(?<who>\\w+)\\]").test("[bob] hi"));
  * ```
  *
  * @param pattern The regex source.
@@ -38,8 +39,9 @@ export function compileRegex(pattern: string): RegExp {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { groupNames } from "./regex.ts";
- * console.assert(groupNames("(?<who>\\w+) (?<what>.*)").join() === "who,what");
+ * assert(groupNames("(?<who>\\w+) (?<what>.*)").join() === "who,what");
  * ```
  *
  * @param pattern The regex source.
@@ -54,8 +56,9 @@ export function groupNames(pattern: string): string[] {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { captures } from "./regex.ts";
- * console.assert(captures(/(?<a>x)/.exec("x"))?.a === "x");
+ * assert(captures(/(?<a>x)/.exec("x"))?.a === "x");
  * ```
  *
  * @param match A regex match.

@@ -49,8 +49,9 @@ export const INCOMPLETE: Incomplete = Object.freeze({ status: "incomplete", disc
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { matched } from "./result.ts";
- * console.assert(matched(3).consumed === 3);
+ * assert(matched(3).consumed === 3);
  * ```
  *
  * @param consumed Bytes taken from the buffer.
@@ -66,8 +67,9 @@ export function matched(consumed: number, captures: Captures = {}): Matched {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { mismatch } from "./result.ts";
- * console.assert(mismatch(2, "Byte 2 differs").offset === 2);
+ * assert(mismatch(2, "Byte 2 differs").offset === 2);
  * ```
  *
  * @param offset Offset of the first byte that differs.
@@ -85,8 +87,9 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { decodeText } from "./result.ts";
- * console.assert(decodeText(new Uint8Array([104, 105])) === "hi");
+ * assert(decodeText(new Uint8Array([104, 105])) === "hi");
  * ```
  *
  * @param bytes The bytes.

@@ -15,8 +15,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { indexOfBytes } from "./search.ts";
- * console.assert(indexOfBytes(new Uint8Array([1, 2, 3]), new Uint8Array([2, 3])) === 1);
+ * assert(indexOfBytes(new Uint8Array([1, 2, 3]), new Uint8Array([2, 3])) === 1);
  * ```
  *
  * @param haystack Where to look.
@@ -46,10 +47,11 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expectContains } from "./search.ts";
  * const bytes = new TextEncoder().encode("noise Welcome!\nrest");
  * const result = expectContains("Welcome!\n")(bytes, false);
- * console.assert(result.status === "matched" && result.consumed === 15);
+ * assert(result.status === "matched" && result.consumed === 15);
  * ```
  *
  * @param text The text to find.
@@ -74,10 +76,11 @@ export function expectContains(text: string): Matcher {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expectRegex } from "./search.ts";
  * const bytes = new TextEncoder().encode("id=42;");
  * const result = expectRegex(/id=(?<id>\d+);/)(bytes, false);
- * console.assert(result.status === "matched" && result.captures.id === "42");
+ * assert(result.status === "matched" && result.captures.id === "42");
  * ```
  *
  * @param regex The regex to find.

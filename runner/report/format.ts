@@ -37,8 +37,9 @@ function printableAt(bytes: Uint8Array, i: number): number {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { escapeBytes } from "./format.ts";
- * console.assert(escapeBytes(new Uint8Array([104, 105, 10, 0, 0xff])) === "hi\\n\\x00\\xff");
+ * assert(escapeBytes(new Uint8Array([104, 105, 10, 0, 0xff])) === "hi\\n\\x00\\xff");
  * ```
  *
  * @param bytes The bytes.
@@ -96,8 +97,9 @@ export interface PreviewOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { previewBytes } from "./format.ts";
- * console.assert(previewBytes(new TextEncoder().encode("hello\n")) === `"hello\\n"`);
+ * assert(previewBytes(new TextEncoder().encode("hello\n")) === `"hello\\n"`);
  * ```
  *
  * @param bytes The bytes.
@@ -125,8 +127,9 @@ export function previewBytes(bytes: Uint8Array, options: PreviewOptions = {}): s
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { escapedOffset } from "./format.ts";
- * console.assert(escapedOffset(new TextEncoder().encode("a\nb"), 2) === 3);
+ * assert(escapedOffset(new TextEncoder().encode("a\nb"), 2) === 3);
  * ```
  *
  * @param bytes The bytes shown.

@@ -54,9 +54,10 @@ export function writeStdout(text: string): void {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { formatTranscript } from "./pretty.ts";
  * const lines = formatTranscript([{ at: 1.5, channel: "main", kind: "send", bytes: new TextEncoder().encode("hi\n"), size: 3 }]);
- * console.assert(lines[0].includes(`→ "hi\\n"`));
+ * assert(lines[0].includes(`→ "hi\\n"`));
  * ```
  *
  * @param events The transcript.
@@ -162,11 +163,12 @@ export function formatFailure(
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { PrettyReporter } from "./pretty.ts";
  * let out = "";
  * const reporter = new PrettyReporter({ write: (text) => (out += text) });
  * await reporter.runFinished({ suites: [], invalid: [], passed: 1, failed: 0, skipped: 0, duration: 5 });
- * console.assert(out.trim().endsWith("1 passed, 0 failed"));
+ * assert(out.trim().endsWith("1 passed, 0 failed"));
  * ```
  */
 export class PrettyReporter implements Reporter {

@@ -37,13 +37,23 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
   const address = resolveAddress(step, context);
   const url = `${address.transport}://${address.hostname}:${address.port}`;
   if (address.transport === "udp") {
-    context.channels.set(
-      step.as,
-      UdpChannel.open(step.as, address, {
-        transcript: context.transcript,
-        maxBuffer: context.maxBuffer,
-      }),
-    );
+    try {
+      context.channels.set(
+        step.as,
+        UdpChannel.open(step.as, address, {
+          transcript: context.transcript,
+          maxBuffer: context.maxBuffer,
+        }),
+      );
+    } catch (error) {
+      throw new StepFailedError({
+        reason: "error",
+        channel: step.as,
+        message: (error as Error).message,
+      }, {
+        cause: error,
+      });
+    }
     return;
   }
   let channel: TcpChannel;

@@ -118,8 +118,9 @@ export function payloadBytes(context: StepContext, payload: Payload): Uint8Array
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseAddress } from "./context.ts";
- * console.assert(parseAddress("udp://[::1]:53").hostname === "::1");
+ * assert(parseAddress("udp://[::1]:53").hostname === "::1");
  * ```
  *
  * @param url The address.
