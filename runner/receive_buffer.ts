@@ -11,6 +11,7 @@
  */
 
 import type { Captures, Matcher } from "./match/result.ts";
+import { Notifier } from "./notifier.ts";
 
 /** Why a stream will receive no more bytes. */
 export type StreamEnd =
@@ -55,7 +56,7 @@ export class ReceiveBuffer {
   #start = 0;
   #end = 0;
   #ended: StreamEnd | undefined;
-  #waiters = new Set<() => void>();
+  readonly #changed = new Notifier();
   readonly #maxBytes: number;
   readonly #demand: () => void;
 
@@ -90,7 +91,7 @@ export class ReceiveBuffer {
     this.#reserve(chunk.length);
     this.#data.set(chunk, this.#end);
     this.#end += chunk.length;
-    this.#wake();
+    this.#changed.notify();
   }
 
   /**
@@ -101,7 +102,7 @@ export class ReceiveBuffer {
   end(end: StreamEnd): void {
     if (this.#ended !== undefined) return;
     this.#ended = end;
-    this.#wake();
+    this.#changed.notify();
   }
 
   /**
@@ -140,7 +141,7 @@ export class ReceiveBuffer {
       }
       if (signal.aborted) return { status: "aborted", unread: this.unread.slice() };
       this.#demand();
-      await this.#changed(signal);
+      await this.#changed.wait(signal);
     }
   }
 
@@ -155,25 +156,9 @@ export class ReceiveBuffer {
     while (this.#end === this.#start && this.#ended === undefined) {
       if (signal.aborted) return false;
       this.#demand();
-      await this.#changed(signal);
+      await this.#changed.wait(signal);
     }
     return true;
-  }
-
-  #changed(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.#waiters.delete(done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      this.#waiters.add(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  #wake(): void {
-    for (const waiter of [...this.#waiters]) waiter();
   }
 
   #consume(count: number): void {

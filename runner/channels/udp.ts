@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Notifier } from "../notifier.ts";
 import type { Transcript } from "../transcript.ts";
 import { type Channel, formatAddress, SendError } from "./channel.ts";
 
@@ -48,7 +49,7 @@ export class UdpChannel implements Channel {
   readonly #maxBuffer: number;
   readonly #queue: Uint8Array[] = [];
   #queued = 0;
-  #wake: (() => void) | undefined;
+  readonly #received = new Notifier();
   #closed = false;
   readonly #pump: Promise<void>;
 
@@ -136,7 +137,7 @@ export class UdpChannel implements Channel {
       this.#transcript?.record(this.name, "receive", { bytes: datagram });
       this.#queue.push(datagram);
       this.#queued += datagram.length;
-      this.#wake?.();
+      this.#received.notify();
     }
   }
 
@@ -162,15 +163,7 @@ export class UdpChannel implements Channel {
   async waitForActivity(signal: AbortSignal): Promise<boolean> {
     while (this.#queue.length === 0) {
       if (signal.aborted || this.#closed) return false;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.#wake = undefined;
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        this.#wake = done;
-        signal.addEventListener("abort", done, { once: true });
-      });
+      await this.#received.wait(signal);
     }
     return true;
   }
@@ -194,7 +187,7 @@ export class UdpChannel implements Channel {
     this.#closed = true;
     this.#transcript?.record(this.name, "close");
     this.#socket.close();
-    this.#wake?.();
+    this.#received.notify();
     await this.#pump;
   }
 
