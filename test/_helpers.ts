@@ -120,3 +120,40 @@ export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
   }
   return out;
 }
+
+/** A python3 process that plays a peer Deno cannot (a TCP reset, a full backlog). */
+export interface PythonPeer extends AsyncDisposable {
+  /** The port it printed. */
+  readonly port: number;
+}
+
+/**
+ * Runs a python3 script that prints its port on its first line, and stops it
+ * on dispose.
+ *
+ * @param script The script.
+ * @returns The running peer.
+ */
+export async function startPythonPeer(script: string): Promise<PythonPeer> {
+  const child = new Deno.Command("python3", {
+    args: ["-c", script],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = (await lines.read()).value ?? "";
+  const port = Number(first.trim().split("\n")[0]);
+  return {
+    port,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+      await child.status;
+      await lines.cancel();
+    },
+  };
+}

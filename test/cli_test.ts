@@ -145,3 +145,36 @@ Deno.test("serve rejects an unknown server with a suggestion", async () => {
     `error: Unknown server "ehco"; did you mean "echo"?; built-in servers: echo, upper, chat`,
   );
 });
+
+Deno.test("Ctrl-C ends a run at once, closes its connections and exits 130", async () => {
+  const path = await tempSuite(`name: waits
+server: echo
+steps:
+  - connect
+  - expect: { text: "never", timeout: 60s }
+`);
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-read", "--allow-env", CLI, "run", path],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let output = (await lines.read()).value ?? "";
+    assertStringIncludes(output, `${path} (waits)`);
+    child.kill("SIGINT");
+    while (true) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      output += value;
+    }
+    const status = await child.status;
+    await new Response(child.stderr).arrayBuffer();
+    assertEquals(status.code, 130);
+    assertStringIncludes(output, "Run cancelled");
+    assertEquals(output.trimEnd().split("\n").at(-1), "0 passed, 1 failed");
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { failureOf, only, runText, startTestServer, write } from "./_helpers.ts";
+import { failureOf, only, runText, startPythonPeer, startTestServer, write } from "./_helpers.ts";
 
 const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 
@@ -339,11 +339,8 @@ steps:
 
 Deno.test("a connection reset by the peer is reported as reset", async () => {
   // Deno cannot send a TCP reset (no SO_LINGER), so a python3 peer does.
-  const peer = new Deno.Command("python3", {
-    args: [
-      "-c",
-      `
-import socket, struct, sys
+  await using peer = await startPythonPeer(`
+import socket, struct
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
 server.listen(1)
@@ -353,28 +350,64 @@ conn.sendall(b"partial")
 conn.recv(1)
 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 conn.close()
-`,
-    ],
-    stdout: "piped",
-  }).spawn();
-  const reader = peer.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const port = Number((await reader.read()).value?.trim());
+`);
   const failure = failureOf(only(
     await runText(`
 name: reset
 timeout: 30s
 steps:
-  - connect: { to: "tcp://127.0.0.1:${port}" }
+  - connect: { to: "tcp://127.0.0.1:${peer.port}" }
   - send: "x"
   - expect: "partial and more"
 `),
   ));
-  await reader.cancel();
-  await peer.status;
   assertEquals(failure.reason, "reset");
   assertStringIncludes(
     failure.message,
     `Connection "main" was reset before "partial and more" arrived: `,
   );
   assertEquals(decode(failure.received), "partial");
+});
+
+// A listener whose accept queue is full drops new SYNs, so connecting hangs:
+// a real connect timeout on loopback.
+const FULL_BACKLOG = `
+import socket, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(0)
+port = server.getsockname()[1]
+fillers = []
+for _ in range(4):
+    filler = socket.socket()
+    filler.setblocking(False)
+    try:
+        filler.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    fillers.append(filler)
+time.sleep(0.2)
+print(port, flush=True)
+time.sleep(60)
+`;
+
+Deno.test("connect times out when the peer never answers", async () => {
+  await using peer = await startPythonPeer(FULL_BACKLOG);
+  const result = await runText(`
+name: connect timeout
+scenarios:
+  - name: times out
+    steps:
+      - connect: { to: "tcp://127.0.0.1:${peer.port}", timeout: 200ms }
+  - name: a port check for a timeout
+    steps:
+      - connect: { to: "tcp://127.0.0.1:${peer.port}", timeout: 200ms, fails: timeout }
+`);
+  const failure = failureOf(result.scenarios[0]);
+  assertEquals(failure.reason, "timeout");
+  assertEquals(
+    failure.message,
+    `Cannot connect to "127.0.0.1:${peer.port}": timed out after 200ms`,
+  );
+  assertEquals(result.scenarios[1].status, "passed");
 });

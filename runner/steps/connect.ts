@@ -5,6 +5,7 @@
  */
 
 import { ConnectError } from "../channels/channel.ts";
+import { formatDuration } from "../duration.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import type { ConnectStep } from "../suite.ts";
@@ -73,7 +74,7 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
     });
     if (step.fails !== undefined && (step.fails === "any" || step.fails === error.reason)) return;
     const message = error.reason === "timeout"
-      ? `${error.message} after ${context.timeout}ms`
+      ? `${error.message} after ${formatDuration(context.timeout)}`
       : error.message;
     throw new StepFailedError({
       reason: step.fails !== undefined
