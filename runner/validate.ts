@@ -123,6 +123,18 @@ function list(names: Iterable<string>): string {
   return [...names].map((name) => `"${name}"`).join(", ");
 }
 
+/** A value in YAML flow style, for steps that have no lines of their own. */
+function flowText(value: unknown): string {
+  if (typeof value === "string") return /^[\w./:-]+$/.test(value) ? value : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(flowText).join(", ")}]`;
+  if (isRecord(value)) {
+    return `{ ${
+      Object.entries(value).map(([key, item]) => `${key}: ${flowText(item)}`).join(", ")
+    } }`;
+  }
+  return String(value);
+}
+
 /** Where in the file the validator is. */
 interface Place {
   scenario?: string;
@@ -181,13 +193,13 @@ class Validator {
 
   /** The step's lines as written, dedented, without its leading `- `. */
   sourceOf(line: number | undefined, value: unknown): string {
-    if (line === undefined) return JSON.stringify(value);
     this.#lines ??= this.#doc.text.split(/\r?\n/);
     const lines = this.#lines;
-    const first = lines[line - 1] ?? "";
-    const dash = first.search(/-\s/);
-    const indent = dash === -1 ? first.search(/\S/) : dash;
-    const out = [dash === -1 ? first.trim() : first.slice(dash + 2).trim()];
+    const first = line === undefined ? "" : lines[line - 1] ?? "";
+    // A step inside a flow list (`steps: [connect, close]`) has no lines of its own.
+    if (line === undefined || !/^\s*-\s/.test(first)) return flowText(value);
+    const indent = first.indexOf("-");
+    const out = [first.slice(indent + 2).trim()];
     for (let i = line; i < lines.length; i++) {
       const text = lines[i];
       if (text.trim() === "" || text.trim().startsWith("#")) {

@@ -266,6 +266,17 @@ scenarios:
   assertEquals(found.map((line) => Number(line.split(":")[1])), [2, 3, 7, 9, 10]);
 });
 
+Deno.test("a step in a flow list is shown in flow style", () => {
+  const suite = parseSuite(
+    `name: s\nserver: echo\nsteps: [connect, { send: "hi\\n" }, { expect: { line: hi } }]\n`,
+  );
+  assertEquals(suite.scenarios[0].steps.map((step) => step.source), [
+    "connect",
+    `{ send: "hi\\n" }`,
+    "{ expect: { line: hi } }",
+  ]);
+});
+
 Deno.test("a valid suite becomes a typed model", () => {
   const suite = parseSuite(`name: s
 server: echo
