@@ -146,7 +146,7 @@ export async function startPythonPeer(script: string): Promise<PythonPeer> {
   const port = Number(first.trim().split("\n")[0]);
   return {
     port,
-    async [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose](): Promise<void> {
       try {
         child.kill("SIGKILL");
       } catch {

@@ -19,7 +19,7 @@ function udpPeer(reply: (datagram: string) => string[]): AsyncDisposable & { por
   })();
   return {
     port: (socket.addr as Deno.NetAddr).port,
-    async [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose](): Promise<void> {
       socket.close();
       await serving;
     },
