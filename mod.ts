@@ -31,24 +31,35 @@ export { formatIssue, InvalidSuiteError, type ValidationIssue } from "./runner/e
 export { UndefinedVariableError } from "./runner/interpolate.ts";
 export { formatDuration, parseDuration } from "./runner/duration.ts";
 export type {
+  AcceptStep,
   CloseStep,
   ConnectFailure,
   ConnectStep,
+  ExitStep,
   Expectation,
   ExpectStep,
+  IncludeStep,
   LineMatch,
+  ListenStep,
   Payload,
+  ProgramSpec,
+  Readiness,
+  RepeatStep,
   Scenario,
   SendStep,
   SetStep,
   SleepStep,
+  SpawnStep,
+  Split,
   Step,
   StepBase,
   Suite,
+  SuiteProgram,
   Transport,
 } from "./runner/suite.ts";
 export type {
   FailureReason,
+  ProcessReport,
   RunSummary,
   ScenarioResult,
   StepFailure,
@@ -57,12 +68,13 @@ export type {
 } from "./runner/result.ts";
 export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.ts";
 export type { Reporter } from "./runner/report/reporter.ts";
+export { PrettyReporter, type PrettyReporterOptions } from "./runner/report/pretty.ts";
 export {
+  type FailureFormatOptions,
   formatFailure,
+  formatProcesses,
   formatTranscript,
-  PrettyReporter,
-  type PrettyReporterOptions,
-} from "./runner/report/pretty.ts";
+} from "./runner/report/failure.ts";
 export { escapeBytes, previewBytes, type PreviewOptions } from "./runner/report/format.ts";
 export {
   isServerName,

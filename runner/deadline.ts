@@ -23,28 +23,28 @@
 export class Deadline implements Disposable {
   readonly #controller = new AbortController();
   readonly #timer: ReturnType<typeof setTimeout>;
-  readonly #parent: AbortSignal | undefined;
-  readonly #onParentAbort: (() => void) | undefined;
+  readonly #parents: readonly AbortSignal[];
+  readonly #onParentAbort: (event: Event) => void;
 
   /**
    * Starts the timer.
    *
    * @param ms Milliseconds until the signal aborts with a `TimeoutError`.
-   * @param parent A signal that aborts this one too (the run's).
+   * @param parents Signals that abort this one too (the run's, the program under test's).
    */
-  constructor(ms: number, parent?: AbortSignal) {
+  constructor(ms: number, parents: readonly (AbortSignal | undefined)[] = []) {
     const controller = this.#controller;
     this.#timer = setTimeout(() => {
       controller.abort(new DOMException(`Timed out after ${ms}ms`, "TimeoutError"));
     }, ms);
-    if (parent !== undefined) {
+    this.#onParentAbort = (event) => controller.abort((event.target as AbortSignal).reason);
+    this.#parents = parents.filter((parent): parent is AbortSignal => parent !== undefined);
+    for (const parent of this.#parents) {
       if (parent.aborted) {
         controller.abort(parent.reason);
-      } else {
-        this.#parent = parent;
-        this.#onParentAbort = () => controller.abort(parent.reason);
-        parent.addEventListener("abort", this.#onParentAbort, { once: true });
+        break;
       }
+      parent.addEventListener("abort", this.#onParentAbort, { once: true });
     }
   }
 
@@ -56,9 +56,7 @@ export class Deadline implements Disposable {
   /** Stops the timer and detaches from the parent; safe to call twice. */
   clear(): void {
     clearTimeout(this.#timer);
-    if (this.#onParentAbort !== undefined) {
-      this.#parent?.removeEventListener("abort", this.#onParentAbort);
-    }
+    for (const parent of this.#parents) parent.removeEventListener("abort", this.#onParentAbort);
   }
 
   /** Same as {@linkcode Deadline.clear}. */

@@ -13,7 +13,7 @@ Deno.test("a deadline aborts with a TimeoutError when its time is up", async () 
 
 Deno.test("a deadline aborts when its parent does", () => {
   const run = new AbortController();
-  using deadline = new Deadline(60_000, run.signal);
+  using deadline = new Deadline(60_000, [run.signal]);
   run.abort(new Error("Interrupted"));
   assertEquals(deadline.signal.aborted, true);
   assertEquals((deadline.signal.reason as Error).message, "Interrupted");
@@ -21,7 +21,7 @@ Deno.test("a deadline aborts when its parent does", () => {
 
 Deno.test("a cleared deadline never aborts and clearing twice is safe", () => {
   const run = new AbortController();
-  const deadline = new Deadline(1, run.signal);
+  const deadline = new Deadline(1, [run.signal]);
   deadline.clear();
   deadline.clear();
   run.abort();
@@ -29,6 +29,6 @@ Deno.test("a cleared deadline never aborts and clearing twice is safe", () => {
 });
 
 Deno.test("a deadline whose parent already aborted starts aborted", () => {
-  using deadline = new Deadline(60_000, AbortSignal.abort("stop"));
+  using deadline = new Deadline(60_000, [AbortSignal.abort("stop")]);
   assertEquals(deadline.signal.aborted, true);
 });

@@ -19,6 +19,7 @@ export type FailureReason =
   | "overflow"
   | "connected"
   | "aborted"
+  | "exited"
   | "error";
 
 /** Everything known about a failed step. */
@@ -37,6 +38,8 @@ export interface StepFailure {
   readonly received?: Uint8Array;
   /** Offset of the first difference in `received`. */
   readonly offset?: number;
+  /** For `include` and `repeat`: the nested steps, outermost first, down to the one that failed. */
+  readonly trail?: readonly { readonly step: Step; readonly iteration?: number }[];
 }
 
 /** The outcome of one step. */
@@ -49,6 +52,22 @@ export interface StepResult {
   readonly duration: number;
   /** Why it failed. */
   readonly failure?: StepFailure;
+  /** A summary worth showing even on a pass, e.g. a `repeat`'s latencies. */
+  readonly note?: string;
+}
+
+/** What a process Parley started printed, for failure reports. */
+export interface ProcessReport {
+  /** `program under test`, or a spawned channel's name. */
+  readonly name: string;
+  /** The command line. */
+  readonly command: string;
+  /** `running`, `exited with code 1`, `killed by SIGSEGV`, … */
+  readonly status: string;
+  /** The last of its stdout. */
+  readonly stdout: string;
+  /** The last of its stderr. */
+  readonly stderr: string;
 }
 
 /** The outcome of one scenario. */
@@ -71,6 +90,12 @@ export interface ScenarioResult {
   readonly transcript: readonly TranscriptEvent[];
   /** Transcript events dropped because of its limit. */
   readonly droppedEvents: number;
+  /** What it is worth when graded. */
+  readonly points: number;
+  /** Whether students see it only after grades are published. */
+  readonly hidden: boolean;
+  /** The processes it involved, when it failed. */
+  readonly processes: readonly ProcessReport[];
 }
 
 /** The outcome of one suite file. */
@@ -81,6 +106,8 @@ export interface SuiteResult {
   readonly file: string;
   /** Its scenarios' outcomes. */
   readonly scenarios: readonly ScenarioResult[];
+  /** Whether any scenario sets `points`, so reports show a score. */
+  readonly graded: boolean;
   /** How long it took, in milliseconds. */
   readonly duration: number;
 }
@@ -99,6 +126,38 @@ export interface RunSummary {
   readonly skipped: number;
   /** How long the run took, in milliseconds. */
   readonly duration: number;
+  /** Points earned and possible, when any suite is graded. */
+  readonly score?: { readonly earned: number; readonly possible: number };
+}
+
+/**
+ * Adds up the points of graded suites: a passed scenario earns its points,
+ * any other earns none.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { scoreOf } from "./result.ts";
+ * assertEquals(scoreOf([]), undefined);
+ * ```
+ *
+ * @param suites The suites' results.
+ * @returns Points earned and possible, or `undefined` when no suite is graded.
+ */
+export function scoreOf(
+  suites: readonly SuiteResult[],
+): { earned: number; possible: number } | undefined {
+  const graded = suites.filter((suite) => suite.graded);
+  if (graded.length === 0) return undefined;
+  let earned = 0;
+  let possible = 0;
+  for (const suite of graded) {
+    for (const scenario of suite.scenarios) {
+      possible += scenario.points;
+      if (scenario.status === "passed") earned += scenario.points;
+    }
+  }
+  return { earned, possible };
 }
 
 /**

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { SERVER_TRANSPORTS, type ServerName, startServer } from "../servers/mod.ts";
+import {
+  type ReferenceServer,
+  SERVER_TRANSPORTS,
+  type ServerName,
+  startServer,
+} from "../servers/mod.ts";
 import { type Channel } from "./channels/channel.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
 import { interpolate } from "./interpolate.ts";
@@ -13,13 +18,24 @@ import { loadSuite } from "./load.ts";
 import type { Reporter } from "./report/reporter.ts";
 import {
   countResults,
+  type ProcessReport,
   type RunSummary,
   type ScenarioResult,
+  scoreOf,
+  type StepFailure,
   type StepResult,
   type SuiteResult,
 } from "./result.ts";
-import { type Address, parseAddress, runStep, StepFailedError } from "./steps/mod.ts";
-import type { Scenario, Suite } from "./suite.ts";
+import { describeExit, type RunningProcess } from "./process.ts";
+import { processReport, ProgramStartError, ProgramUnderTest } from "./program.ts";
+import {
+  type Address,
+  parseAddress,
+  runStep,
+  StepFailedError,
+  type StepScope,
+} from "./steps/mod.ts";
+import type { Scenario, Step, Suite, Transport } from "./suite.ts";
 import { Transcript } from "./transcript.ts";
 import { Deadline } from "./deadline.ts";
 
@@ -63,7 +79,7 @@ interface SuiteSetup {
 
 function setUp(
   suite: Suite,
-  server: { hostname: string; port: number } | undefined,
+  server: { hostname: string; port: number; transport: Transport } | undefined,
   env: (name: string) => string | undefined,
 ): SuiteSetup {
   const variables: Record<string, string> = {};
@@ -71,7 +87,7 @@ function setUp(
   if (server !== undefined) {
     variables.host = server.hostname;
     variables.port = String(server.port);
-    address = { transport: "tcp", hostname: server.hostname, port: server.port };
+    address = { transport: server.transport, hostname: server.hostname, port: server.port };
   } else if (suite.target !== undefined) {
     address = parseAddress(interpolate(suite.target, {}, { env }));
     variables.host = address.hostname;
@@ -83,65 +99,136 @@ function setUp(
   return { variables, address };
 }
 
+/** What every step of one scenario run shares. */
+interface ScenarioRun {
+  readonly suite: Suite;
+  readonly scenario: Scenario;
+  readonly setup: SuiteSetup;
+  readonly options: RunOptions;
+  readonly runSignal: AbortSignal;
+  readonly program: ProgramUnderTest | undefined;
+  /** Aborts when the program under test exits unexpectedly. */
+  readonly programFailed: AbortSignal | undefined;
+  readonly processes: RunningProcess[];
+}
+
+/** Turns whatever a step threw into a failure, naming the program under test when it is to blame. */
+function failureOf(error: unknown, run: ScenarioRun): StepFailure {
+  const failure: StepFailure = error instanceof StepFailedError ? error.failure : {
+    reason: "error",
+    message: `Internal error: ${
+      error instanceof Error ? error.stack ?? error.message : String(error)
+    }`,
+  };
+  const exit = run.program?.process.exit;
+  if (run.programFailed?.aborted && exit !== undefined) {
+    return {
+      ...failure,
+      reason: "exited",
+      message: `The program under test ${describeExit(exit)} while this step ran${
+        failure.reason === "aborted" ? "" : ` (${failure.message})`
+      }`,
+    };
+  }
+  if (exit !== undefined && !exit.stoppedByUs && failure.reason !== "exited") {
+    return {
+      ...failure,
+      message: `${failure.message}; the program under test had ${describeExit(exit)}`,
+    };
+  }
+  return failure;
+}
+
+/** Runs steps in order in one scope, stopping at the first failure. */
+async function runSteps(
+  steps: readonly Step[],
+  scope: StepScope,
+  run: ScenarioRun,
+): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  const { suite, scenario, options, runSignal } = run;
+  const scale = options.timeoutScale ?? 1;
+  const env = options.env ?? readEnv;
+  for (const step of steps) {
+    const timeout = (step.timeout ?? scenario.timeout ?? suite.timeout) * scale;
+    const started = performance.now();
+    let deadline: Deadline | undefined;
+    try {
+      if (runSignal.aborted) {
+        throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
+      }
+      if (run.programFailed?.aborted) {
+        throw new StepFailedError({
+          reason: "exited",
+          message: "The program under test is not running",
+        });
+      }
+      const note = await runStep(step, {
+        ...scope,
+        address: run.setup.address,
+        maxBuffer: suite.maxBuffer,
+        dir: suite.dir,
+        processes: run.processes,
+        runSteps: (nested, nestedScope) => runSteps(nested, nestedScope, run),
+        runSignal,
+        // Made on first use: steps that never wait (close, set) need no timer.
+        get signal(): AbortSignal {
+          deadline ??= new Deadline(timeout, [options.signal, run.programFailed]);
+          return deadline.signal;
+        },
+        timeout,
+        env,
+      });
+      results.push({
+        step,
+        status: "passed",
+        duration: performance.now() - started,
+        ...(note === undefined ? {} : { note }),
+      });
+    } catch (error) {
+      const failure = failureOf(error, run);
+      results.push({ step, status: "failed", duration: performance.now() - started, failure });
+      break;
+    } finally {
+      deadline?.clear();
+    }
+  }
+  return results;
+}
+
 async function runScenario(
   suite: Suite,
   scenario: Scenario,
   setup: SuiteSetup,
+  program: ProgramUnderTest | undefined,
   options: RunOptions,
 ): Promise<ScenarioResult> {
   const started = performance.now();
   const transcript = new Transcript();
   const channels = new Map<string, Channel>();
-  const steps: StepResult[] = [];
-  const runSignal = options.signal ?? new AbortController().signal;
-  const scale = options.timeoutScale ?? 1;
-  const variables = { ...setup.variables };
-  const env = options.env ?? readEnv;
-  let failed = false;
+  const watch = program?.watch();
+  const run: ScenarioRun = {
+    suite,
+    scenario,
+    setup,
+    options,
+    runSignal: options.signal ?? new AbortController().signal,
+    program,
+    programFailed: watch?.signal,
+    processes: [],
+  };
+  let steps: StepResult[] = [];
   try {
-    for (const step of scenario.steps) {
-      const timeout = (step.timeout ?? scenario.timeout ?? suite.timeout) * scale;
-      const stepStarted = performance.now();
-      try {
-        if (runSignal.aborted) {
-          throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
-        }
-        let deadline: Deadline | undefined;
-        try {
-          await runStep(step, {
-            channels,
-            variables,
-            transcript,
-            address: setup.address,
-            maxBuffer: suite.maxBuffer,
-            runSignal,
-            // Made on first use: steps that never wait (close, set) need no timer.
-            get signal(): AbortSignal {
-              deadline ??= new Deadline(timeout, options.signal);
-              return deadline.signal;
-            },
-            timeout,
-            env,
-          });
-        } finally {
-          deadline?.clear();
-        }
-        steps.push({ step, status: "passed", duration: performance.now() - stepStarted });
-      } catch (error) {
-        const failure = error instanceof StepFailedError ? error.failure : {
-          reason: "error" as const,
-          message: `Internal error: ${
-            error instanceof Error ? error.stack ?? error.message : String(error)
-          }`,
-        };
-        steps.push({ step, status: "failed", duration: performance.now() - stepStarted, failure });
-        failed = true;
-        break;
-      }
-    }
+    steps = await runSteps(scenario.steps, {
+      channels,
+      variables: { ...setup.variables },
+      transcript,
+    }, run);
   } finally {
+    watch?.stop();
     await Promise.allSettled([...channels.values()].map((channel) => channel.close()));
   }
+  const failed = steps.at(-1)?.status === "failed";
   return {
     name: scenario.name,
     line: scenario.line,
@@ -151,10 +238,23 @@ async function runScenario(
     stepCount: scenario.steps.length,
     transcript: transcript.events,
     droppedEvents: transcript.dropped,
+    points: scenario.points,
+    hidden: scenario.hidden,
+    processes: failed
+      ? [
+        ...(program === undefined ? [] : [processReport("program under test", program.process)]),
+        ...run.processes.map((process) => processReport(process.name, process)),
+      ]
+      : [],
   };
 }
 
-function notRun(scenario: Scenario, status: "skipped" | "failed", note: string): ScenarioResult {
+function notRun(
+  scenario: Scenario,
+  status: "skipped" | "failed",
+  note: string,
+  processes: readonly ProcessReport[] = [],
+): ScenarioResult {
   return {
     name: scenario.name,
     line: scenario.line,
@@ -165,16 +265,32 @@ function notRun(scenario: Scenario, status: "skipped" | "failed", note: string):
     stepCount: scenario.steps.length,
     transcript: [],
     droppedEvents: 0,
+    points: scenario.points,
+    hidden: scenario.hidden,
+    processes,
   };
 }
 
+async function startProgram(
+  suite: Suite,
+  options: RunOptions,
+): Promise<ProgramUnderTest> {
+  return await ProgramUnderTest.start(suite.program!, {
+    dir: suite.dir,
+    variables: suite.variables,
+    env: options.env ?? readEnv,
+    signal: options.signal,
+    maxBuffer: suite.maxBuffer,
+  });
+}
+
 /**
- * Runs a validated suite: starts its server, runs every scenario in order
- * and stops the server.
+ * Runs a validated suite: starts its server or program under test, runs
+ * every scenario in order and stops what it started.
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
+ * import { assertEquals } from "@std/assert";
  * import { parseSuite } from "./load.ts";
  * import { runSuite } from "./run.ts";
  * const suite = parseSuite(`
@@ -186,7 +302,7 @@ function notRun(scenario: Scenario, status: "skipped" | "failed", note: string):
  *   - expect: "hi\\n"
  * `);
  * const result = await runSuite(suite);
- * assert(result.scenarios[0].status === "passed");
+ * assertEquals(result.scenarios[0].status, "passed");
  * ```
  *
  * @param suite The suite.
@@ -202,31 +318,80 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
     scenarios.push(result);
     for (const reporter of reporters) reporter.scenarioFinished?.(suite, result);
   }
-  let server;
+  const env = options.env ?? readEnv;
+  let server: ReferenceServer | undefined;
+  let program: ProgramUnderTest | undefined;
   let setup: SuiteSetup | undefined;
   let setupError: string | undefined;
+  let setupReport: ProcessReport[] = [];
+  const perScenario = suite.program?.per === "scenario";
   try {
     if (suite.server !== undefined && suite.server in SERVER_TRANSPORTS) {
       server = startServer(suite.server as ServerName);
+      setup = setUp(suite, { ...server, transport: "tcp" }, env);
+    } else if (suite.program !== undefined && !perScenario) {
+      program = await startProgram(suite, options);
+      setup = setUp(suite, {
+        hostname: "127.0.0.1",
+        port: program.port,
+        transport: suite.program.transport,
+      }, env);
+    } else if (!perScenario) {
+      setup = setUp(suite, undefined, env);
     }
-    setup = setUp(suite, server, options.env ?? readEnv);
   } catch (error) {
-    setupError = `Cannot start suite: ${(error as Error).message}`;
+    setupError = error instanceof ProgramStartError
+      ? error.message
+      : `Cannot start suite: ${(error as Error).message}`;
+    if (error instanceof ProgramStartError && error.report !== undefined) {
+      setupReport = [error.report];
+    }
   }
   try {
     for (const scenario of suite.scenarios) {
-      if (scenario.skip !== undefined) finish(notRun(scenario, "skipped", scenario.skip));
-      else if (setup === undefined) {
-        finish(notRun(scenario, "failed", setupError ?? "Suite not set up"));
-      } else finish(await runScenario(suite, scenario, setup, options));
+      if (scenario.skip !== undefined) {
+        finish(notRun(scenario, "skipped", scenario.skip));
+      } else if (perScenario && setupError === undefined) {
+        let own: ProgramUnderTest | undefined;
+        try {
+          own = await startProgram(suite, options);
+        } catch (error) {
+          if (!(error instanceof ProgramStartError)) throw error;
+          finish(
+            notRun(
+              scenario,
+              "failed",
+              error.message,
+              error.report === undefined ? [] : [error.report],
+            ),
+          );
+          continue;
+        }
+        try {
+          const ownSetup = setUp(suite, {
+            hostname: "127.0.0.1",
+            port: own.port,
+            transport: suite.program!.transport,
+          }, env);
+          finish(await runScenario(suite, scenario, ownSetup, own, options));
+        } finally {
+          await own.stop();
+        }
+      } else if (setup === undefined) {
+        finish(notRun(scenario, "failed", setupError ?? "Suite not set up", setupReport));
+      } else {
+        finish(await runScenario(suite, scenario, setup, program, options));
+      }
     }
   } finally {
     await server?.close();
+    await program?.stop();
   }
   const result: SuiteResult = {
     name: suite.name,
     file: suite.file,
     scenarios,
+    graded: suite.graded,
     duration: performance.now() - started,
   };
   for (const reporter of reporters) reporter.suiteFinished?.(suite, result);
@@ -302,11 +467,13 @@ export async function runFiles(
     }
     suites.push(await runSuite(suite, options));
   }
+  const score = scoreOf(suites);
   const summary: RunSummary = {
     suites,
     invalid,
     ...countResults(suites),
     duration: performance.now() - started,
+    ...(score === undefined ? {} : { score }),
   };
   for (const reporter of reporters) await reporter.runFinished?.(summary);
   return summary;

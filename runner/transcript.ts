@@ -52,31 +52,51 @@ export interface TranscriptOptions {
  * ```
  */
 export class Transcript {
-  readonly #started = performance.now();
-  readonly #events: TranscriptEvent[] = [];
-  readonly #previewBytes: number;
-  readonly #maxEvents: number;
-  #dropped = 0;
+  #log: TranscriptLog;
+  #suffix = "";
 
-  /** @param options Preview size and event limit. */
+  /**
+   * Creates an empty transcript.
+   *
+   * @param options Preview size and event limit.
+   */
   constructor(options: TranscriptOptions = {}) {
-    this.#previewBytes = options.previewBytes ?? 1024;
-    this.#maxEvents = options.maxEvents ?? 2000;
+    this.#log = {
+      started: performance.now(),
+      events: [],
+      previewBytes: options.previewBytes ?? 1024,
+      maxEvents: options.maxEvents ?? 2000,
+      dropped: 0,
+    };
+  }
+
+  /**
+   * A view that records into the same transcript with `suffix` after every
+   * channel name: a `repeat` iteration's `conn` shows as `conn#3`.
+   *
+   * @param suffix Appended to channel names.
+   * @returns The view.
+   */
+  scoped(suffix: string): Transcript {
+    const view = new Transcript();
+    view.#log = this.#log;
+    view.#suffix = this.#suffix + suffix;
+    return view;
   }
 
   /** The events recorded, in order. */
   get events(): readonly TranscriptEvent[] {
-    return this.#events;
+    return this.#log.events;
   }
 
   /** How many events were not kept because of the limit. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#log.dropped;
   }
 
   /** Milliseconds since the transcript started. */
   now(): number {
-    return performance.now() - this.#started;
+    return performance.now() - this.#log.started;
   }
 
   /**
@@ -91,20 +111,30 @@ export class Transcript {
     kind: TranscriptEventKind,
     details: { bytes?: Uint8Array; detail?: string } = {},
   ): void {
-    if (this.#events.length >= this.#maxEvents) {
-      this.#dropped++;
+    const log = this.#log;
+    if (log.events.length >= log.maxEvents) {
+      log.dropped++;
       return;
     }
     const { bytes, detail } = details;
-    this.#events.push({
+    log.events.push({
       at: this.now(),
-      channel,
+      channel: channel + this.#suffix,
       kind,
       ...(bytes === undefined ? {} : {
-        bytes: bytes.slice(0, this.#previewBytes),
+        bytes: bytes.slice(0, log.previewBytes),
         size: bytes.length,
       }),
       ...(detail === undefined ? {} : { detail }),
     });
   }
+}
+
+/** The events of a transcript and its scoped views. */
+interface TranscriptLog {
+  readonly started: number;
+  readonly events: TranscriptEvent[];
+  readonly previewBytes: number;
+  readonly maxEvents: number;
+  dropped: number;
 }

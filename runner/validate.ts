@@ -8,6 +8,8 @@
 import { decodeBase64 } from "@std/encoding/base64";
 import { closestString } from "@std/text/closest-string";
 import { levenshteinDistance } from "@std/text/levenshtein-distance";
+import { dirname, join } from "@std/path";
+import { splitCommandLine } from "./command_line.ts";
 import { parseDuration } from "./duration.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
 import { parseTemplate } from "./interpolate.ts";
@@ -17,17 +19,22 @@ import {
   type ConnectFailure,
   DEFAULT_CONNECTION,
   DEFAULT_MAX_BUFFER,
+  DEFAULT_READY_TIMEOUT,
+  DEFAULT_SPLIT_DELAY,
   DEFAULT_TIMEOUT,
   type Expectation,
   type LineMatch,
   type Payload,
+  type Readiness,
   type Scenario,
+  type Split,
   type Step,
   type StepBase,
   type Suite,
+  type SuiteProgram,
   type Transport,
 } from "./suite.ts";
-import type { YamlDocument } from "./yaml.ts";
+import { parseYaml, type YamlDocument, YamlSyntaxError } from "./yaml.ts";
 
 /** Options for {@linkcode validateSuite}. */
 export interface ValidateOptions {
@@ -43,6 +50,12 @@ export interface ValidateOptions {
    * @default {{ echo: ["tcp", "udp"], upper: ["tcp", "udp"], chat: ["tcp"] }}
    */
   servers?: Readonly<Record<string, readonly Transport[]>>;
+  /**
+   * Reads an include fragment.
+   *
+   * @default {Deno.readTextFileSync}
+   */
+  readFile?: (path: string) => string;
 }
 
 type Record_ = Record<string, unknown>;
@@ -51,15 +64,18 @@ const SUITE_KEYS = [
   "name",
   "server",
   "target",
+  "spawn",
   "timeout",
   "vars",
   "scenarios",
   "steps",
   "max_buffer",
 ];
-const SCENARIO_KEYS = ["name", "steps", "timeout", "skip"];
+const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden"];
+const SUITE_SPAWN_KEYS = ["run", "cwd", "env", "port", "transport", "ready", "timeout", "per"];
+const STEP_SPAWN_KEYS = ["as", "run", "cwd", "env"];
 const CONNECT_KEYS = ["as", "to", "transport", "timeout", "fails"];
-const SEND_KEYS = ["on", "text", "hex", "base64", "timeout"];
+const SEND_KEYS = ["on", "text", "hex", "base64", "timeout", "chunks", "chunk_size", "delay"];
 const EXPECT_KINDS = [
   "text",
   "hex",
@@ -73,7 +89,7 @@ const EXPECT_KINDS = [
   "closed",
   "silence",
 ];
-const EXPECT_KEYS = ["on", "timeout", ...EXPECT_KINDS];
+const EXPECT_KEYS = ["on", "timeout", "stream", ...EXPECT_KINDS];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
 const FAILURES = ["refused", "timeout", "unresolved", "any"];
 const NAME = /^[A-Za-z_][\w-]*$/;
@@ -142,36 +158,51 @@ interface Place {
   line?: number;
 }
 
+/** What a name refers to, as validation tracks it. */
+type ConnectionKind = "tcp" | "udp" | "process" | "tcp-listener" | "udp-listener";
+
 /** A connection as validation tracks it. */
 interface OpenConnection {
-  transport: Transport;
+  kind: ConnectionKind;
   step: number;
 }
 
+/** What the validators of a suite and its include fragments share. */
+interface Shared {
+  readonly issues: ValidationIssue[];
+  readonly servers: Readonly<Record<string, readonly Transport[]>>;
+  readonly readFile: (path: string) => string;
+  /** The files being validated, outermost first, to find include cycles. */
+  readonly stack: string[];
+}
+
 class Validator {
-  readonly issues: ValidationIssue[] = [];
   readonly #doc: YamlDocument;
   readonly #file: string;
-  readonly #servers: Readonly<Record<string, readonly Transport[]>>;
+  readonly #dir: string;
+  readonly #shared: Shared;
+  readonly #via: string | undefined;
   #lines: string[] | undefined;
 
-  constructor(
-    doc: YamlDocument,
-    file: string,
-    servers: Readonly<Record<string, readonly Transport[]>>,
-  ) {
+  constructor(doc: YamlDocument, file: string, shared: Shared, via?: string) {
     this.#doc = doc;
     this.#file = file;
-    this.#servers = servers;
+    this.#dir = dirname(file);
+    this.#shared = shared;
+    this.#via = via;
+  }
+
+  get #servers(): Readonly<Record<string, readonly Transport[]>> {
+    return this.#shared.servers;
   }
 
   error(place: Place, message: string): void {
-    this.issues.push({
+    this.#shared.issues.push({
       file: this.#file,
       line: place.line,
       scenario: place.scenario,
       step: place.step,
-      message,
+      message: this.#via === undefined ? message : `${message} (included from ${this.#via})`,
     });
   }
 
@@ -293,10 +324,11 @@ class Validator {
       target = this.string(root.target, at("target"), `"target"`);
       if (target !== undefined) this.address(target, at("target"), new Set(), `"target"`);
     }
-    if (root.server !== undefined && root.target !== undefined) {
+    const addresses = ["server", "target", "spawn"].filter((key) => root[key] !== undefined);
+    if (addresses.length > 1) {
       this.error(
-        at("target"),
-        `A suite has at most one of "server" and "target", got both ("${root.server}" and "${root.target}")`,
+        at(addresses[1]),
+        `A suite has at most one of "server", "target" and "spawn", got ${list(addresses)}`,
       );
     }
     const timeout = root.timeout === undefined
@@ -323,9 +355,15 @@ class Validator {
       }
     }
     const defined = new Set(Object.keys(variables));
-    if (server !== undefined || target !== undefined || root.server !== undefined) {
+    if (
+      server !== undefined || target !== undefined || root.server !== undefined ||
+      root.spawn !== undefined
+    ) {
       defined.add("host").add("port");
     }
+    const program = root.spawn === undefined
+      ? undefined
+      : this.suiteProgram(root.spawn, at("spawn"), defined);
     for (const [key, value] of Object.entries(variables)) {
       this.template(value, { line: this.lineOf(root.vars, key) }, defined);
     }
@@ -334,6 +372,8 @@ class Validator {
     const context: SuiteContext = {
       server: typeof root.server === "string" ? root.server : undefined,
       target,
+      program: root.spawn !== undefined,
+      programTransport: program?.transport ?? "tcp",
       defined,
     };
     if (root.scenarios !== undefined && root.steps !== undefined) {
@@ -377,16 +417,138 @@ class Validator {
       }
     }
     if (name === undefined) return undefined;
+    const graded = Array.isArray(root.scenarios) &&
+      root.scenarios.some((raw: unknown) => isRecord(raw) && raw.points !== undefined);
     return {
       name,
       file: this.#file,
+      dir: this.#dir,
       server,
       target,
+      program,
+      graded,
       timeout,
       maxBuffer,
       variables,
       scenarios,
     };
+  }
+
+  /** A list of strings or a command line; checked for quoting. */
+  command(
+    value: unknown,
+    place: Place,
+    defined: ReadonlySet<string>,
+  ): string | string[] | undefined {
+    if (typeof value === "string") {
+      try {
+        splitCommandLine(value);
+      } catch (error) {
+        this.error(place, (error as Error).message);
+        return undefined;
+      }
+      this.template(value, place, defined);
+      return value;
+    }
+    if (Array.isArray(value) && value.length > 0 && value.every((arg) => typeof arg === "string")) {
+      for (const arg of value) this.template(arg, place, defined);
+      return value;
+    }
+    this.error(
+      place,
+      `Expected "run" to be a command line or a non-empty list of arguments, got ${
+        describe(value)
+      }`,
+    );
+    return undefined;
+  }
+
+  /** A map of environment variables. */
+  environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (value === undefined) return env;
+    if (!isRecord(value)) {
+      this.error(
+        place,
+        `Expected "env" to be a mapping of names to values, got ${describe(value)}`,
+      );
+      return env;
+    }
+    for (const [key, raw] of Object.entries(value)) {
+      const text = this.string(raw, place, `environment variable "${key}"`);
+      if (text === undefined) continue;
+      this.template(text, place, defined);
+      env[key] = text;
+    }
+    return env;
+  }
+
+  port(value: unknown, place: Place): number | undefined {
+    if (typeof value === "number" && Number.isInteger(value) && value > 0 && value < 65536) {
+      return value;
+    }
+    this.error(
+      place,
+      `Expected "port" to be a port number from 1 to 65535, got ${describe(value)}`,
+    );
+    return undefined;
+  }
+
+  suiteProgram(raw: unknown, place: Place, defined: ReadonlySet<string>): SuiteProgram | undefined {
+    if (typeof raw === "string" || Array.isArray(raw)) raw = { run: raw };
+    if (!isRecord(raw)) {
+      this.error(
+        place,
+        `Expected "spawn" to be a command line or a mapping with "run", got ${describe(raw)}`,
+      );
+      return undefined;
+    }
+    this.checkKeys(raw, SUITE_SPAWN_KEYS, place, `"spawn"`);
+    const at = (key: string): Place => ({ line: this.lineOf(raw, key, place.line) });
+    if (raw.run === undefined) {
+      this.error(place, `"spawn" needs "run": the command that starts the program under test`);
+      return undefined;
+    }
+    const run = this.command(raw.run, at("run"), defined);
+    const port = raw.port === undefined ? undefined : this.port(raw.port, at("port"));
+    let transport: Transport = "tcp";
+    if (raw.transport === "udp") transport = "udp";
+    else if (raw.transport !== undefined && raw.transport !== "tcp") {
+      this.error(
+        at("transport"),
+        `Invalid transport ${describe(raw.transport)}: expected "tcp" or "udp"`,
+      );
+    }
+    let ready: Readiness = { kind: "port" };
+    if (
+      isRecord(raw.ready) && Object.keys(raw.ready).length === 1 &&
+      typeof raw.ready.stdout === "string"
+    ) {
+      const pattern = raw.ready.stdout;
+      try {
+        compileRegex(pattern);
+        ready = { kind: "stdout", pattern };
+      } catch (error) {
+        this.error(at("ready"), (error as Error).message);
+      }
+    } else if (raw.ready !== undefined && raw.ready !== "port") {
+      this.error(
+        at("ready"),
+        `Expected "ready" to be "port" or { stdout: "regex" }, got ${describe(raw.ready)}`,
+      );
+    }
+    let per: "suite" | "scenario" = "suite";
+    if (raw.per === "scenario") per = "scenario";
+    else if (raw.per !== undefined && raw.per !== "suite") {
+      this.error(at("per"), `Expected "per" to be "suite" or "scenario", got ${describe(raw.per)}`);
+    }
+    const timeout = raw.timeout === undefined
+      ? DEFAULT_READY_TIMEOUT
+      : this.duration(raw.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_READY_TIMEOUT;
+    const cwd = raw.cwd === undefined ? undefined : this.string(raw.cwd, at("cwd"), `"cwd"`);
+    const env = this.environment(raw.env, at("env"), defined);
+    if (run === undefined) return undefined;
+    return { run, cwd, env, port, transport, ready, timeout, per };
   }
 
   size(value: unknown, place: Place): number {
@@ -473,23 +635,42 @@ class Validator {
       open: new Map(),
       defined: new Set(suite.defined),
     };
-    const steps: Step[] = [];
-    raw.steps.forEach((rawStep: unknown, index: number) => {
-      const stepLine = this.lineOf(raw.steps, index);
-      const step = this.step(
-        rawStep,
-        {
-          scenario: label,
-          step: index + 1,
-          line: stepLine,
-        },
-        suite,
-        state,
+    const steps = this.steps(raw.steps, label, suite, state);
+    let points = 1;
+    if (raw.points !== undefined) {
+      if (typeof raw.points === "number" && raw.points >= 0 && Number.isFinite(raw.points)) {
+        points = raw.points;
+      } else {
+        this.error(
+          { ...place, line: this.lineOf(raw, "points", line) },
+          `Expected "points" to be a number of 0 or more, got ${describe(raw.points)}`,
+        );
+      }
+    }
+    if (raw.hidden !== undefined && typeof raw.hidden !== "boolean") {
+      this.error(
+        { ...place, line: this.lineOf(raw, "hidden", line) },
+        `Expected "hidden" to be true or false, got ${describe(raw.hidden)}`,
       );
+    }
+    if (name === undefined) return undefined;
+    return { name, line, steps, timeout, skip, points, hidden: raw.hidden === true };
+  }
+
+  /** Validates a list of steps in order, in one scope. */
+  steps(
+    raw: unknown[],
+    label: string | undefined,
+    suite: SuiteContext,
+    state: ScenarioState,
+  ): Step[] {
+    const steps: Step[] = [];
+    raw.forEach((rawStep: unknown, index: number) => {
+      const place = { scenario: label, step: index + 1, line: this.lineOf(raw, index) };
+      const step = this.step(rawStep, place, suite, state);
       if (step !== undefined) steps.push(step);
     });
-    if (name === undefined) return undefined;
-    return { name, line, steps, timeout, skip };
+    return steps;
   }
 
   step(raw: unknown, place: Place, suite: SuiteContext, state: ScenarioState): Step | undefined {
@@ -534,7 +715,12 @@ class Validator {
       );
       return undefined;
     }
-    const base = { number: place.step ?? 0, line: place.line, source };
+    const base = {
+      number: place.step ?? 0,
+      line: place.line,
+      source,
+      ...(this.#via === undefined ? {} : { file: this.#file }),
+    };
     switch (action) {
       case "connect":
         return this.connect(this.options(value, siblings, "as", place), base, place, suite, state);
@@ -553,8 +739,32 @@ class Validator {
           ? undefined
           : { ...base, action: "sleep", duration, timeout: undefined };
       }
-      default:
+      case "set":
         return this.set(value, siblings, base, place, state);
+      case "spawn":
+        return this.spawn(this.options(value, siblings, "run", place), base, place, state);
+      case "listen":
+        return this.listen(this.options(value, siblings, "as", place), base, place, state);
+      case "accept":
+        return this.accept(this.options(value, siblings, "on", place), base, place, state);
+      case "exit":
+        return this.exit(this.options(value, siblings, "code", place), base, place, state);
+      case "repeat":
+        return this.repeat(
+          this.options(value, siblings, "times", place),
+          base,
+          place,
+          suite,
+          state,
+        );
+      default:
+        return this.include(
+          this.options(value, siblings, "file", place),
+          base,
+          place,
+          suite,
+          state,
+        );
     }
   }
 
@@ -597,7 +807,7 @@ class Validator {
     options: Record_,
     place: Place,
     state: ScenarioState,
-  ): { name: string; transport: Transport } | undefined {
+  ): { name: string; kind: ConnectionKind } | undefined {
     const name = options.on === undefined
       ? DEFAULT_CONNECTION
       : this.connectionName(options.on, place, `"on"`);
@@ -616,7 +826,7 @@ class Validator {
       );
       return undefined;
     }
-    return { name, transport: open.transport };
+    return { name, kind: open.kind };
   }
 
   connect(
@@ -646,10 +856,10 @@ class Validator {
     if (options.to !== undefined) {
       to = this.string(options.to, place, `"to"`);
       if (to !== undefined) schemeTransport = this.address(to, place, state.defined, `"to"`);
-    } else if (suite.server === undefined && suite.target === undefined) {
+    } else if (suite.server === undefined && suite.target === undefined && !suite.program) {
       this.error(
         place,
-        `No address to connect to: give "to", or set the suite's "server" or "target"`,
+        `No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
       );
     } else if (suite.target !== undefined) {
       schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
@@ -660,7 +870,8 @@ class Validator {
         `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`,
       );
     }
-    const resolved = transport ?? schemeTransport ?? "tcp";
+    const resolved = transport ?? schemeTransport ??
+      (options.to === undefined && suite.program ? suite.programTransport : "tcp");
     if (options.to === undefined && suite.server !== undefined) {
       const speaks = this.#servers[suite.server];
       if (speaks !== undefined && !speaks.includes(resolved)) {
@@ -697,7 +908,7 @@ class Validator {
         `Connection "${as}" is already open (step ${already.step}); close it first or choose another name`,
       );
     }
-    if (fails === undefined) state.open.set(as, { transport: resolved, step: base.number });
+    if (fails === undefined) state.open.set(as, { kind: resolved, step: base.number });
     return {
       ...base,
       action: "connect",
@@ -760,8 +971,48 @@ class Validator {
     const on = this.on(options, place, state);
     const payload = this.payload(options, place, state.defined, `"send"`);
     const timeout = this.timeout(options, place);
+    const split = this.split(options, place);
+    if (on?.kind === "tcp-listener") {
+      this.error(place, `Cannot send on listener "${on.name}": accept a connection first`);
+    }
+    if (split !== undefined && (on?.kind === "udp" || on?.kind === "udp-listener")) {
+      this.error(
+        place,
+        `"chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
+      );
+    }
     if (on === undefined || payload === undefined) return undefined;
-    return { ...base, action: "send", on: on.name, payload, timeout };
+    return { ...base, action: "send", on: on.name, payload, split, timeout };
+  }
+
+  positiveInteger(value: unknown, place: Place, what: string): number | undefined {
+    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
+    this.error(place, `Expected ${what} to be a whole number of 1 or more, got ${describe(value)}`);
+    return undefined;
+  }
+
+  split(options: Record_, place: Place): Split | undefined {
+    if (options.chunks === undefined && options.chunk_size === undefined) {
+      if (options.delay !== undefined) {
+        this.error(place, `"delay" goes with "chunks" or "chunk_size"`);
+      }
+      return undefined;
+    }
+    if (options.chunks !== undefined && options.chunk_size !== undefined) {
+      this.error(place, `Give one of "chunks" and "chunk_size", not both`);
+      return undefined;
+    }
+    const chunks = options.chunks === undefined
+      ? undefined
+      : this.positiveInteger(options.chunks, place, `"chunks"`);
+    const chunkSize = options.chunk_size === undefined
+      ? undefined
+      : this.positiveInteger(options.chunk_size, place, `"chunk_size"`);
+    const delay = options.delay === undefined
+      ? DEFAULT_SPLIT_DELAY
+      : this.duration(options.delay, place, `"delay"`) ?? DEFAULT_SPLIT_DELAY;
+    if (chunks === undefined && chunkSize === undefined) return undefined;
+    return { chunks, chunkSize, delay };
   }
 
   regex(pattern: string, place: Place, state: ScenarioState): string {
@@ -828,14 +1079,31 @@ class Validator {
     }
     const kind = kinds[0];
     const value = options[kind];
-    if (
-      on !== undefined && on.transport === "udp" &&
-      ["line", "lines", "unordered", "closed"].includes(kind)
-    ) {
+    const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
+    if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {
       this.error(
         place,
         `"${kind}" does not apply to UDP connection "${on.name}": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
       );
+    }
+    if (on?.kind === "tcp-listener") {
+      this.error(
+        place,
+        `Cannot expect on listener "${on.name}": accept a connection first (- accept: { on: ${on.name}, as: conn })`,
+      );
+    }
+    let stream: "stdout" | "stderr" = "stdout";
+    if (options.stream !== undefined) {
+      if (on !== undefined && on.kind !== "process") {
+        this.error(place, `"stream" applies to spawned processes; "${on.name}" is a connection`);
+      } else if (options.stream === "stderr" || options.stream === "stdout") {
+        stream = options.stream;
+      } else {
+        this.error(
+          place,
+          `Expected "stream" to be "stdout" or "stderr", got ${describe(options.stream)}`,
+        );
+      }
     }
     let expectation: Expectation | undefined;
     switch (kind) {
@@ -900,7 +1168,7 @@ class Validator {
       for (const name of capturedNames(expectation)) state.defined.add(name);
     }
     if (on === undefined || expectation === undefined) return undefined;
-    return { ...base, action: "expect", on: on.name, expectation, timeout };
+    return { ...base, action: "expect", on: on.name, stream, expectation, timeout };
   }
 
   close(
@@ -910,11 +1178,272 @@ class Validator {
     state: ScenarioState,
   ): Step | undefined {
     if (options === undefined) return undefined;
-    this.checkKeys(options, ["on"], place, `"close"`);
+    this.checkKeys(options, ["on", "how"], place, `"close"`);
     const on = this.on(options, place, state);
+    let how: "full" | "half" = "full";
+    if (options.how === "half") how = "half";
+    else if (options.how === "reset") {
+      this.error(
+        place,
+        `"how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
+      );
+    } else if (options.how !== undefined && options.how !== "full") {
+      this.error(place, `Expected "how" to be "full" or "half", got ${describe(options.how)}`);
+    }
+    if (how === "half" && on !== undefined && on.kind !== "tcp") {
+      this.error(place, `"how: half" applies to TCP connections; "${on.name}" is not one`);
+    }
+    if (on === undefined) return undefined;
+    // A half-closed connection can still be read; a process whose stdin is closed can too.
+    if (how === "full" && on.kind !== "process") state.open.delete(on.name);
+    return { ...base, action: "close", on: on.name, how, timeout: undefined };
+  }
+
+  /** A name for something a step opens, which must not be open already. */
+  newName(
+    value: unknown,
+    fallback: string,
+    place: Place,
+    state: ScenarioState,
+    what: string,
+  ): string | undefined {
+    const name = value === undefined ? fallback : this.connectionName(value, place, what);
+    if (name === undefined) return undefined;
+    const already = state.open.get(name);
+    if (already !== undefined) {
+      this.error(
+        place,
+        `Connection "${name}" is already open (step ${already.step}); close it first or choose another name`,
+      );
+    }
+    return name;
+  }
+
+  spawn(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, STEP_SPAWN_KEYS, place, `"spawn"`);
+    if (options.run === undefined) {
+      this.error(place, `"spawn" needs "run": the command to start`);
+      return undefined;
+    }
+    const run = this.command(options.run, place, state.defined);
+    const cwd = options.cwd === undefined ? undefined : this.string(options.cwd, place, `"cwd"`);
+    const env = this.environment(options.env, place, state.defined);
+    const as = this.newName(options.as, "main", place, state, `"as"`);
+    if (as === undefined || run === undefined) return undefined;
+    state.open.set(as, { kind: "process", step: base.number });
+    return { ...base, action: "spawn", as, run, cwd, env, timeout: undefined };
+  }
+
+  listen(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["as", "transport", "port"], place, `"listen"`);
+    const as = this.newName(options.as, "srv", place, state, `"as"`);
+    let transport: Transport = "tcp";
+    if (options.transport === "udp") transport = "udp";
+    else if (options.transport !== undefined && options.transport !== "tcp") {
+      this.error(
+        place,
+        `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
+      );
+    }
+    let port: string | undefined;
+    if (typeof options.port === "number") {
+      if (this.port(options.port, place) !== undefined) port = String(options.port);
+    } else if (typeof options.port === "string") {
+      this.template(options.port, place, state.defined);
+      port = options.port;
+    } else if (options.port !== undefined) {
+      this.port(options.port, place);
+    }
+    if (as === undefined) return undefined;
+    state.open.set(as, {
+      kind: transport === "tcp" ? "tcp-listener" : "udp-listener",
+      step: base.number,
+    });
+    state.defined.add(`${as}.port`);
+    return { ...base, action: "listen", as, transport, port, timeout: undefined };
+  }
+
+  accept(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["on", "as", "timeout"], place, `"accept"`);
+    const on = options.on === undefined
+      ? [...state.open].find(([, open]) => open.kind === "tcp-listener")?.[0]
+      : this.on(options, place, state)?.name;
+    if (on === undefined) {
+      if (options.on === undefined) {
+        this.error(place, `"accept" needs a TCP listener: add "- listen: srv" first`);
+      }
+      return undefined;
+    }
+    const listener = state.open.get(on);
+    if (listener !== undefined && listener.kind !== "tcp-listener") {
+      this.error(
+        place,
+        listener.kind === "udp-listener"
+          ? `A UDP listener has no connections to accept: expect on "${on}" takes the next datagram`
+          : `"${on}" is not a TCP listener`,
+      );
+    }
+    const as = this.newName(options.as, "conn", place, state, `"as"`);
+    const timeout = this.timeout(options, place);
+    if (as === undefined) return undefined;
+    state.open.set(as, { kind: "tcp", step: base.number });
+    return { ...base, action: "accept", on, as, timeout };
+  }
+
+  exit(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["on", "code", "timeout"], place, `"exit"`);
+    const on = this.on(options, place, state);
+    if (on !== undefined && on.kind !== "process") {
+      this.error(place, `"exit" applies to spawned processes; "${on.name}" is a connection`);
+    }
+    const code = options.code === undefined ? 0 : options.code;
+    if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
+      this.error(place, `Expected "code" to be an exit code from 0 to 255, got ${describe(code)}`);
+      return undefined;
+    }
+    const timeout = this.timeout(options, place);
     if (on === undefined) return undefined;
     state.open.delete(on.name);
-    return { ...base, action: "close", on: on.name, timeout: undefined };
+    return { ...base, action: "exit", on: on.name, code, timeout };
+  }
+
+  repeat(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    suite: SuiteContext,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["times", "concurrency", "steps", "max_p95"], place, `"repeat"`);
+    const times = this.positiveInteger(options.times, place, `"times"`);
+    const concurrency = options.concurrency === undefined
+      ? 1
+      : this.positiveInteger(options.concurrency, place, `"concurrency"`);
+    const maxP95 = options.max_p95 === undefined
+      ? undefined
+      : this.duration(options.max_p95, place, `"max_p95"`);
+    if (!Array.isArray(options.steps) || options.steps.length === 0) {
+      this.error(
+        place,
+        `Expected "steps" of "repeat" to be a non-empty list, got ${describe(options.steps)}`,
+      );
+      return undefined;
+    }
+    // Each iteration has its own connections and variables; none leak out.
+    const inner: ScenarioState = {
+      open: new Map(state.open),
+      defined: new Set([...state.defined, "i"]),
+    };
+    const steps = this.steps(options.steps, place.scenario, suite, inner);
+    if (times === undefined || concurrency === undefined || steps.length !== options.steps.length) {
+      return undefined;
+    }
+    return { ...base, action: "repeat", times, concurrency, steps, maxP95, timeout: undefined };
+  }
+
+  include(
+    options: Record_ | undefined,
+    base: Omit<StepBase, "timeout">,
+    place: Place,
+    suite: SuiteContext,
+    state: ScenarioState,
+  ): Step | undefined {
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["file", "vars"], place, `"include"`);
+    const path = this.string(options.file, place, `"file"`);
+    if (path === undefined) return undefined;
+    const variables: Record<string, string> = {};
+    if (options.vars !== undefined) {
+      if (!isRecord(options.vars)) {
+        this.error(
+          place,
+          `Expected "vars" to be a mapping of names to values, got ${describe(options.vars)}`,
+        );
+      } else {
+        for (const [key, raw] of Object.entries(options.vars)) {
+          const text = this.string(raw, place, `variable "${key}"`);
+          if (text === undefined) continue;
+          this.template(text, place, state.defined);
+          variables[key] = text;
+        }
+      }
+    }
+    for (const name of Object.keys(variables)) state.defined.add(name);
+    const file = join(this.#dir, path);
+    const here = `${this.#file}${
+      place.line === undefined ? "" : `:${place.line}`
+    }, step ${place.step}`;
+    if (this.#shared.stack.includes(file)) {
+      this.error(
+        place,
+        `Include cycle: ${
+          [...this.#shared.stack.slice(this.#shared.stack.indexOf(file)), file].map((f) => `"${f}"`)
+            .join(" includes ")
+        }`,
+      );
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = this.#shared.readFile(file);
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound
+        ? "no such file"
+        : (error as Error).message;
+      this.error(place, `Cannot read include "${file}": ${reason}`);
+      return undefined;
+    }
+    let doc: YamlDocument;
+    try {
+      doc = parseYaml(text);
+    } catch (error) {
+      this.#shared.issues.push({
+        file,
+        line: error instanceof YamlSyntaxError ? error.line : undefined,
+        scenario: place.scenario,
+        step: undefined,
+        message: `${(error as Error).message} (included from ${here})`,
+      });
+      return undefined;
+    }
+    const fragment = doc.value;
+    if (!isRecord(fragment) || !Array.isArray(fragment.steps) || fragment.steps.length === 0) {
+      this.error(place, `Include "${file}" must be a mapping with a non-empty "steps" list`);
+      return undefined;
+    }
+    const child = new Validator(doc, file, this.#shared, here);
+    child.checkKeys(fragment, ["steps", "name"], {}, "an include fragment");
+    this.#shared.stack.push(file);
+    const before = this.#shared.issues.length;
+    const steps = child.steps(fragment.steps, place.scenario, suite, state);
+    this.#shared.stack.pop();
+    if (this.#shared.issues.length > before) return undefined;
+    return { ...base, action: "include", path, variables, steps, timeout: undefined };
   }
 
   set(
@@ -948,6 +1477,8 @@ class Validator {
 interface SuiteContext {
   server: string | undefined;
   target: string | undefined;
+  program: boolean;
+  programTransport: Transport;
   defined: ReadonlySet<string>;
 }
 
@@ -993,10 +1524,24 @@ function capturedNames(expectation: Expectation): string[] {
  */
 export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}): Suite {
   const file = options.file ?? "<text>";
-  const validator = new Validator(doc, file, options.servers ?? DEFAULT_SERVERS);
-  const suite = validator.suite();
-  if (validator.issues.length > 0 || suite === undefined) {
-    const issues = [...validator.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const shared: Shared = {
+    issues: [],
+    servers: options.servers ?? DEFAULT_SERVERS,
+    readFile: options.readFile ?? ((path: string) => Deno.readTextFileSync(path)),
+    stack: [file],
+  };
+  const suite = new Validator(doc, file, shared).suite();
+  if (shared.issues.length > 0 || suite === undefined) {
+    // The suite's own problems in line order; those of included files after them.
+    const issues = [...shared.issues].sort((a, b) =>
+      a.file === b.file
+        ? (a.line ?? 0) - (b.line ?? 0)
+        : a.file === file
+        ? -1
+        : b.file === file
+        ? 1
+        : 0
+    );
     throw new InvalidSuiteError(file, issues);
   }
   return suite;

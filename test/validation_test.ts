@@ -25,7 +25,7 @@ Deno.test("a suite must be a mapping", () => {
 
 Deno.test("a misspelt suite key gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: echo\ntimout: 1s\nsteps: [connect]\n"), [
-    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "timeout", "vars", "scenarios", "steps", "max_buffer"`,
+    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "timeout", "vars", "scenarios", "steps", "max_buffer"`,
   ]);
 });
 
@@ -36,9 +36,9 @@ Deno.test("an unknown server gets a suggestion", () => {
   ]);
 });
 
-Deno.test("a suite has at most one of server and target", () => {
+Deno.test("a suite has at most one of server, target and spawn", () => {
   assertEquals(problems("name: s\nserver: echo\ntarget: tcp://127.0.0.1:7\nsteps: [connect]\n"), [
-    `s.yaml:3: A suite has at most one of "server" and "target", got both ("echo" and "tcp://127.0.0.1:7")`,
+    `s.yaml:3: A suite has at most one of "server", "target" and "spawn", got "server", "target"`,
   ]);
 });
 
@@ -100,7 +100,7 @@ scenarios:
     [
       `s.yaml:4: scenario "#1": Expected a scenario to be a mapping with "name" and "steps", got "just a string"`,
       `s.yaml:5: scenario "#2": A scenario needs a "name"`,
-      `s.yaml:7: scenario "a": Unknown key "stepz" in a scenario; did you mean "steps"?; allowed: "name", "steps", "timeout", "skip"`,
+      `s.yaml:7: scenario "a": Unknown key "stepz" in a scenario; did you mean "steps"?; allowed: "name", "steps", "timeout", "skip", "points", "hidden"`,
       `s.yaml:6: scenario "a": Expected "steps" to be a non-empty list, got nothing`,
       `s.yaml:9: scenario "b": Expected "skip" to be true, false or a reason, got number 3`,
       `s.yaml:11: scenario "b": Duplicate scenario name "b"`,
@@ -110,10 +110,10 @@ scenarios:
 
 Deno.test("a misspelt action gets a suggestion", () => {
   assertEquals(problems(steps("connect", `sned: "x"`)), [
-    `s.yaml:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set"`,
+    `s.yaml:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
   ]);
   assertEquals(problems(steps("conect")), [
-    `s.yaml:4: step 1: Unknown action "conect"; did you mean "connect"?; actions: "connect", "send", "expect", "close", "sleep", "set"`,
+    `s.yaml:4: step 1: Unknown action "conect"; did you mean "connect"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
   ]);
 });
 
@@ -151,7 +151,7 @@ Deno.test("fails applies to TCP only", () => {
 
 Deno.test("connect needs an address", () => {
   assertEquals(problems("name: s\nsteps: [connect]\n"), [
-    `s.yaml:2: step 1: No address to connect to: give "to", or set the suite's "server" or "target"`,
+    `s.yaml:2: step 1: No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
   ]);
 });
 
@@ -306,6 +306,7 @@ scenarios:
     source: "expect: { line: { json: { ok: true } } }",
     action: "expect",
     on: "main",
+    stream: "stdout",
     expectation: { kind: "line", line: { kind: "json", value: { ok: true } } },
     timeout: undefined,
   });

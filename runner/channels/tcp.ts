@@ -121,10 +121,33 @@ export class TcpChannel implements Channel {
       connecting.then((late) => late.close(), () => {});
       throw connectError(peer, signal.reason, signal);
     }
+    options.transcript?.record(name, "connect", { detail: `tcp://${peer}` });
+    return TcpChannel.fromConn(name, conn, options);
+  }
+
+  /**
+   * Wraps a connection that is already open, e.g. one a listener accepted.
+   *
+   * @param name The channel's name.
+   * @param conn The connection.
+   * @param options Transcript and buffer limit.
+   * @returns The channel.
+   */
+  static fromConn(
+    name: string,
+    conn: Deno.TcpConn,
+    options: Omit<TcpConnectOptions, "signal"> = {},
+  ): TcpChannel {
     // Each send is a message the peer should see now, not after a delayed ACK.
     conn.setNoDelay(true);
-    options.transcript?.record(name, "connect", { detail: `tcp://${peer}` });
-    return new TcpChannel(name, peer, conn, options.transcript, options.maxBuffer ?? 1024 * 1024);
+    const remote = conn.remoteAddr;
+    return new TcpChannel(
+      name,
+      formatAddress(remote.hostname, remote.port),
+      conn,
+      options.transcript,
+      options.maxBuffer ?? 1024 * 1024,
+    );
   }
 
   /** Starts one read unless one is in flight or the stream has ended. */

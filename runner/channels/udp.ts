@@ -1,6 +1,8 @@
 /**
- * UDP "connections": a socket bound to a free local port that talks to one
- * peer, keeping the datagrams that peer sends in a queue.
+ * UDP channels. A client "connection" is a socket bound to a free local port
+ * that talks to one peer and keeps only that peer's datagrams; a listener is
+ * a socket bound to a chosen port that takes datagrams from anyone and
+ * answers whoever sent the last one.
  *
  * @module
  */
@@ -9,7 +11,7 @@ import { Notifier } from "../notifier.ts";
 import type { Transcript } from "../transcript.ts";
 import { type Channel, formatAddress, SendError } from "./channel.ts";
 
-/** Options for {@linkcode UdpChannel.open}. */
+/** Options for {@linkcode UdpChannel.open} and {@linkcode UdpChannel.listen}. */
 export interface UdpOpenOptions {
   /** Where sends and receives are recorded. */
   transcript?: Transcript;
@@ -21,12 +23,26 @@ export interface UdpOpenOptions {
   maxBuffer?: number;
 }
 
+interface Received {
+  readonly datagram: Uint8Array;
+  readonly from: Deno.NetAddr;
+}
+
 function isIpLiteral(hostname: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.includes(":");
 }
 
+function requireUdp(name: string): void {
+  if (typeof Deno.listenDatagram !== "function") {
+    throw new TypeError(
+      `Cannot open UDP socket "${name}": UDP needs Deno's unstable "net" API; add "unstable": ["net"] to deno.json or run with --unstable-net`,
+    );
+  }
+}
+
 /**
- * A UDP socket that exchanges datagrams with one peer.
+ * A UDP socket that exchanges datagrams with one peer, or with anyone when
+ * it is a listener.
  *
  * @example
  * ```ts ignore
@@ -41,14 +57,13 @@ export class UdpChannel implements Channel {
   readonly name: string;
   /** @inheritdoc */
   readonly transport = "udp" as const;
-  /** @inheritdoc */
-  readonly peer: string;
   readonly #socket: Deno.DatagramConn;
-  readonly #target: Deno.NetAddr;
+  readonly #target: Deno.NetAddr | undefined;
   readonly #transcript: Transcript | undefined;
   readonly #maxBuffer: number;
-  readonly #queue: Uint8Array[] = [];
+  readonly #queue: Received[] = [];
   #queued = 0;
+  #lastPeer: Deno.NetAddr | undefined;
   readonly #received = new Notifier();
   #closed = false;
   readonly #pump: Promise<void>;
@@ -56,13 +71,12 @@ export class UdpChannel implements Channel {
   private constructor(
     name: string,
     socket: Deno.DatagramConn,
-    target: Deno.NetAddr,
+    target: Deno.NetAddr | undefined,
     options: UdpOpenOptions,
   ) {
     this.name = name;
     this.#socket = socket;
     this.#target = target;
-    this.peer = formatAddress(target.hostname, target.port);
     this.#transcript = options.transcript;
     this.#maxBuffer = options.maxBuffer ?? 1024 * 1024;
     this.#pump = this.#receiveAll();
@@ -82,11 +96,7 @@ export class UdpChannel implements Channel {
     address: { hostname: string; port: number },
     options: UdpOpenOptions = {},
   ): UdpChannel {
-    if (typeof Deno.listenDatagram !== "function") {
-      throw new TypeError(
-        `Cannot open UDP connection "${name}": UDP needs Deno's unstable "net" API; add "unstable": ["net"] to deno.json or run with --unstable-net`,
-      );
-    }
+    requireUdp(name);
     const hostname = address.hostname === "localhost" ? "127.0.0.1" : address.hostname;
     const local = hostname.includes(":")
       ? "::"
@@ -101,16 +111,43 @@ export class UdpChannel implements Channel {
     return new UdpChannel(name, socket, target, options);
   }
 
-  /** The local port datagrams are sent from. */
+  /**
+   * Binds a socket on 127.0.0.1 that takes datagrams from anyone.
+   *
+   * @param name The listener's name.
+   * @param port The port; 0 picks a free one.
+   * @param options Transcript and queue limit.
+   * @returns The listening channel.
+   * @throws {TypeError} When Deno runs without its unstable "net" API.
+   * @throws {Deno.errors.AddrInUse} When the port is taken.
+   */
+  static listen(name: string, port: number, options: UdpOpenOptions = {}): UdpChannel {
+    requireUdp(name);
+    const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+    const channel = new UdpChannel(name, socket, undefined, options);
+    options.transcript?.record(name, "connect", {
+      detail: `listening on udp://127.0.0.1:${channel.localPort}`,
+    });
+    return channel;
+  }
+
+  /** @inheritdoc */
+  get peer(): string {
+    const peer = this.#target ?? this.#lastPeer;
+    return peer === undefined ? "(no peer yet)" : formatAddress(peer.hostname, peer.port);
+  }
+
+  /** The local port datagrams are received on. */
   get localPort(): number {
     return (this.#socket.addr as Deno.NetAddr).port;
   }
 
-  #fromPeer(addr: Deno.Addr): boolean {
-    if (addr.transport !== "udp") return false;
-    if (addr.port !== this.#target.port) return false;
-    return !isIpLiteral(this.#target.hostname) || addr.hostname === this.#target.hostname ||
-      this.#target.hostname === "0.0.0.0";
+  #fromPeer(addr: Deno.NetAddr): boolean {
+    const target = this.#target;
+    if (target === undefined) return true;
+    if (addr.port !== target.port) return false;
+    return !isIpLiteral(target.hostname) || addr.hostname === target.hostname ||
+      target.hostname === "0.0.0.0";
   }
 
   async #receiveAll(): Promise<void> {
@@ -120,13 +157,15 @@ export class UdpChannel implements Channel {
       try {
         [datagram, from] = await this.#socket.receive();
       } catch (error) {
-        if (!this.#closed) {
-          const message = error instanceof Error ? error.message : String(error);
-          this.#transcript?.record(this.name, "end", { detail: message });
-        }
+        if (this.#closed) return;
+        // An ICMP error for an earlier send (nobody listening there): keep receiving.
+        if (!(error instanceof Deno.errors.BadResource)) continue;
         return;
       }
-      if (!this.#fromPeer(from)) continue;
+      if (from.transport !== "udp" || !this.#fromPeer(from)) continue;
+      const label = this.#target === undefined
+        ? { detail: `from ${formatAddress(from.hostname, from.port)}` }
+        : {};
       if (this.#queued + datagram.length > this.#maxBuffer) {
         this.#transcript?.record(this.name, "note", {
           detail:
@@ -134,24 +173,27 @@ export class UdpChannel implements Channel {
         });
         continue;
       }
-      this.#transcript?.record(this.name, "receive", { bytes: datagram });
-      this.#queue.push(datagram);
+      this.#transcript?.record(this.name, "receive", { bytes: datagram, ...label });
+      this.#queue.push({ datagram, from });
       this.#queued += datagram.length;
       this.#received.notify();
     }
   }
 
   /**
-   * Waits for the next datagram from the peer.
+   * Waits for the next datagram (from the peer, or from anyone for a
+   * listener, whose answers then go to its sender).
    *
    * @param signal Aborts the wait.
    * @returns The datagram, or `undefined` when `signal` aborted first.
    */
   async receive(signal: AbortSignal): Promise<Uint8Array | undefined> {
     if (!(await this.waitForActivity(signal))) return undefined;
-    const datagram = this.#queue.shift();
-    if (datagram !== undefined) this.#queued -= datagram.length;
-    return datagram;
+    const next = this.#queue.shift();
+    if (next === undefined) return undefined;
+    this.#queued -= next.datagram.length;
+    this.#lastPeer = next.from;
+    return next.datagram;
   }
 
   /**
@@ -170,14 +212,30 @@ export class UdpChannel implements Channel {
 
   /** @inheritdoc */
   async send(bytes: Uint8Array, _signal: AbortSignal): Promise<void> {
-    this.#transcript?.record(this.name, "send", { bytes });
+    const to = this.#target ?? this.#lastPeer;
+    if (to === undefined) {
+      throw new SendError(
+        `Cannot answer on "${this.name}": no datagram has been received yet, so there is no peer`,
+        "closed",
+      );
+    }
+    this.#transcript?.record(this.name, "send", {
+      bytes,
+      ...(this.#target === undefined
+        ? { detail: `to ${formatAddress(to.hostname, to.port)}` }
+        : {}),
+    });
     try {
-      await this.#socket.send(bytes, this.#target);
+      await this.#socket.send(bytes, to);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new SendError(`Cannot send to "udp://${this.peer}": ${message}`, "closed", {
-        cause: error,
-      });
+      throw new SendError(
+        `Cannot send to "udp://${formatAddress(to.hostname, to.port)}": ${message}`,
+        "closed",
+        {
+          cause: error,
+        },
+      );
     }
   }
 

@@ -9,8 +9,9 @@ import { decodeBase64 } from "@std/encoding/base64";
 import { decodeHex } from "@std/encoding/hex";
 import type { Channel } from "../channels/channel.ts";
 import { escapeRegex, interpolate } from "../interpolate.ts";
-import type { StepFailure } from "../result.ts";
-import type { Payload, Transport } from "../suite.ts";
+import type { RunningProcess } from "../process.ts";
+import type { StepFailure, StepResult } from "../result.ts";
+import type { Payload, Step, Transport } from "../suite.ts";
 import type { Transcript } from "../transcript.ts";
 
 /** Where a connection goes. */
@@ -23,14 +24,27 @@ export interface Address {
   readonly port: number;
 }
 
-/** The state one scenario's steps share. */
-export interface StepContext {
+/** The channels, variables and transcript a sequence of steps shares. */
+export interface StepScope {
   /** Open channels by name. */
   readonly channels: Map<string, Channel>;
   /** Variables by name: suite vars, `set`, captures, host and port. */
   readonly variables: Record<string, string>;
   /** What crossed the channels. */
   readonly transcript: Transcript;
+}
+
+/** The state one scenario's steps share. */
+export interface StepContext extends StepScope {
+  /** The folder relative paths start from (the suite file's). */
+  readonly dir: string;
+  /** Processes the scenario started, for reports. */
+  readonly processes: RunningProcess[];
+  /**
+   * Runs nested steps (of `include` or `repeat`) in a scope, in order,
+   * stopping at the first failure.
+   */
+  readonly runSteps: (steps: readonly Step[], scope: StepScope) => Promise<StepResult[]>;
   /** The default address of `connect`, from the suite's server or target. */
   readonly address: Address | undefined;
   /** The most unread bytes a connection may hold. */

@@ -4,7 +4,11 @@
  * @module
  */
 
-import { aborted } from "../channels/channel.ts";
+import { aborted, type Channel, untilAborted } from "../channels/channel.ts";
+import { ProcessChannel } from "../channels/process.ts";
+import { Deadline } from "../deadline.ts";
+import { describeExit } from "../process.ts";
+import type { ReceiveBuffer } from "../receive_buffer.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { formatDuration } from "../duration.ts";
@@ -26,6 +30,13 @@ import type { StepFailure } from "../result.ts";
 import type { Expectation, ExpectStep, LineMatch } from "../suite.ts";
 import { escapeBytes } from "../report/format.ts";
 import { channelNamed, fill, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
+
+/** The byte stream an expect reads: a TCP connection, or a process's stdout or stderr. */
+function streamOf(channel: Channel, stream: "stdout" | "stderr"): ReceiveBuffer | undefined {
+  if (channel instanceof TcpChannel) return channel.buffer;
+  if (channel instanceof ProcessChannel) return channel.output(stream);
+  return undefined;
+}
 
 /** An expectation made concrete for this run. */
 interface Compiled {
@@ -172,12 +183,13 @@ async function expectSilence(
 ): Promise<void> {
   const channel = channelNamed(context, step.on);
   const started = performance.now();
-  const deadline = AbortSignal.any([context.runSignal, AbortSignal.timeout(duration)]);
-  const activity = channel instanceof TcpChannel
-    ? channel.buffer.waitForActivity(deadline)
-    : (channel as UdpChannel).waitForActivity(deadline);
+  using deadline = new Deadline(duration, [context.runSignal]);
+  const buffer = streamOf(channel, step.stream);
+  const activity = buffer !== undefined
+    ? buffer.waitForActivity(deadline.signal)
+    : (channel as UdpChannel).waitForActivity(deadline.signal);
   if (await activity) {
-    const received = channel instanceof TcpChannel ? channel.buffer.unread.slice() : undefined;
+    const received = buffer?.unread.slice();
     if (received === undefined || received.length > 0) {
       const after = formatDuration(performance.now() - started);
       fail({
@@ -195,7 +207,7 @@ async function expectSilence(
       });
     }
     // The peer closed without sending: still silent for the rest of the time.
-    await aborted(deadline);
+    await aborted(deadline.signal);
   }
   if (context.runSignal.aborted) {
     fail({ reason: "aborted", channel: step.on, message: "Run cancelled" });
@@ -236,10 +248,11 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
       offset: result.status === "mismatch" ? result.offset : 0,
     });
   }
-  if (!(channel instanceof TcpChannel)) {
+  const buffer = streamOf(channel, step.stream);
+  if (buffer === undefined) {
     fail({ reason: "error", channel: step.on, message: `Connection "${step.on}" cannot be read` });
   }
-  const outcome = await channel.buffer.waitFor(compiled.matcher, context.signal);
+  const outcome = await buffer.waitFor(compiled.matcher, context.signal);
   switch (outcome.status) {
     case "matched":
       Object.assign(context.variables, outcome.captures);
@@ -259,16 +272,23 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     case "ended": {
       const { end } = outcome;
       const before = `before ${compiled.description} arrived`;
-      fail({
-        ...expected,
-        reason: end.kind,
-        received: outcome.unread,
-        message: end.kind === "closed"
-          ? `Connection "${step.on}" was closed by the peer ${before}`
-          : end.kind === "reset"
-          ? `Connection "${step.on}" was reset ${before}: ${end.message}`
-          : `Connection "${step.on}" holds more than ${end.limit} unread bytes without a match; raise the suite's "max_buffer" if that much is expected`,
-      });
+      const what = channel instanceof ProcessChannel
+        ? `The ${step.stream} of "${step.on}"`
+        : `Connection "${step.on}"`;
+      let message = end.kind === "closed"
+        ? channel instanceof ProcessChannel
+          ? `"${step.on}" closed its ${step.stream} ${before}`
+          : `Connection "${step.on}" was closed by the peer ${before}`
+        : end.kind === "reset"
+        ? `${what} was reset ${before}: ${end.message}`
+        : `${what} holds more than ${end.limit} unread bytes without a match; raise the suite's "max_buffer" if that much is expected`;
+      if (channel instanceof ProcessChannel && end.kind === "closed") {
+        // A closed stdout usually means the process is exiting: say how, if it does so promptly.
+        using grace = new Deadline(500, [context.runSignal]);
+        const exit = await untilAborted(channel.process.exited, grace.signal);
+        if (exit !== undefined) message += ` (it ${describeExit(exit)})`;
+      }
+      fail({ ...expected, reason: end.kind, received: outcome.unread, message });
     }
   }
 }

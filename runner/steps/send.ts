@@ -1,12 +1,53 @@
 /**
- * `send`: write bytes to a connection.
+ * `send`: write bytes to a connection or a process's stdin, whole or split
+ * into several writes (fault injection for servers that assume one read
+ * per message).
  *
  * @module
  */
 
-import { SendError } from "../channels/channel.ts";
-import type { SendStep } from "../suite.ts";
+import { SendError, untilAborted } from "../channels/channel.ts";
+import type { SendStep, Split } from "../suite.ts";
 import { channelNamed, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
+
+/**
+ * Splits bytes into the writes a {@linkcode Split} asks for.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { splitBytes } from "./send.ts";
+ * const parts = splitBytes(new Uint8Array(10), { chunks: 3, chunkSize: undefined, delay: 0 });
+ * assertEquals(parts.map((part) => part.length), [4, 3, 3]);
+ * ```
+ *
+ * @param bytes The message.
+ * @param split How to split it.
+ * @returns The parts, none empty (one empty part for an empty message).
+ */
+export function splitBytes(bytes: Uint8Array, split: Split): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  if (split.chunkSize !== undefined) {
+    for (let at = 0; at < bytes.length; at += split.chunkSize) {
+      parts.push(bytes.subarray(at, at + split.chunkSize));
+    }
+  } else {
+    const count = Math.min(split.chunks ?? 1, Math.max(bytes.length, 1));
+    let at = 0;
+    for (let index = 0; index < count; index++) {
+      const size = Math.floor(bytes.length / count) + (index < bytes.length % count ? 1 : 0);
+      parts.push(bytes.subarray(at, at + size));
+      at += size;
+    }
+  }
+  return parts.length === 0 ? [bytes] : parts;
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  return untilAborted(elapsed, signal).finally(() => clearTimeout(timer));
+}
 
 /**
  * Runs a `send` step.
@@ -17,8 +58,17 @@ import { channelNamed, payloadBytes, type StepContext, StepFailedError } from ".
 export async function runSend(step: SendStep, context: StepContext): Promise<void> {
   const channel = channelNamed(context, step.on);
   const bytes = payloadBytes(context, step.payload);
+  const parts = step.split === undefined ? [bytes] : splitBytes(bytes, step.split);
   try {
-    await channel.send(bytes, context.signal);
+    for (let index = 0; index < parts.length; index++) {
+      if (index > 0 && (await pause(step.split?.delay ?? 0, context.signal)) === undefined) {
+        throw new SendError(
+          `Cannot send to "${step.on}": timed out after ${index} of ${parts.length} chunks`,
+          "timeout",
+        );
+      }
+      await channel.send(parts[index], context.signal);
+    }
   } catch (error) {
     if (!(error instanceof SendError)) throw error;
     throw new StepFailedError({

@@ -5,6 +5,7 @@
  */
 
 import { aborted } from "../channels/channel.ts";
+import { Deadline } from "../deadline.ts";
 import type { SleepStep } from "../suite.ts";
 import { type StepContext, StepFailedError } from "./context.ts";
 
@@ -15,7 +16,8 @@ import { type StepContext, StepFailedError } from "./context.ts";
  * @param context The scenario's state.
  */
 export async function runSleep(step: SleepStep, context: StepContext): Promise<void> {
-  await aborted(AbortSignal.any([context.runSignal, AbortSignal.timeout(step.duration)]));
+  using deadline = new Deadline(step.duration, [context.runSignal]);
+  await aborted(deadline.signal);
   if (context.runSignal.aborted) {
     throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
   }

@@ -1,0 +1,234 @@
+/**
+ * The program under test: started before the scenarios (once per suite or
+ * once per scenario), on a free port, and watched: an unexpected exit fails
+ * the step running at that moment.
+ *
+ * @module
+ */
+
+import { Deadline } from "./deadline.ts";
+import { formatDuration } from "./duration.ts";
+import { interpolate } from "./interpolate.ts";
+import { compileRegex } from "./match/regex.ts";
+import { describeExit, type ProcessExit, RunningProcess, SpawnError } from "./process.ts";
+import { isPortBound, ReadinessUnsupportedError, waitForPort } from "./ready.ts";
+import type { ProcessReport } from "./result.ts";
+import { invocation } from "./steps/spawn.ts";
+import type { SuiteProgram, Transport } from "./suite.ts";
+
+/** A program under test that could not be started or did not become ready. */
+export class ProgramStartError extends Error {
+  /** What it printed, when it ran at all. */
+  readonly report: ProcessReport | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What went wrong.
+   * @param report What it printed.
+   * @param options The underlying error.
+   */
+  constructor(message: string, report?: ProcessReport, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProgramStartError";
+    this.report = report;
+  }
+}
+
+/** A free port on 127.0.0.1, for the program to listen on. */
+function freePort(transport: Transport): number {
+  if (transport === "udp") {
+    const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const port = (socket.addr as Deno.NetAddr).port;
+    socket.close();
+    return port;
+  }
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+/**
+ * Describes a process for a failure report.
+ *
+ * @param name What reports call it.
+ * @param process The process.
+ * @returns Its command, status and output tails.
+ */
+export function processReport(name: string, process: RunningProcess): ProcessReport {
+  return {
+    name,
+    command: process.command,
+    status: process.exit === undefined ? "running" : describeExit(process.exit),
+    stdout: process.stdoutText(),
+    stderr: process.stderrText(),
+  };
+}
+
+/** A started, ready program under test. */
+export class ProgramUnderTest implements AsyncDisposable {
+  /** The process. */
+  readonly process: RunningProcess;
+  /** The port it serves. */
+  readonly port: number;
+
+  private constructor(process: RunningProcess, port: number) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /**
+   * Starts the program and waits until it is ready.
+   *
+   * @param spec What to run and how to tell it is ready.
+   * @param options The suite's folder and variables, the environment and the run's signal.
+   * @returns The ready program.
+   * @throws {ProgramStartError} When it cannot start or is not ready in time.
+   */
+  static async start(
+    spec: SuiteProgram,
+    options: {
+      dir: string;
+      /** The suite's variables, before interpolation. */
+      variables: Readonly<Record<string, string>>;
+      env: (name: string) => string | undefined;
+      signal: AbortSignal | undefined;
+      maxBuffer: number;
+    },
+  ): Promise<ProgramUnderTest> {
+    let port: number;
+    try {
+      if (spec.port !== undefined) {
+        port = spec.port;
+        if (await isPortBound(port, spec.transport)) {
+          throw new ProgramStartError(
+            `Port ${port} is already in use before the program under test started; stop whatever holds it or leave "port" out to get a free one`,
+          );
+        }
+      } else {
+        port = freePort(spec.transport);
+      }
+    } catch (error) {
+      if (error instanceof ProgramStartError) throw error;
+      throw new ProgramStartError((error as Error).message, undefined, { cause: error });
+    }
+    let process: RunningProcess;
+    try {
+      const variables: Record<string, string> = { host: "127.0.0.1", port: String(port) };
+      for (const [name, template] of Object.entries(options.variables)) {
+        variables[name] = interpolate(template, variables, { env: options.env });
+      }
+      const { args, cwd, env } = invocation(
+        spec,
+        options.dir,
+        (text) => interpolate(text, variables, { env: options.env }),
+      );
+      process = RunningProcess.start(args, {
+        name: "program",
+        cwd,
+        env,
+        maxBuffer: options.maxBuffer,
+      });
+    } catch (error) {
+      const message = error instanceof SpawnError
+        ? error.message
+        : `Cannot start the program under test: ${(error as Error).message}`;
+      throw new ProgramStartError(message, undefined, { cause: error });
+    }
+    using deadline = new Deadline(spec.timeout, [options.signal]);
+    let ready: boolean;
+    let waitingFor: string;
+    try {
+      if (spec.ready.kind === "port") {
+        waitingFor = `to ${
+          spec.transport === "tcp" ? "listen on" : "bind"
+        } ${spec.transport.toUpperCase()} port ${port}`;
+        ready = await waitForPort(port, {
+          transport: spec.transport,
+          signal: deadline.signal,
+          stopped: process.exited,
+        });
+      } else {
+        const regex = compileRegex(spec.ready.pattern);
+        waitingFor = `to print a line matching /${regex.source}/`;
+        ready = await process.waitForOutput(
+          (stdout) => stdout.split("\n").some((line) => regex.test(line)),
+          deadline.signal,
+        );
+      }
+    } catch (error) {
+      await process.stop();
+      const message = error instanceof ReadinessUnsupportedError
+        ? error.message
+        : (error as Error).message;
+      throw new ProgramStartError(message, processReport("program under test", process), {
+        cause: error,
+      });
+    }
+    if (!ready) {
+      const exit = process.exit;
+      await process.stop();
+      const report = processReport("program under test", process);
+      throw new ProgramStartError(
+        exit !== undefined
+          ? `The program under test ${
+            describeExit(exit)
+          } before it was ready (waiting for it ${waitingFor})`
+          : options.signal?.aborted
+          ? "Run cancelled while the program under test was starting"
+          : `The program under test was not ready within ${
+            formatDuration(spec.timeout)
+          }: it did not ${waitingFor.replace(/^to /, "")}`,
+        report,
+      );
+    }
+    return new ProgramUnderTest(process, port);
+  }
+
+  /**
+   * A signal that aborts when the program exits in a way that is a failure:
+   * a code other than 0, or a signal Parley did not send.
+   *
+   * @returns The signal, and a function that stops watching.
+   */
+  watch(): { signal: AbortSignal; stop: () => void } {
+    const controller = new AbortController();
+    let watching = true;
+    const fail = (exit: ProcessExit): void => {
+      if (watching && !exit.stoppedByUs && (exit.code !== 0 || exit.signal !== null)) {
+        controller.abort(new ProgramExitedError(exit));
+      }
+    };
+    if (this.process.exit !== undefined) fail(this.process.exit);
+    else this.process.exited.then(fail);
+    return { signal: controller.signal, stop: () => (watching = false) };
+  }
+
+  /** Stops the program (and its children). */
+  async stop(): Promise<void> {
+    await this.process.stop();
+  }
+
+  /** Same as {@linkcode ProgramUnderTest.stop}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+/** The program under test exited while a step ran. */
+export class ProgramExitedError extends Error {
+  /** How it exited. */
+  readonly exit: ProcessExit;
+
+  /**
+   * Creates the error.
+   *
+   * @param exit How it exited.
+   */
+  constructor(exit: ProcessExit) {
+    super(`The program under test ${describeExit(exit)}`);
+    this.name = "ProgramExitedError";
+    this.exit = exit;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `repeat`: run steps many times, some at once, and report the latencies.
+ *
+ * @module
+ */
+
+import { formatDuration } from "../duration.ts";
+import type { StepFailure } from "../result.ts";
+import type { RepeatStep, Step } from "../suite.ts";
+import { type StepContext, StepFailedError } from "./context.ts";
+
+/**
+ * The value below which `fraction` of the sorted values fall (nearest rank).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { percentile } from "./repeat.ts";
+ * assertEquals(percentile([1, 2, 3, 4], 0.5), 2);
+ * ```
+ *
+ * @param sorted Values in ascending order.
+ * @param fraction From 0 to 1.
+ * @returns The percentile, or 0 for no values.
+ */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+}
+
+/**
+ * Runs a `repeat` step: `times` iterations, at most `concurrency` at once,
+ * each with its own connections and a copy of the variables with `${i}`.
+ *
+ * @param step The step.
+ * @param context The scenario's state.
+ * @returns A summary of the iterations and their latencies.
+ */
+export async function runRepeat(step: RepeatStep, context: StepContext): Promise<string> {
+  const durations: number[] = [];
+  const failures: { iteration: number; step: Step; failure: StepFailure }[] = [];
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < step.times && !context.runSignal.aborted) {
+      const iteration = next++;
+      const channels = new Map(context.channels);
+      const started = performance.now();
+      try {
+        const results = await context.runSteps(step.steps, {
+          channels,
+          variables: { ...context.variables, i: String(iteration) },
+          transcript: context.transcript.scoped(`#${iteration}`),
+        });
+        const last = results.at(-1);
+        if (last?.failure === undefined) durations.push(performance.now() - started);
+        else failures.push({ iteration, step: last.step, failure: last.failure });
+      } finally {
+        // Connections are local to an iteration: close the ones it opened.
+        const opened = [...channels].filter(([name, channel]) =>
+          context.channels.get(name) !== channel
+        );
+        await Promise.allSettled(opened.map(([, channel]) => channel.close()));
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(step.concurrency, step.times) }, worker));
+  durations.sort((a, b) => a - b);
+  const p95 = percentile(durations, 0.95);
+  const summary = `${durations.length}/${step.times} iterations passed` +
+    (durations.length === 0
+      ? ""
+      : `; latency p50 ${formatDuration(percentile(durations, 0.5))}, p95 ${
+        formatDuration(p95)
+      }, max ${formatDuration(durations.at(-1) ?? 0)}`);
+  if (failures.length > 0) {
+    failures.sort((a, b) => a.iteration - b.iteration);
+    const first = failures[0];
+    throw new StepFailedError({
+      ...first.failure,
+      message: `${summary}. Iteration ${first.iteration} failed: ${first.failure.message}`,
+      trail: [{ step: first.step, iteration: first.iteration }, ...(first.failure.trail ?? [])],
+    });
+  }
+  if (step.maxP95 !== undefined && p95 > step.maxP95) {
+    throw new StepFailedError({
+      reason: "mismatch",
+      message: `${summary}; p95 ${formatDuration(p95)} is over the limit of ${
+        formatDuration(step.maxP95)
+      }`,
+    });
+  }
+  return summary;
+}
