@@ -10,11 +10,15 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
+import { dirname } from "@std/path";
 import {
   findSuiteFiles,
+  GradescopeReporter,
   isServerName,
   PrettyReporter,
+  type Reporter,
   runFiles,
+  type RunSummary,
   SERVER_NAMES,
   startServer,
 } from "./mod.ts";
@@ -25,6 +29,8 @@ const USAGE = `Usage:
   parley serve <${SERVER_NAMES.join("|")}> [--port N] [--host H]
 
 Options for run:
+  --reporter NAME[=PATH]  pretty (default) or gradescope; repeatable; without
+                      =PATH it writes to stdout (only one reporter may)
   --timeout-scale N   multiply every step timeout by N (slow machines)
   --no-color          never use colours (also: NO_COLOR=1)
   -h, --help          show this help
@@ -32,7 +38,8 @@ Options for run:
 Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage.
 `;
 
-const RUN_FLAGS = ["timeout-scale", "color", "no-color", "help", "h"];
+const RUN_FLAGS = ["timeout-scale", "reporter", "color", "no-color", "help", "h"];
+const REPORTERS = ["pretty", "gradescope"];
 const SERVE_FLAGS = ["port", "host", "help", "h"];
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
@@ -61,7 +68,8 @@ function checkFlags(args: Record<string, unknown>, allowed: string[]): void {
 
 async function run(argv: string[]): Promise<number> {
   const args: ParsedArgs = parseArgs(argv, {
-    string: ["timeout-scale"],
+    string: ["timeout-scale", "reporter"],
+    collect: ["reporter"],
     boolean: ["color", "help"],
     negatable: ["color"],
     default: { color: true },
@@ -105,6 +113,7 @@ async function run(argv: string[]): Promise<number> {
     );
   }
   const color = args.color !== false && Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  const reporters = makeReporters(args.reporter as string[] | undefined, color);
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new Error("Interrupted"));
   Deno.addSignalListener("SIGINT", interrupt);
@@ -112,13 +121,75 @@ async function run(argv: string[]): Promise<number> {
     const summary = await runFiles(files, {
       timeoutScale,
       signal: controller.signal,
-      reporters: [new PrettyReporter({ color })],
+      reporters,
     });
     if (controller.signal.aborted) return 130;
     if (summary.invalid.length > 0) return 2;
     return summary.failed > 0 ? 1 : 0;
   } finally {
     Deno.removeSignalListener("SIGINT", interrupt);
+  }
+}
+
+function fileWriter(path: string): (text: string) => Promise<void> {
+  return async (text) => {
+    const dir = dirname(path);
+    if (dir !== "") await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(path, text);
+  };
+}
+
+/** Builds the reporters `--reporter NAME[=PATH]` asks for. */
+function makeReporters(specs: string[] | undefined, color: boolean): Reporter[] {
+  const reporters: Reporter[] = [];
+  let stdoutTaken: string | undefined;
+  for (const spec of specs === undefined || specs.length === 0 ? ["pretty"] : specs) {
+    const [name, ...rest] = spec.split("=");
+    const path = rest.length === 0 ? undefined : rest.join("=");
+    if (!REPORTERS.includes(name)) {
+      throw new UsageError(
+        `Unknown reporter "${name}"${suggestion(name, REPORTERS)}; reporters: ${
+          REPORTERS.join(", ")
+        }`,
+      );
+    }
+    if (path === "") throw new UsageError(`Reporter "${name}=" needs a path after "="`);
+    if (path === undefined) {
+      if (stdoutTaken !== undefined) {
+        throw new UsageError(
+          `Reporters "${stdoutTaken}" and "${name}" cannot both write to stdout; give one a path: --reporter ${name}=FILE`,
+        );
+      }
+      stdoutTaken = name;
+    }
+    if (name === "pretty") {
+      reporters.push(
+        path === undefined
+          ? new PrettyReporter({ color })
+          : new BufferedPrettyReporter(fileWriter(path)),
+      );
+    } else {
+      reporters.push(new GradescopeReporter(path === undefined ? {} : { write: fileWriter(path) }));
+    }
+  }
+  return reporters;
+}
+
+/** The pretty report written to a file when the run ends. */
+class BufferedPrettyReporter extends PrettyReporter {
+  readonly #text: string[];
+  readonly #save: (text: string) => Promise<void>;
+
+  constructor(save: (text: string) => Promise<void>) {
+    const text: string[] = [];
+    super({ write: (chunk) => text.push(chunk), color: false });
+    this.#text = text;
+    this.#save = save;
+  }
+
+  override async runFinished(summary: RunSummary): Promise<void> {
+    super.runFinished(summary);
+    await this.#save(this.#text.join(""));
   }
 }
 

@@ -70,6 +70,13 @@ export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.t
 export type { Reporter } from "./runner/report/reporter.ts";
 export { PrettyReporter, type PrettyReporterOptions } from "./runner/report/pretty.ts";
 export {
+  GradescopeReporter,
+  type GradescopeReporterOptions,
+  type GradescopeResults,
+  gradescopeResults,
+  type GradescopeTest,
+} from "./runner/report/gradescope.ts";
+export {
   type FailureFormatOptions,
   formatFailure,
   formatProcesses,

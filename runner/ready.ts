@@ -55,7 +55,13 @@ export async function isPortBound(port: number, transport: Transport): Promise<b
     let text: string;
     try {
       text = await Deno.readTextFile(path);
-    } catch {
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) {
+        throw new ReadinessUnsupportedError(
+          `Cannot see listening sockets: Deno reads ${path} only with --allow-all (-A); run with -A or use ready: { stdout: "…" }`,
+          { cause: error },
+        );
+      }
       continue;
     }
     readable++;

@@ -11,7 +11,7 @@ import {
   type ServerName,
   startServer,
 } from "../servers/mod.ts";
-import { type Channel } from "./channels/channel.ts";
+import { type Channel, untilAborted } from "./channels/channel.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
 import { interpolate } from "./interpolate.ts";
 import { loadSuite } from "./load.ts";
@@ -186,6 +186,16 @@ async function runSteps(
         ...(note === undefined ? {} : { note }),
       });
     } catch (error) {
+      const program = run.program?.process;
+      if (
+        program !== undefined && program.exit === undefined && error instanceof StepFailedError &&
+        ["closed", "reset", "refused"].includes(error.failure.reason)
+      ) {
+        // A connection that ends often means the program is exiting: give its
+        // exit a moment to arrive, so the report can say so.
+        using grace = new Deadline(500, [options.signal]);
+        await untilAborted(program.exited, grace.signal);
+      }
       const failure = failureOf(error, run);
       results.push({ step, status: "failed", duration: performance.now() - started, failure });
       break;

@@ -139,6 +139,29 @@ function list(names: Iterable<string>): string {
   return [...names].map((name) => `"${name}"`).join(", ");
 }
 
+/** Replaces `${name}` for the given names in every string inside `value`, in place. */
+function substitute(value: unknown, variables: Readonly<Record<string, string>>): void {
+  const names = Object.keys(variables);
+  if (names.length === 0) return;
+  const pattern = new RegExp(
+    `(?<!\\$)\\$\\{(${names.map((name) => name.replace(/[.\\-]/g, "\\$&")).join("|")})\\}`,
+    "g",
+  );
+  const replace = (text: string): string =>
+    text.replace(pattern, (_, name: string) => variables[name]);
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      if (typeof item === "string") value[index] = replace(item);
+      else substitute(item, variables);
+    });
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item === "string") value[key] = replace(item);
+      else substitute(item, variables);
+    }
+  }
+}
+
 /** A value in YAML flow style, for steps that have no lines of their own. */
 function flowText(value: unknown): string {
   if (typeof value === "string") return /^[\w./:-]+$/.test(value) ? value : JSON.stringify(value);
@@ -1436,6 +1459,12 @@ class Validator {
       this.error(place, `Include "${file}" must be a mapping with a non-empty "steps" list`);
       return undefined;
     }
+    // Variables with literal values are written into the fragment before it is
+    // checked, so they can name connections (`connect: ${user}`).
+    const literal = Object.fromEntries(
+      Object.entries(variables).filter(([, value]) => !value.includes("$")),
+    );
+    substitute(fragment.steps, literal);
     const child = new Validator(doc, file, this.#shared, here);
     child.checkKeys(fragment, ["steps", "name"], {}, "an include fragment");
     this.#shared.stack.push(file);

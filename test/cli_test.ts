@@ -7,7 +7,7 @@ async function parley(
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", CLI, ...args],
+    args: ["run", "-A", CLI, ...args],
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
@@ -112,7 +112,7 @@ Deno.test("cli runs scenarios/ by default", async () => {
 
 Deno.test("serve prints its address, serves, and stops cleanly on Ctrl-C", async () => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", CLI, "serve", "upper", "--port", "0"],
+    args: ["run", "-A", CLI, "serve", "upper", "--port", "0"],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -155,7 +155,7 @@ steps:
 `);
   try {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-read", "--allow-env", CLI, "run", path],
+      args: ["run", "-A", CLI, "run", path],
       env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",

@@ -40,7 +40,7 @@ export interface FailureFormatOptions {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { formatTranscript } from "./pretty.ts";
+ * import { formatTranscript } from "./failure.ts";
  * const lines = formatTranscript([{ at: 1.5, channel: "main", kind: "send", bytes: new TextEncoder().encode("hi\n"), size: 3 }]);
  * assert(lines[0].includes(`→ "hi\\n"`));
  * ```
@@ -85,7 +85,7 @@ export function formatTranscript(events: readonly TranscriptEvent[], max = 60): 
  *
  * @example
  * ```ts ignore
- * import { formatFailure } from "./pretty.ts";
+ * import { formatFailure } from "./failure.ts";
  * const text = formatFailure("a.yaml", result).join("\n");
  * ```
  *

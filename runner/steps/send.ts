@@ -59,6 +59,7 @@ export async function runSend(step: SendStep, context: StepContext): Promise<voi
   const channel = channelNamed(context, step.on);
   const bytes = payloadBytes(context, step.payload);
   const parts = step.split === undefined ? [bytes] : splitBytes(bytes, step.split);
+  let sent = 0;
   try {
     for (let index = 0; index < parts.length; index++) {
       if (index > 0 && (await pause(step.split?.delay ?? 0, context.signal)) === undefined) {
@@ -68,13 +69,16 @@ export async function runSend(step: SendStep, context: StepContext): Promise<voi
         );
       }
       await channel.send(parts[index], context.signal);
+      sent++;
     }
   } catch (error) {
     if (!(error instanceof SendError)) throw error;
     throw new StepFailedError({
       reason: error.reason,
       channel: step.on,
-      message: error.message,
+      message: sent > 0 && error.reason !== "timeout"
+        ? `${error.message} after ${sent} of ${parts.length} chunks had been sent`
+        : error.message,
     }, { cause: error });
   }
 }

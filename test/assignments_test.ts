@@ -1,0 +1,155 @@
+// Every assignment against its reference solution and every buggy variant:
+// the solution scores full marks, and each bug loses exactly the scenarios it
+// should, with a message that names the problem.
+
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import { loadSuite, runSuite, type SuiteResult } from "../mod.ts";
+
+const ROOT = fromFileUrl(new URL("../examples/assignments/", import.meta.url));
+
+interface Case {
+  /** The buggy variant, or the solution. */
+  readonly program: string;
+  /** Failed scenarios and a phrase their message must hold. */
+  readonly fails: Readonly<Record<string, string>>;
+}
+
+const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case[] }>> = {
+  echo: {
+    score: 10,
+    cases: [
+      { program: "solution.py", fails: {} },
+      {
+        program: "bugs/one_client_at_a_time.py",
+        fails: {
+          "serves two clients at once": `Timed out after 1s waiting for line "bob here" on "bob"`,
+        },
+      },
+      {
+        program: "bugs/exits_after_first_client.py",
+        fails: {
+          "serves two clients at once": `Timed out after 1s waiting for line "bob here" on "bob"`,
+          "serves the next client after one leaves":
+            "the program under test had exited with code 0",
+        },
+      },
+      {
+        program: "bugs/one_recv_per_client.py",
+        fails: {
+          "echoes a message split over many writes": "connection closed by peer after",
+          "keeps the connection open for several messages":
+            `Connection "main" was closed by the peer before line "second" arrived`,
+        },
+      },
+    ],
+  },
+  upper: {
+    score: 10,
+    cases: [
+      { program: "solution.py", fails: {} },
+      {
+        program: "bugs/single_recv.py",
+        fails: { "reads a sentence that arrives in pieces": "connection closed by peer after" },
+      },
+      {
+        program: "bugs/missing_newline.py",
+        fails: {
+          "ends the reply with a newline": `was closed by the peer before "HELLO WORLD\\n" arrived`,
+        },
+      },
+      {
+        program: "bugs/never_closes.py",
+        fails: { "closes the connection after replying": "waiting for the peer to close" },
+      },
+      {
+        program: "bugs/one_client_at_a_time.py",
+        fails: {
+          "serves a client while another is slow to send":
+            `waiting for text containing "QUICK" on "quick"`,
+        },
+      },
+    ],
+  },
+  chat: {
+    score: 10,
+    cases: [
+      { program: "solution.py", fails: {} },
+      {
+        program: "bugs/echoes_to_sender.py",
+        fails: {
+          "a message reaches the others, not the sender":
+            `Expected silence for 200ms on "alice", but 15 bytes arrived`,
+        },
+      },
+      {
+        program: "bugs/no_goodbye.py",
+        fails: {
+          "tells the others when someone leaves":
+            `waiting for line "[SERVER] bob left the chat" on "alice"`,
+        },
+      },
+      {
+        program: "bugs/one_recv_per_line.py",
+        fails: { "a line that arrives in pieces is one message": "Line ended early at byte 14" },
+      },
+    ],
+  },
+  upper_client: {
+    score: 5,
+    cases: [
+      { program: "solution.py", fails: {} },
+      {
+        program: "bugs/single_recv.py",
+        fails: { "reads a reply that arrives in pieces": "connection closed by peer after" },
+      },
+      {
+        program: "bugs/crashes_on_close.py",
+        fails: {
+          "exits with code 0 when done":
+            `Expected "client" to exit with code 0, but it exited with code 1`,
+        },
+      },
+    ],
+  },
+};
+
+async function grade(assignment: string, program: string): Promise<SuiteResult> {
+  const suite = await loadSuite(`${ROOT}${assignment}/assignment.yaml`);
+  const submission = `${ROOT}${assignment}/${program}`;
+  return await runSuite(suite, {
+    env: (name) => name === "SUBMISSION" ? submission : Deno.env.get(name),
+  });
+}
+
+for (const [assignment, { score, cases }] of Object.entries(ASSIGNMENTS)) {
+  for (const { program, fails } of cases) {
+    Deno.test(`assignment ${assignment}: ${program} fails exactly ${Object.keys(fails).length} scenarios`, async () => {
+      const result = await grade(assignment, program);
+      const failed = result.scenarios.filter((scenario) => scenario.status !== "passed");
+      assertEquals(failed.map((scenario) => scenario.name).sort(), Object.keys(fails).sort());
+      for (const scenario of failed) {
+        const failure = scenario.steps.at(-1)?.failure;
+        assertStringIncludes(failure?.message ?? scenario.note ?? "", fails[scenario.name]);
+      }
+      const earned = result.scenarios.reduce(
+        (sum, s) => sum + (s.status === "passed" ? s.points : 0),
+        0,
+      );
+      const lost = failed.reduce((sum, s) => sum + s.points, 0);
+      assertEquals(earned + lost, score);
+      if (Object.keys(fails).length === 0) assertEquals(earned, score);
+    });
+  }
+}
+
+Deno.test("no program under test outlives its run", async () => {
+  for (const assignment of Object.keys(ASSIGNMENTS)) {
+    await grade(assignment, "solution.py");
+  }
+  const { code, stdout } = await new Deno.Command("pgrep", {
+    args: ["-af", "examples/assignments/"],
+    stdout: "piped",
+  }).output();
+  assertEquals(code, 1, `still running: ${new TextDecoder().decode(stdout)}`);
+});
