@@ -95,7 +95,7 @@ const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case
       },
     ],
   },
-  upper_client: {
+  "upper_client": {
     score: 5,
     cases: [
       { program: "solution.py", fails: {} },

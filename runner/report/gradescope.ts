@@ -16,6 +16,7 @@ export interface GradescopeTest {
   /** Points earned. */
   readonly score: number;
   /** Points possible. */
+  // deno-lint-ignore camelcase -- the autograder's field name
   readonly max_score: number;
   /** `passed` or `failed`. */
   readonly status: "passed" | "failed";
@@ -30,6 +31,7 @@ export interface GradescopeResults {
   /** Points earned. */
   readonly score: number;
   /** Points possible. */
+  // deno-lint-ignore camelcase -- the autograder's field name
   readonly max_score: number;
   /** A summary shown above the tests. */
   readonly output: string;
