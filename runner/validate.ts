@@ -1350,7 +1350,7 @@ class Validator {
     }
     const timeout = this.timeout(options, place);
     if (on === undefined) return undefined;
-    state.open.delete(on.name);
+    // Its remaining output can still be read after it exits.
     return { ...base, action: "exit", on: on.name, code, timeout };
   }
 

@@ -178,3 +178,55 @@ steps:
     await Deno.remove(path);
   }
 });
+
+Deno.test("--reporter gradescope=PATH writes results.json beside the pretty report", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/suite.yaml`;
+  await Deno.writeTextFile(
+    path,
+    `name: graded\nserver: echo\nscenarios:\n  - name: passes\n    points: 2\n    steps: [connect, { send: "a" }, { expect: "a" }]\n  - name: fails\n    hidden: true\n    steps: [connect, { send: "a" }, { expect: "b" }]\n`,
+  );
+  try {
+    const { code, stdout } = await parley([
+      "run",
+      path,
+      "--reporter",
+      "pretty",
+      "--reporter",
+      `gradescope=${dir}/out/results.json`,
+    ]);
+    assertEquals(code, 1);
+    assertEquals(stdout.trimEnd().split("\n").slice(-2), ["1 passed, 1 failed", "Score: 2/3"]);
+    const results = JSON.parse(await Deno.readTextFile(`${dir}/out/results.json`));
+    assertEquals([results.score, results.max_score], [2, 3]);
+    assertEquals(results.tests.map((test: { visibility: string }) => test.visibility), [
+      "visible",
+      "after_published",
+    ]);
+    assertEquals(results.tests[1].output.includes(dir), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--reporter refuses two reporters on stdout and unknown names", async () => {
+  const both = await parley([
+    "run",
+    "scenarios/echo.yaml",
+    "--reporter",
+    "pretty",
+    "--reporter",
+    "gradescope",
+  ]);
+  assertEquals(both.code, 2);
+  assertStringIncludes(
+    both.stderr,
+    `error: Reporters "pretty" and "gradescope" cannot both write to stdout; give one a path: --reporter gradescope=FILE`,
+  );
+  const unknown = await parley(["run", "scenarios/echo.yaml", "--reporter", "gradscope"]);
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(
+    unknown.stderr,
+    `error: Unknown reporter "gradscope"; did you mean "gradescope"?`,
+  );
+});

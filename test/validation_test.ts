@@ -311,3 +311,103 @@ scenarios:
     timeout: undefined,
   });
 });
+
+Deno.test("assignment steps are checked", () => {
+  assertEquals(
+    problems(steps(
+      "connect",
+      `connect: { as: u, transport: udp }`,
+      `send: { on: u, text: "x", chunks: 2 }`,
+      `expect: { on: main, stream: stderr, text: "x" }`,
+      `accept: { on: main, as: c }`,
+      `exit: { on: main }`,
+      `spawn: { as: p }`,
+      `send: { text: "x", chunks: 2, chunk_size: 3 }`,
+      `send: { text: "x", delay: 5ms }`,
+      `repeat: { times: 0, steps: [{ connect: x }] }`,
+      `close: { how: reset }`,
+    )),
+    [
+      `s.yaml:6: step 3: "chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
+      `s.yaml:7: step 4: "stream" applies to spawned processes; "main" is a connection`,
+      `s.yaml:8: step 5: "main" is not a TCP listener`,
+      `s.yaml:9: step 6: "exit" applies to spawned processes; "main" is a connection`,
+      `s.yaml:10: step 7: "spawn" needs "run": the command to start`,
+      `s.yaml:11: step 8: Give one of "chunks" and "chunk_size", not both`,
+      `s.yaml:12: step 9: "delay" goes with "chunks" or "chunk_size"`,
+      `s.yaml:13: step 10: Expected "times" to be a whole number of 1 or more, got number 0`,
+      `s.yaml:14: step 11: "how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
+    ],
+  );
+});
+
+Deno.test("a listener must be accepted from before it is read", () => {
+  assertEquals(problems("name: s\nsteps:\n  - listen: srv\n  - expect: { on: srv, text: x }\n"), [
+    `s.yaml:4: step 2: Cannot expect on listener "srv": accept a connection first (- accept: { on: srv, as: conn })`,
+  ]);
+});
+
+Deno.test("a listener's port is a variable only after it listens", () => {
+  assertEquals(
+    problems(
+      `name: s\nsteps:\n  - spawn: { as: c, run: "client \${srv.port}" }\n  - listen: srv\n`,
+    ),
+    [`s.yaml:3: step 1: Undefined variable "srv.port" in "client \${srv.port}"; no variables are defined here`],
+  );
+});
+
+Deno.test("a suite's program is checked", () => {
+  assertEquals(
+    problems(`name: s
+spawn:
+  run: "python3 'server.py"
+  ready: { stderr: x }
+  per: test
+  port: 70000
+steps: [connect]
+`),
+    [
+      `s.yaml:3: Unclosed ' in command line "python3 'server.py"`,
+      `s.yaml:4: Expected "ready" to be "port" or { stdout: "regex" }, got a mapping`,
+      `s.yaml:5: Expected "per" to be "suite" or "scenario", got "test"`,
+      `s.yaml:6: Expected "port" to be a port number from 1 to 65535, got number 70000`,
+    ],
+  );
+});
+
+Deno.test("points and hidden are checked", () => {
+  assertEquals(
+    problems(
+      "name: s\nserver: echo\nscenarios:\n  - name: a\n    points: lots\n    hidden: maybe\n    steps: [connect]\n",
+    ),
+    [
+      `s.yaml:5: scenario "a": Expected "points" to be a number of 0 or more, got "lots"`,
+      `s.yaml:6: scenario "a": Expected "hidden" to be true or false, got "maybe"`,
+    ],
+  );
+});
+
+Deno.test("includes are read, checked in place, and cycles refused", () => {
+  const files: Record<string, string> = {
+    "dir/login.yaml": `steps:\n  - connect: \${user}\n  - sned: x\n`,
+    "dir/a.yaml": `steps:\n  - include: { file: b.yaml }\n`,
+    "dir/b.yaml": `steps:\n  - include: { file: a.yaml }\n`,
+  };
+  const readFile = (path: string): string => {
+    if (!(path in files)) throw new Deno.errors.NotFound(path);
+    return files[path];
+  };
+  const error = assertThrows(
+    () =>
+      parseSuite(
+        `name: s\nserver: echo\nsteps:\n  - include: { file: login.yaml, vars: { user: alice } }\n  - send: { on: alice, text: x }\n  - include: { file: missing.yaml }\n  - include: { file: a.yaml }\n`,
+        { file: "dir/s.yaml", readFile },
+      ),
+    InvalidSuiteError,
+  );
+  assertEquals(error.issues.map(formatIssue), [
+    `dir/s.yaml:6: step 3: Cannot read include "dir/missing.yaml": no such file`,
+    `dir/login.yaml:3: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include" (included from dir/s.yaml:4, step 1)`,
+    `dir/b.yaml:2: step 1: Include cycle: "dir/a.yaml" includes "dir/b.yaml" includes "dir/a.yaml" (included from dir/a.yaml:2, step 1)`,
+  ]);
+});

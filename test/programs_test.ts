@@ -1,0 +1,246 @@
+// Programs under test and spawned processes, for real: python3 and sh.
+
+import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { failureOf, only, runText } from "./_helpers.ts";
+
+/** A python3 TCP server on argv[1] that answers each line with `reply(line)` (a Python expression). */
+function pythonServer(reply: string, prelude = ""): string {
+  return JSON.stringify([
+    "python3",
+    "-c",
+    `
+import socket, sys, threading
+${prelude}
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen()
+def serve(conn):
+    with conn:
+        for line in conn.makefile("rb"):
+            line = line.decode().rstrip("\\n")
+            conn.sendall((${reply} + "\\n").encode())
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+`,
+    "${port}",
+  ]);
+}
+
+Deno.test("a program under test is started on a free port and waited for without a probe", async () => {
+  // A server that counts its clients: a readiness probe would show as client 1.
+  const result = await runText(`
+name: counter
+spawn:
+  run: ${pythonServer(`str(next(counter))`, "import itertools\ncounter = itertools.count(1)")}
+steps:
+  - connect
+  - send: "which?\\n"
+  - expect: { line: "1" }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("per: scenario gives every scenario a fresh program", async () => {
+  const result = await runText(`
+name: counter
+spawn:
+  run: ${pythonServer(`str(next(counter))`, "import itertools\ncounter = itertools.count(1)")}
+  per: scenario
+scenarios:
+  - name: first
+    steps: [connect, { send: "a\\n" }, { expect: { line: "1" } }]
+  - name: second
+    steps: [connect, { send: "b\\n" }, { expect: { line: "1" } }]
+`);
+  assertEquals(result.scenarios.map((scenario) => scenario.status), ["passed", "passed"]);
+});
+
+Deno.test("ready: stdout waits for a line of the program's output", async () => {
+  const result = await runText(`
+name: stdout ready
+spawn:
+  run: ["python3", "-c", "import socket,sys,time; time.sleep(0.2); s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); print('listening on', sys.argv[1]); c,_=s.accept(); c.sendall(b'hi\\\\n'); time.sleep(5)", "\${port}"]
+  ready: { stdout: "^listening on \\\\d+$" }
+steps:
+  - connect
+  - expect: { line: "hi" }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result)));
+});
+
+Deno.test("a program that never listens fails every scenario with one clear reason", async () => {
+  const result = await runText(`
+name: never ready
+spawn:
+  run: "sleep 30"
+  timeout: 300ms
+scenarios:
+  - name: a
+    steps: [connect]
+  - name: b
+    steps: [connect]
+`);
+  for (const scenario of result.scenarios) {
+    assertEquals(scenario.status, "failed");
+    assertMatch(
+      scenario.note ?? "",
+      /^The program under test was not ready within 300ms: it did not listen on TCP port \d+$/,
+    );
+  }
+});
+
+Deno.test("a program that exits before it is ready is reported with its stderr", async () => {
+  const result = await runText(`
+name: crashes
+spawn:
+  run: ["python3", "-c", "import sys; sys.exit('Address already in use, says the student')"]
+steps: [connect]
+`);
+  const scenario = only(result);
+  assertMatch(
+    scenario.note ?? "",
+    /^The program under test exited with code 1 before it was ready/,
+  );
+  assertEquals(scenario.processes.length, 1);
+  assertEquals(scenario.processes[0].status, "exited with code 1");
+  assertStringIncludes(scenario.processes[0].stderr, "Address already in use, says the student");
+});
+
+Deno.test("a program that crashes fails the step running at that moment, with its code and stderr", async () => {
+  const result = await runText(`
+name: crash mid-step
+spawn:
+  run: ${
+    pythonServer(`(_ for _ in ()).throw(SystemExit("boom: " + line)) if line == "crash" else line`)
+      .replace(
+        "threading.Thread(target=serve, args=(conn,), daemon=True).start()",
+        "serve(conn)",
+      )
+  }
+timeout: 10s
+steps:
+  - connect
+  - send: "crash\\n"
+  - expect: { line: "never" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals(failure.reason, "exited");
+  assertEquals(failure.step, 3);
+  assertStringIncludes(
+    failure.message,
+    "The program under test exited with code 1 while this step ran",
+  );
+  assertStringIncludes(only(result).processes[0].stderr, "boom: crash");
+});
+
+Deno.test("a fixed port that is taken is reported before the program starts", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const result = await runText(`
+name: taken
+spawn: { run: "sleep 30", port: ${taken.addr.port} }
+steps: [connect]
+`);
+  assertEquals(
+    only(result).note,
+    `Port ${taken.addr.port} is already in use before the program under test started; stop whatever holds it or leave "port" out to get a free one`,
+  );
+});
+
+Deno.test("a UDP program is ready once it has bound its port", async () => {
+  const result = await runText(`
+name: udp program
+spawn:
+  run: ["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1])))\\nwhile True:\\n  d,a=s.recvfrom(2048); s.sendto(d.upper(), a)", "\${port}"]
+  transport: udp
+steps:
+  - connect
+  - send: "ping"
+  - expect: "PING"
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("a spawned process is a channel: stdin, stdout, stderr and its exit code", async () => {
+  const result = await runText(`
+name: process channel
+steps:
+  - spawn: { as: shell, run: ["sh", "-c", "read name; echo hello $name; echo oops >&2; exit 3"] }
+  - send: { on: shell, text: "world\\n" }
+  - expect: { on: shell, line: "hello world" }
+  - expect: { on: shell, stream: stderr, line: "oops" }
+  - exit: { on: shell, code: 3 }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("closing a process's stdin lets it finish", async () => {
+  const result = await runText(`
+name: stdin eof
+steps:
+  - spawn: { as: counter, run: "wc -l" }
+  - send: { on: counter, text: "a\\nb\\nc\\n" }
+  - close: counter
+  - expect: { on: counter, regex: "3" }
+  - exit: { on: counter, code: 0 }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("exit reports the wrong code and a process that is still running", async () => {
+  const result = await runText(`
+name: exits
+timeout: 200ms
+scenarios:
+  - name: wrong code
+    steps:
+      - spawn: { as: p, run: "sh -c 'exit 2'" }
+      - exit: { on: p, code: 0 }
+  - name: still running
+    steps:
+      - spawn: { as: p, run: "sleep 30" }
+      - exit: { on: p }
+`);
+  assertEquals(
+    failureOf(result.scenarios[0]).message,
+    `Expected "p" to exit with code 0, but it exited with code 2`,
+  );
+  assertEquals(
+    failureOf(result.scenarios[1]).message,
+    `Timed out after 200ms waiting for "p" to exit; it is still running`,
+  );
+  assertEquals(result.scenarios[1].processes[0].status, "stopped by Parley (SIGTERM)");
+});
+
+Deno.test("a process that closes its stdout early says how it exited", async () => {
+  const result = await runText(`
+name: early exit
+steps:
+  - spawn: { as: p, run: ["sh", "-c", "echo partial; exit 4"] }
+  - expect: { on: p, line: "complete" }
+`);
+  assertEquals(failureOf(only(result)).message, `Line differs at byte 0`);
+  const second = await runText(`
+name: early exit
+steps:
+  - spawn: { as: p, run: ["sh", "-c", "printf part; exit 4"] }
+  - expect: { on: p, text: "partial" }
+`);
+  assertEquals(
+    failureOf(only(second)).message,
+    `"p" closed its stdout before "partial" arrived (it exited with code 4)`,
+  );
+});
+
+Deno.test("a command that does not exist fails its step clearly", async () => {
+  const result = await runText(`
+name: missing
+steps:
+  - spawn: { as: p, run: "parley-no-such-command --flag" }
+`);
+  assertEquals(
+    failureOf(only(result)).message,
+    `Cannot run "parley-no-such-command": command not found`,
+  );
+});
