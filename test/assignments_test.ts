@@ -143,6 +143,11 @@ for (const [assignment, { score, cases }] of Object.entries(ASSIGNMENTS)) {
   }
 }
 
+Deno.test("the uppercase-client example runs as written against the textbook client", async () => {
+  const result = await runSuite(await loadSuite(`${ROOT}upper_client/example.yaml`));
+  assertEquals(result.scenarios.map((scenario) => scenario.status), ["passed"]);
+});
+
 Deno.test("no program under test outlives its run", async () => {
   for (const assignment of Object.keys(ASSIGNMENTS)) {
     await grade(assignment, "solution.py");
