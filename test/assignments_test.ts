@@ -37,9 +37,9 @@ const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case
       {
         program: "bugs/one_recv_per_client.py",
         fails: {
-          "echoes a message split over many writes": "connection closed by peer after",
-          "keeps the connection open for several messages":
-            `Connection "main" was closed by the peer before line "second" arrived`,
+          "echoes a message split over many writes": "by peer after",
+          // Closed or reset: it depends on whether our second send reached the closed socket first.
+          "keeps the connection open for several messages": `before line "second" arrived`,
         },
       },
     ],
@@ -50,7 +50,7 @@ const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case
       { program: "solution.py", fails: {} },
       {
         program: "bugs/single_recv.py",
-        fails: { "reads a sentence that arrives in pieces": "connection closed by peer after" },
+        fails: { "reads a sentence that arrives in pieces": "by peer after" },
       },
       {
         program: "bugs/missing_newline.py",
@@ -101,7 +101,7 @@ const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case
       { program: "solution.py", fails: {} },
       {
         program: "bugs/single_recv.py",
-        fails: { "reads a reply that arrives in pieces": "connection closed by peer after" },
+        fails: { "reads a reply that arrives in pieces": "by peer after" },
       },
       {
         program: "bugs/crashes_on_close.py",
