@@ -4,23 +4,28 @@
  *   parley run [paths…] [--timeout-scale N] [--no-color]
  *   parley serve <echo|upper|chat> [--port N] [--host H]
  *
- * Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage.
+ * Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage,
+ * 3 an internal error.
  *
  * @module
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { dirname } from "@std/path";
 import {
+  createReporters,
   findSuiteFiles,
-  GradescopeReporter,
+  InvalidSuiteError,
   isServerName,
-  PrettyReporter,
+  loadSuite,
   type Reporter,
+  ReporterSpecError,
   runFiles,
-  type RunSummary,
+  type Scenario,
+  selectShard,
   SERVER_NAMES,
+  type Shard,
   startServer,
+  type Suite,
 } from "./mod.ts";
 import { suggestion } from "./runner/validate.ts";
 
@@ -29,17 +34,42 @@ const USAGE = `Usage:
   parley serve <${SERVER_NAMES.join("|")}> [--port N] [--host H]
 
 Options for run:
-  --reporter NAME[=PATH]  pretty (default) or gradescope; repeatable; without
-                      =PATH it writes to stdout (only one reporter may)
+  --reporter NAME[=PATH]  pretty (default), dot, tap, junit, json, html or
+                      gradescope; repeatable; without =PATH it writes to stdout
+                      (only one reporter may)
+  --jobs N            run N files at once (default: the number of CPUs)
+  --shard I/N         run the I-th of N equal parts of the files (CI matrix)
+  --filter TEXT       run scenarios whose "file › scenario" contains TEXT
+                      (or matches /regex/)
+  --bail              stop after the first failure
+  --retries N         re-run a failed scenario up to N times
+  --list              list the scenarios without running them
+  --var NAME=VALUE    set a variable (repeatable); overrides the suites' vars
+  --target URL        replace every suite's target (tcp://host:port)
   --timeout-scale N   multiply every step timeout by N (slow machines)
   --no-color          never use colours (also: NO_COLOR=1)
   -h, --help          show this help
 
-Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage.
+Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage,
+3 an internal error (a bug in Parley), 130 interrupted.
 `;
 
-const RUN_FLAGS = ["timeout-scale", "reporter", "color", "no-color", "help", "h"];
-const REPORTERS = ["pretty", "gradescope"];
+const RUN_FLAGS = [
+  "timeout-scale",
+  "reporter",
+  "jobs",
+  "shard",
+  "filter",
+  "bail",
+  "retries",
+  "list",
+  "var",
+  "target",
+  "color",
+  "no-color",
+  "help",
+  "h",
+];
 const SERVE_FLAGS = ["port", "host", "help", "h"];
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
@@ -66,11 +96,32 @@ function checkFlags(args: Record<string, unknown>, allowed: string[]): void {
   }
 }
 
+function wholeNumber(value: unknown, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    throw new UsageError(`Invalid ${flag} "${value}": expected a whole number`);
+  }
+  return number;
+}
+
+/** `--filter TEXT` matches "file › scenario" names as a substring, `--filter /regex/flags` as a regex. */
+function nameFilter(text: string): (name: string) => boolean {
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
+  if (regex === null) return (name) => name.includes(text);
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(regex[1], regex[2]);
+  } catch (error) {
+    throw new UsageError(`Invalid --filter ${text}: ${(error as Error).message}`);
+  }
+  return (name) => compiled.test(name);
+}
+
 async function run(argv: string[]): Promise<number> {
   const args: ParsedArgs = parseArgs(argv, {
-    string: ["timeout-scale", "reporter"],
-    collect: ["reporter"],
-    boolean: ["color", "help"],
+    string: ["timeout-scale", "reporter", "jobs", "shard", "filter", "retries", "var", "target"],
+    collect: ["reporter", "var"],
+    boolean: ["color", "help", "bail", "list"],
     negatable: ["color"],
     default: { color: true },
     alias: { h: "help" },
@@ -89,6 +140,38 @@ async function run(argv: string[]): Promise<number> {
       );
     }
   }
+  const jobs = args.jobs === undefined ? undefined : Math.max(1, wholeNumber(args.jobs, "--jobs"));
+  const retries = args.retries === undefined ? 0 : wholeNumber(args.retries, "--retries");
+  let shard: Shard | undefined;
+  if (args.shard !== undefined) {
+    const match = /^(\d+)\/(\d+)$/.exec(String(args.shard));
+    shard = match === null ? undefined : { index: Number(match[1]), total: Number(match[2]) };
+    if (shard === undefined || shard.index < 1 || shard.index > shard.total) {
+      throw new UsageError(
+        `Invalid --shard "${args.shard}": expected I/N with 1 <= I <= N, like 2/4`,
+      );
+    }
+  }
+  const variables: Record<string, string> = {};
+  for (const pair of (args.var as string[] | undefined) ?? []) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`Invalid --var "${pair}": expected name=value`);
+    variables[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  let target: string | undefined;
+  if (args.target !== undefined) {
+    target = String(args.target);
+    if (!/^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):\d+$/.test(target)) {
+      throw new UsageError(
+        `Invalid --target "${target}": expected tcp://host:port or udp://host:port`,
+      );
+    }
+  }
+  const matches = args.filter === undefined ? undefined : nameFilter(String(args.filter));
+  const filter = matches === undefined
+    ? undefined
+    : (suite: Suite, scenario: Scenario) => matches(`${suite.file} › ${scenario.name}`);
+
   const paths: string[] = args._.length === 0 ? ["scenarios"] : args._.map(String);
   let files: string[];
   try {
@@ -112,8 +195,21 @@ async function run(argv: string[]): Promise<number> {
       `No scenario files (*.yaml, *.yml) under ${paths.map((p) => `"${p}"`).join(", ")}`,
     );
   }
+  if (shard !== undefined) files = selectShard(files, shard);
+  if (args.list === true) return await list(files, filter, Object.keys(variables));
+
   const color = args.color !== false && Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  const reporters = makeReporters(args.reporter as string[] | undefined, color);
+  let reporters: Reporter[];
+  try {
+    reporters = createReporters((args.reporter as string[] | undefined) ?? [], {
+      color,
+      env: (name) => Deno.env.get(name),
+      progress: Deno.stderr.isTerminal(),
+    });
+  } catch (error) {
+    if (error instanceof ReporterSpecError) throw new UsageError(error.message);
+    throw error;
+  }
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new Error("Interrupted"));
   Deno.addSignalListener("SIGINT", interrupt);
@@ -122,8 +218,24 @@ async function run(argv: string[]): Promise<number> {
       timeoutScale,
       signal: controller.signal,
       reporters,
+      ...(jobs === undefined ? {} : { jobs }),
+      retries,
+      bail: args.bail === true,
+      variables,
+      ...(target === undefined ? {} : { target }),
+      ...(filter === undefined ? {} : { filter }),
     });
     if (controller.signal.aborted) return 130;
+    const internal = summary.suites.flatMap((suite) => suite.scenarios)
+      .find((scenario) => scenario.steps.at(-1)?.failure?.reason === "internal");
+    if (internal !== undefined) {
+      writeError(
+        `Internal error in Parley (please report it):\n${
+          internal.steps.at(-1)?.failure?.message
+        }\n`,
+      );
+      return 3;
+    }
     if (summary.invalid.length > 0) return 2;
     return summary.failed > 0 ? 1 : 0;
   } finally {
@@ -131,66 +243,32 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-function fileWriter(path: string): (text: string) => Promise<void> {
-  return async (text) => {
-    const dir = dirname(path);
-    if (dir !== "") await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(path, text);
-  };
-}
-
-/** Builds the reporters `--reporter NAME[=PATH]` asks for. */
-function makeReporters(specs: string[] | undefined, color: boolean): Reporter[] {
-  const reporters: Reporter[] = [];
-  let stdoutTaken: string | undefined;
-  for (const spec of specs === undefined || specs.length === 0 ? ["pretty"] : specs) {
-    const [name, ...rest] = spec.split("=");
-    const path = rest.length === 0 ? undefined : rest.join("=");
-    if (!REPORTERS.includes(name)) {
-      throw new UsageError(
-        `Unknown reporter "${name}"${suggestion(name, REPORTERS)}; reporters: ${
-          REPORTERS.join(", ")
-        }`,
-      );
-    }
-    if (path === "") throw new UsageError(`Reporter "${name}=" needs a path after "="`);
-    if (path === undefined) {
-      if (stdoutTaken !== undefined) {
-        throw new UsageError(
-          `Reporters "${stdoutTaken}" and "${name}" cannot both write to stdout; give one a path: --reporter ${name}=FILE`,
-        );
+/** `--list`: the scenarios that would run, one "file › scenario" per line. */
+async function list(
+  files: string[],
+  filter: ((suite: Suite, scenario: Scenario) => boolean) | undefined,
+  variables: string[],
+): Promise<number> {
+  const lines: string[] = [];
+  let invalid = false;
+  for (const file of files) {
+    try {
+      const suite = await loadSuite(file, { variables });
+      for (const scenario of suite.scenarios) {
+        if (filter === undefined || filter(suite, scenario)) {
+          lines.push(
+            `${suite.file} › ${scenario.name}${scenario.skip === undefined ? "" : " (skipped)"}`,
+          );
+        }
       }
-      stdoutTaken = name;
-    }
-    if (name === "pretty") {
-      reporters.push(
-        path === undefined
-          ? new PrettyReporter({ color })
-          : new BufferedPrettyReporter(fileWriter(path)),
-      );
-    } else {
-      reporters.push(new GradescopeReporter(path === undefined ? {} : { write: fileWriter(path) }));
+    } catch (error) {
+      if (!(error instanceof InvalidSuiteError)) throw error;
+      invalid = true;
+      writeError(`${error.message}\n`);
     }
   }
-  return reporters;
-}
-
-/** The pretty report written to a file when the run ends. */
-class BufferedPrettyReporter extends PrettyReporter {
-  readonly #text: string[];
-  readonly #save: (text: string) => Promise<void>;
-
-  constructor(save: (text: string) => Promise<void>) {
-    const text: string[] = [];
-    super({ write: (chunk) => text.push(chunk), color: false });
-    this.#text = text;
-    this.#save = save;
-  }
-
-  override async runFinished(summary: RunSummary): Promise<void> {
-    super.runFinished(summary);
-    await this.#save(this.#text.join(""));
-  }
+  Deno.stdout.writeSync(new TextEncoder().encode(lines.map((line) => `${line}\n`).join("")));
+  return invalid ? 2 : 0;
 }
 
 async function serve(argv: string[]): Promise<number> {
@@ -257,7 +335,12 @@ export async function main(argv: string[]): Promise<number> {
       writeError(`error: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    throw error;
+    writeError(
+      `Internal error in Parley (please report it): ${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }\n`,
+    );
+    return 3;
   }
 }
 

@@ -26,7 +26,14 @@
 export { loadSuite, parseSuite, type ValidateOptions } from "./runner/load.ts";
 export { validateSuite } from "./runner/validate.ts";
 export { parseYaml, type YamlDocument, YamlSyntaxError } from "./runner/yaml.ts";
-export { findSuiteFiles, runFiles, type RunOptions, runSuite } from "./runner/run.ts";
+export { type RunOptions, runSuite, WaitTimeoutError } from "./runner/run.ts";
+export {
+  findSuiteFiles,
+  runFiles,
+  type RunFilesOptions,
+  selectShard,
+  type Shard,
+} from "./runner/run_files.ts";
 export { formatIssue, InvalidSuiteError, type ValidationIssue } from "./runner/errors.ts";
 export { UndefinedVariableError } from "./runner/interpolate.ts";
 export { formatDuration, parseDuration } from "./runner/duration.ts";
@@ -69,6 +76,19 @@ export type {
 export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.ts";
 export type { Reporter } from "./runner/report/reporter.ts";
 export { PrettyReporter, type PrettyReporterOptions } from "./runner/report/pretty.ts";
+export {
+  createReporters,
+  type CreateReportersOptions,
+  REPORTER_NAMES,
+  ReporterSpecError,
+} from "./runner/report/mod.ts";
+export { DotReporter } from "./runner/report/dot.ts";
+export { TapReporter } from "./runner/report/tap.ts";
+export { escapeXml, JunitReporter, junitXml } from "./runner/report/junit.ts";
+export { type JsonBytes, jsonReport, JsonReporter } from "./runner/report/json.ts";
+export { htmlReport, HtmlReporter, sequenceDiagram } from "./runner/report/html.ts";
+export { githubAnnotation, GithubAnnotationsReporter } from "./runner/report/github.ts";
+export { ProgressReporter } from "./runner/report/progress.ts";
 export {
   GradescopeReporter,
   type GradescopeReporterOptions,

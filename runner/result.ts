@@ -20,6 +20,7 @@ export type FailureReason =
   | "connected"
   | "aborted"
   | "exited"
+  | "internal"
   | "error";
 
 /** Everything known about a failed step. */
@@ -96,6 +97,8 @@ export interface ScenarioResult {
   readonly hidden: boolean;
   /** The processes it involved, when it failed. */
   readonly processes: readonly ProcessReport[];
+  /** How many times it ran (more than 1 after `--retries`). */
+  readonly attempts?: number;
 }
 
 /** The outcome of one suite file. */
@@ -108,6 +111,8 @@ export interface SuiteResult {
   readonly scenarios: readonly ScenarioResult[];
   /** Whether any scenario sets `points`, so reports show a score. */
   readonly graded: boolean;
+  /** Why the suite could not start (its scenarios then did not run). */
+  readonly error?: string;
   /** How long it took, in milliseconds. */
   readonly duration: number;
 }

@@ -11,17 +11,13 @@ import {
   type ServerName,
   startServer,
 } from "../servers/mod.ts";
-import { type Channel, untilAborted } from "./channels/channel.ts";
-import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
+import { aborted, type Channel, untilAborted } from "./channels/channel.ts";
+import { formatDuration } from "./duration.ts";
 import { interpolate } from "./interpolate.ts";
-import { loadSuite } from "./load.ts";
 import type { Reporter } from "./report/reporter.ts";
 import {
-  countResults,
   type ProcessReport,
-  type RunSummary,
   type ScenarioResult,
-  scoreOf,
   type StepFailure,
   type StepResult,
   type SuiteResult,
@@ -65,6 +61,38 @@ export interface RunOptions {
    * @default {(name) => Deno.env.get(name)}
    */
   env?: (name: string) => string | undefined;
+  /**
+   * Variables that override the suites' `vars` (`--var name=value`).
+   *
+   * @default {{}}
+   */
+  variables?: Readonly<Record<string, string>>;
+  /**
+   * An address that replaces every suite's `target` (`--target`).
+   *
+   * @default {undefined}
+   */
+  target?: string;
+  /**
+   * Runs only the scenarios this accepts (`--filter`).
+   *
+   * @default {() => true}
+   */
+  filter?: (suite: Suite, scenario: Scenario) => boolean;
+  /**
+   * Re-runs a failed scenario up to this many times; a later pass is
+   * reported as a pass on retry.
+   *
+   * @default {0}
+   */
+  retries?: number;
+  /**
+   * When it aborts, scenarios not started yet are reported as not run
+   * (`--bail` aborts it at the first failure).
+   *
+   * @default {undefined}
+   */
+  stopSignal?: AbortSignal;
 }
 
 function readEnv(name: string): string | undefined {
@@ -80,23 +108,25 @@ interface SuiteSetup {
 function setUp(
   suite: Suite,
   server: { hostname: string; port: number; transport: Transport } | undefined,
-  env: (name: string) => string | undefined,
+  options: RunOptions,
 ): SuiteSetup {
+  const env = options.env ?? readEnv;
   const variables: Record<string, string> = {};
   let address: Address | undefined;
+  const target = suite.target === undefined ? undefined : options.target ?? suite.target;
   if (server !== undefined) {
     variables.host = server.hostname;
     variables.port = String(server.port);
     address = { transport: server.transport, hostname: server.hostname, port: server.port };
-  } else if (suite.target !== undefined) {
-    address = parseAddress(interpolate(suite.target, {}, { env }));
+  } else if (target !== undefined) {
+    address = parseAddress(interpolate(target, {}, { env }));
     variables.host = address.hostname;
     variables.port = String(address.port);
   }
   for (const [name, template] of Object.entries(suite.variables)) {
-    variables[name] = interpolate(template, variables, { env });
+    variables[name] = options.variables?.[name] ?? interpolate(template, variables, { env });
   }
-  return { variables, address };
+  return { variables: { ...variables, ...options.variables }, address };
 }
 
 /** What every step of one scenario run shares. */
@@ -115,7 +145,7 @@ interface ScenarioRun {
 /** Turns whatever a step threw into a failure, naming the program under test when it is to blame. */
 function failureOf(error: unknown, run: ScenarioRun): StepFailure {
   const failure: StepFailure = error instanceof StepFailedError ? error.failure : {
-    reason: "error",
+    reason: "internal",
     message: `Internal error: ${
       error instanceof Error ? error.stack ?? error.message : String(error)
     }`,
@@ -322,75 +352,99 @@ async function startProgram(
 export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<SuiteResult> {
   const started = performance.now();
   const reporters = options.reporters ?? [];
+  const selected = suite.scenarios.filter((scenario) => options.filter?.(suite, scenario) ?? true);
   for (const reporter of reporters) reporter.suiteStarted?.(suite);
   const scenarios: ScenarioResult[] = [];
   function finish(result: ScenarioResult): void {
     scenarios.push(result);
     for (const reporter of reporters) reporter.scenarioFinished?.(suite, result);
   }
-  const env = options.env ?? readEnv;
   let server: ReferenceServer | undefined;
   let program: ProgramUnderTest | undefined;
   let setup: SuiteSetup | undefined;
-  let setupError: string | undefined;
-  let setupReport: ProcessReport[] = [];
+  let error: string | undefined;
+  let errorReport: ProcessReport[] = [];
   const perScenario = suite.program?.per === "scenario";
+  const runnable = selected.some((scenario) => scenario.skip === undefined);
   try {
-    if (suite.server !== undefined && suite.server in SERVER_TRANSPORTS) {
+    if (runnable && suite.wait !== undefined) await waitFor(suite, options);
+    if (!runnable) {
+      setup = { variables: {}, address: undefined };
+    } else if (suite.server !== undefined && suite.server in SERVER_TRANSPORTS) {
       server = startServer(suite.server as ServerName);
-      setup = setUp(suite, { ...server, transport: "tcp" }, env);
+      setup = setUp(suite, { ...server, transport: "tcp" }, options);
     } else if (suite.program !== undefined && !perScenario) {
       program = await startProgram(suite, options);
       setup = setUp(suite, {
         hostname: "127.0.0.1",
         port: program.port,
         transport: suite.program.transport,
-      }, env);
+      }, options);
     } else if (!perScenario) {
-      setup = setUp(suite, undefined, env);
+      setup = setUp(suite, undefined, options);
     }
-  } catch (error) {
-    setupError = error instanceof ProgramStartError
-      ? error.message
-      : `Cannot start suite: ${(error as Error).message}`;
-    if (error instanceof ProgramStartError && error.report !== undefined) {
-      setupReport = [error.report];
+  } catch (cause) {
+    error = cause instanceof ProgramStartError || cause instanceof WaitTimeoutError
+      ? cause.message
+      : `Cannot start suite: ${(cause as Error).message}`;
+    if (cause instanceof ProgramStartError && cause.report !== undefined) {
+      errorReport = [cause.report];
     }
   }
+
+  /** One attempt at a scenario, with its own program when the suite asks for one per scenario. */
+  async function attempt(scenario: Scenario): Promise<ScenarioResult> {
+    if (!perScenario) return await runScenario(suite, scenario, setup!, program, options);
+    let own: ProgramUnderTest;
+    try {
+      own = await startProgram(suite, options);
+    } catch (cause) {
+      if (!(cause instanceof ProgramStartError)) throw cause;
+      return notRun(
+        scenario,
+        "failed",
+        cause.message,
+        cause.report === undefined ? [] : [cause.report],
+      );
+    }
+    try {
+      const ownSetup = setUp(suite, {
+        hostname: "127.0.0.1",
+        port: own.port,
+        transport: suite.program!.transport,
+      }, options);
+      return await runScenario(suite, scenario, ownSetup, own, options);
+    } finally {
+      await own.stop();
+    }
+  }
+
   try {
-    for (const scenario of suite.scenarios) {
+    for (const scenario of selected) {
       if (scenario.skip !== undefined) {
         finish(notRun(scenario, "skipped", scenario.skip));
-      } else if (perScenario && setupError === undefined) {
-        let own: ProgramUnderTest | undefined;
-        try {
-          own = await startProgram(suite, options);
-        } catch (error) {
-          if (!(error instanceof ProgramStartError)) throw error;
-          finish(
-            notRun(
-              scenario,
-              "failed",
-              error.message,
-              error.report === undefined ? [] : [error.report],
-            ),
-          );
-          continue;
-        }
-        try {
-          const ownSetup = setUp(suite, {
-            hostname: "127.0.0.1",
-            port: own.port,
-            transport: suite.program!.transport,
-          }, env);
-          finish(await runScenario(suite, scenario, ownSetup, own, options));
-        } finally {
-          await own.stop();
-        }
-      } else if (setup === undefined) {
-        finish(notRun(scenario, "failed", setupError ?? "Suite not set up", setupReport));
+      } else if (error !== undefined) {
+        // The suite could not start: its one error stands for every scenario.
+        finish(notRun(scenario, "failed", error, errorReport));
+      } else if (options.stopSignal?.aborted || options.signal?.aborted) {
+        finish(
+          notRun(
+            scenario,
+            "skipped",
+            options.signal?.aborted ? "run cancelled" : "not run after a failure (--bail)",
+          ),
+        );
       } else {
-        finish(await runScenario(suite, scenario, setup, program, options));
+        let result = await attempt(scenario);
+        for (
+          let retry = 1;
+          result.status === "failed" && retry <= (options.retries ?? 0);
+          retry++
+        ) {
+          if (options.signal?.aborted) break;
+          result = { ...(await attempt(scenario)), attempts: retry + 1 };
+        }
+        finish(result);
       }
     }
   } finally {
@@ -403,88 +457,66 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
     scenarios,
     graded: suite.graded,
     duration: performance.now() - started,
+    ...(error === undefined ? {} : { error }),
   };
   for (const reporter of reporters) reporter.suiteFinished?.(suite, result);
   return result;
 }
 
-/**
- * Lists the suite files under the given paths: files as given, directories
- * searched for `*.yaml` and `*.yml`, sorted.
- *
- * @example
- * ```ts ignore
- * import { findSuiteFiles } from "./run.ts";
- * const files = await findSuiteFiles(["scenarios"]);
- * ```
- *
- * @param paths Files and directories.
- * @returns The files.
- * @throws {Deno.errors.NotFound} When a path does not exist.
- */
-export async function findSuiteFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    const entries = [];
-    for await (const entry of Deno.readDir(dir)) entries.push(entry);
-    entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    for (const entry of entries) {
-      const path = `${dir.replace(/\/+$/, "")}/${entry.name}`;
-      if (entry.isDirectory) await walk(path);
-      else if (entry.isFile && /\.ya?ml$/.test(entry.name)) files.push(path);
-    }
+/** A suite's `wait` address did not accept connections in time. */
+export class WaitTimeoutError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What was waited for.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "WaitTimeoutError";
   }
-  for (const path of paths) {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) await walk(path);
-    else files.push(path);
-  }
-  return [...new Set(files)];
 }
 
 /**
- * Loads and runs suite files. Files with errors are reported and not run;
- * the others still are.
- *
- * @example
- * ```ts ignore
- * import { runFiles } from "./run.ts";
- * const summary = await runFiles(["scenarios/echo.yaml"]);
- * if (summary.failed > 0) Deno.exit(1);
- * ```
- *
- * @param paths Suite files.
- * @param options Cancellation, timeout scale, reporters and environment.
- * @returns What passed, failed, was skipped or invalid.
+ * Waits for the suite's `wait` address to accept a connection. A service
+ * container gives no signal when it is up, so this polls: a connect attempt,
+ * then a pause growing from 50ms to 1s, bounded by the timeout.
  */
-export async function runFiles(
-  paths: readonly string[],
-  options: RunOptions = {},
-): Promise<RunSummary> {
-  const started = performance.now();
-  const reporters = options.reporters ?? [];
-  const suites: SuiteResult[] = [];
-  const invalid: ValidationIssue[] = [];
-  for (const path of paths) {
-    let suite: Suite;
+async function waitFor(suite: Suite, options: RunOptions): Promise<void> {
+  const wait = suite.wait!;
+  const env = options.env ?? readEnv;
+  const url = interpolate(
+    options.target !== undefined && wait.for === suite.target ? options.target : wait.for,
+    {},
+    {
+      env,
+    },
+  );
+  const address = parseAddress(url);
+  using deadline = new Deadline(wait.timeout * (options.timeoutScale ?? 1), [options.signal]);
+  let pause = 50;
+  let last = "";
+  while (!deadline.signal.aborted) {
+    if (address.transport === "udp") return;
     try {
-      suite = await loadSuite(path);
-    } catch (error) {
-      if (!(error instanceof InvalidSuiteError)) throw error;
-      invalid.push(...error.issues);
-      for (const reporter of reporters) reporter.invalidSuite?.(error);
-      continue;
+      const conn = await untilAborted(
+        Deno.connect({ hostname: address.hostname, port: address.port }),
+        deadline.signal,
+      );
+      conn?.close();
+      if (conn !== undefined) return;
+    } catch (cause) {
+      last = (cause as Error).message;
     }
-    suites.push(await runSuite(suite, options));
+    using gap = new Deadline(pause, [deadline.signal]);
+    await aborted(gap.signal);
+    pause = Math.min(pause * 2, 1_000);
   }
-  const score = scoreOf(suites);
-  const summary: RunSummary = {
-    suites,
-    invalid,
-    ...countResults(suites),
-    duration: performance.now() - started,
-    ...(score === undefined ? {} : { score }),
-  };
-  for (const reporter of reporters) await reporter.runFinished?.(summary);
-  return summary;
+  if (options.signal?.aborted) {
+    throw new WaitTimeoutError("Run cancelled while waiting for the service");
+  }
+  throw new WaitTimeoutError(
+    `"${url}" did not accept connections within ${formatDuration(wait.timeout)}${
+      last === "" ? "" : ` (last error: ${last})`
+    }`,
+  );
 }

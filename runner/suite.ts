@@ -280,6 +280,8 @@ export interface Suite {
   readonly dir: string;
   /** The program under test, when the suite starts one. */
   readonly program: SuiteProgram | undefined;
+  /** An address to wait for before any scenario runs. */
+  readonly wait?: { readonly for: string; readonly timeout: number };
   /** Whether any scenario sets `points`, so reports show a score. */
   readonly graded: boolean;
   /** A built-in server to start for the suite. */

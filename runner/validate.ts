@@ -56,6 +56,13 @@ export interface ValidateOptions {
    * @default {Deno.readTextFileSync}
    */
   readFile?: (path: string) => string;
+  /**
+   * Names of variables given from outside the file (`--var`), so that
+   * references to them are not reported as undefined.
+   *
+   * @default {[]}
+   */
+  variables?: readonly string[];
 }
 
 type Record_ = Record<string, unknown>;
@@ -65,6 +72,7 @@ const SUITE_KEYS = [
   "server",
   "target",
   "spawn",
+  "wait",
   "timeout",
   "vars",
   "scenarios",
@@ -195,6 +203,8 @@ interface Shared {
   readonly issues: ValidationIssue[];
   readonly servers: Readonly<Record<string, readonly Transport[]>>;
   readonly readFile: (path: string) => string;
+  /** Variables defined from outside the file. */
+  readonly external: readonly string[];
   /** The files being validated, outermost first, to find include cycles. */
   readonly stack: string[];
 }
@@ -377,7 +387,7 @@ class Validator {
         }
       }
     }
-    const defined = new Set(Object.keys(variables));
+    const defined = new Set([...Object.keys(variables), ...this.#shared.external]);
     if (
       server !== undefined || target !== undefined || root.server !== undefined ||
       root.spawn !== undefined
@@ -440,6 +450,7 @@ class Validator {
       }
     }
     if (name === undefined) return undefined;
+    const wait = root.wait === undefined ? undefined : this.wait(root.wait, at("wait"));
     const graded = Array.isArray(root.scenarios) &&
       root.scenarios.some((raw: unknown) => isRecord(raw) && raw.points !== undefined);
     return {
@@ -449,12 +460,32 @@ class Validator {
       server,
       target,
       program,
+      ...(wait === undefined ? {} : { wait }),
       graded,
       timeout,
       maxBuffer,
       variables,
       scenarios,
     };
+  }
+
+  wait(raw: unknown, place: Place): { for: string; timeout: number } | undefined {
+    if (typeof raw === "string") raw = { for: raw };
+    if (!isRecord(raw)) {
+      this.error(
+        place,
+        `Expected "wait" to be an address or { for, timeout }, got ${describe(raw)}`,
+      );
+      return undefined;
+    }
+    this.checkKeys(raw, ["for", "timeout"], place, `"wait"`);
+    const address = this.string(raw.for, place, `"for"`);
+    if (address === undefined) return undefined;
+    this.address(address, place, new Set(), `"wait"`);
+    const timeout = raw.timeout === undefined
+      ? 30_000
+      : this.duration(raw.timeout, place, `"timeout"`) ?? 30_000;
+    return { for: address, timeout };
   }
 
   /** A list of strings or a command line; checked for quoting. */
@@ -1557,6 +1588,7 @@ export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}):
     issues: [],
     servers: options.servers ?? DEFAULT_SERVERS,
     readFile: options.readFile ?? ((path: string) => Deno.readTextFileSync(path)),
+    external: options.variables ?? [],
     stack: [file],
   };
   const suite = new Validator(doc, file, shared).suite();

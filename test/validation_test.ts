@@ -25,7 +25,7 @@ Deno.test("a suite must be a mapping", () => {
 
 Deno.test("a misspelt suite key gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: echo\ntimout: 1s\nsteps: [connect]\n"), [
-    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "timeout", "vars", "scenarios", "steps", "max_buffer"`,
+    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer"`,
   ]);
 });
 

@@ -69,6 +69,7 @@ export class PrettyReporter implements Reporter {
   readonly #write: (text: string) => void;
   readonly #color: boolean;
   readonly #maxTranscriptEvents: number;
+  readonly #suiteErrors = new WeakMap<Suite, string>();
 
   /**
    * Creates the reporter.
@@ -104,7 +105,12 @@ export class PrettyReporter implements Reporter {
 
   /** Prints a scenario's line, and its failure report when it failed. */
   scenarioFinished(suite: Suite, result: ScenarioResult): void {
-    const time = this.#paint(dim, `(${formatDuration(result.duration)})`);
+    const retried = (result.attempts ?? 1) > 1
+      ? result.status === "passed"
+        ? `, passed on retry ${(result.attempts ?? 1) - 1}`
+        : `, failed ${result.attempts} attempts`
+      : "";
+    const time = this.#paint(dim, `(${formatDuration(result.duration)}${retried})`);
     const points = suite.graded
       ? this.#paint(dim, ` [${result.status === "passed" ? result.points : 0}/${result.points}]`)
       : "";
@@ -121,7 +127,20 @@ export class PrettyReporter implements Reporter {
           this.#paint(dim, result.note ? `(skipped: ${result.note})` : "(skipped)")
         }\n`,
       );
+    } else if (
+      result.steps.length === 0 && result.note !== undefined &&
+      this.#suiteErrors.get(suite) === result.note
+    ) {
+      // The suite could not start: its error was reported with its first scenario.
+      this.#write(
+        `  ${this.#paint(red, "✗")} ${result.name} ${
+          this.#paint(dim, "(not run: the suite could not start)")
+        }${points}\n`,
+      );
     } else {
+      if (result.steps.length === 0 && result.note !== undefined) {
+        this.#suiteErrors.set(suite, result.note);
+      }
       const report = formatFailure(suite.file, result, {
         maxTranscriptEvents: this.#maxTranscriptEvents,
       })
