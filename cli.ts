@@ -19,6 +19,7 @@ import {
   loadSuite,
   type Reporter,
   ReporterSpecError,
+  ReportWriteError,
   runFiles,
   type Scenario,
   selectShard,
@@ -333,6 +334,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       writeError(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ReportWriteError) {
+      writeError(`error: ${error.message}\n`);
       return 2;
     }
     writeError(

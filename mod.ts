@@ -81,6 +81,7 @@ export {
   type CreateReportersOptions,
   REPORTER_NAMES,
   ReporterSpecError,
+  ReportWriteError,
 } from "./runner/report/mod.ts";
 export { DotReporter } from "./runner/report/dot.ts";
 export { TapReporter } from "./runner/report/tap.ts";

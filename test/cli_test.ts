@@ -230,3 +230,14 @@ Deno.test("--reporter refuses two reporters on stdout and unknown names", async 
     `error: Unknown reporter "gradscope"; did you mean "gradescope"?`,
   );
 });
+
+Deno.test("a report that cannot be written is a usage error, not a crash", async () => {
+  const { code, stderr } = await parley([
+    "run",
+    "scenarios/echo.yaml",
+    "--reporter",
+    "json=/proc/parley/report.json",
+  ]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, `error: Cannot write report "/proc/parley/report.json": `);
+});

@@ -49,7 +49,8 @@ export function sequenceDiagram(events: readonly TranscriptEvent[], failure?: st
   const x = (channel: string): number => LEFT + LANE * (lanes.indexOf(channel) + 1);
   const rows = shown.length + (failure === undefined ? 0 : 2) +
     (events.length > shown.length ? 1 : 0);
-  const width = LEFT + LANE * (lanes.length + 1);
+  // Room on the right for the notes of the last lifeline.
+  const width = LEFT + LANE * (lanes.length + 1) + 200;
   const height = 60 + rows * ROW;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="sequence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="sequence diagram">`,
@@ -237,7 +238,12 @@ export function htmlReport(summary: RunSummary): string {
         ).join("\n"),
       )
     }</pre></section>`;
-  const suites = summary.suites.map((suite) =>
+  // Suites with failures first: that is what a reader opens the report for.
+  const ordered = [...summary.suites].sort((a, b) =>
+    Number(b.scenarios.some((scenario) => scenario.status === "failed")) -
+    Number(a.scenarios.some((scenario) => scenario.status === "failed"))
+  );
+  const suites = ordered.map((suite) =>
     `<section class="suite"><h2>${escapeHtml(suite.file)} <span class="time">${
       escapeHtml(suite.name)
     } · ${formatDuration(suite.duration)}</span></h2>${

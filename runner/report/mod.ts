@@ -82,10 +82,28 @@ export interface CreateReportersOptions {
   writeFile?: (path: string, text: string) => Promise<void>;
 }
 
+/** A report file that could not be written. */
+export class ReportWriteError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param path The file.
+   * @param options The underlying error.
+   */
+  constructor(path: string, options: ErrorOptions) {
+    super(`Cannot write report "${path}": ${(options.cause as Error).message}`, options);
+    this.name = "ReportWriteError";
+  }
+}
+
 async function writeFile(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  if (dir !== "" && dir !== ".") await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(path, text);
+  try {
+    const dir = dirname(path);
+    if (dir !== "" && dir !== ".") await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(path, text);
+  } catch (error) {
+    throw new ReportWriteError(path, { cause: error });
+  }
 }
 
 function writeStderr(text: string): void {

@@ -1,0 +1,251 @@
+// Each reporter's output checked against its consumers' rules: the JUnit XSD
+// (xmllint), TAP 14, the documented JSON schema, GitHub's workflow commands,
+// and the HTML report in a real headless Chromium.
+
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import { createReporters, findSuiteFiles, runFiles, type RunSummary } from "../mod.ts";
+
+const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+
+/** A suite with a pass, a failure with binary bytes, a skip and an invalid file. */
+async function mixedRun(
+  dir: string,
+  specs: string[],
+): Promise<{ summary: RunSummary; stdout: string }> {
+  await Deno.writeTextFile(
+    `${dir}/mixed.yaml`,
+    `name: mixed <&> "suite"
+server: echo
+timeout: 300ms
+scenarios:
+  - name: passes
+    steps: [connect, { send: "ok\\n" }, { expect: { line: "ok" } }]
+  - name: fails on binary & <markup>
+    steps:
+      - connect
+      - send: { hex: "00 01 ff 3c 26" }
+      - expect: { hex: "00 01 fe" }
+  - name: skipped # here
+    skip: "not today # really"
+    steps: [connect]
+`,
+  );
+  await Deno.writeTextFile(`${dir}/invalid.yaml`, `name: bad\nserver: echo\nsteps:\n  - sned: x\n`);
+  let stdout = "";
+  const reporters = createReporters(specs, {
+    stdout: (text) => (stdout += text),
+    env: () => undefined,
+  });
+  const summary = await runFiles(await findSuiteFiles([dir]), { reporters, jobs: 1 });
+  return { summary, stdout };
+}
+
+async function withDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir();
+  try {
+    return await run(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("JUnit XML validates against the JUnit XSD", async () => {
+  await withDir(async (dir) => {
+    await mixedRun(dir, ["pretty=/dev/null", `junit=${dir}/out/junit.xml`]);
+    const { code, stderr } = await new Deno.Command("xmllint", {
+      args: ["--noout", "--schema", `${FIXTURES}junit.xsd`, `${dir}/out/junit.xml`],
+      stderr: "piped",
+    }).output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    const xml = await Deno.readTextFile(`${dir}/out/junit.xml`);
+    assertMatch(xml, /<testsuites name="parley" tests="4" failures="1" errors="1" skipped="1"/);
+    assertStringIncludes(
+      xml,
+      `<testcase name="fails on binary &amp; &lt;markup&gt;" classname="${dir}/mixed.yaml"`,
+    );
+    assertStringIncludes(
+      xml,
+      `<failure message="Byte 2 differs: expected 0xfe, got 0xff" type="mismatch">`,
+    );
+    assertStringIncludes(xml, `<system-out>`);
+    assertStringIncludes(xml, `main  → &quot;\\x00\\x01\\xff&lt;&amp;&quot;`);
+    assertStringIncludes(xml, `<skipped message="not today # really"/>`);
+  });
+});
+
+/** The rules of TAP 14 that a consumer relies on. */
+function checkTap(text: string): { ok: number; notOk: number; skip: number } {
+  const lines = text.split("\n");
+  assertEquals(lines[0], "TAP version 14");
+  assertEquals(lines.at(-1), "", "TAP ends with a newline");
+  let expected = 1;
+  let plan: number | undefined;
+  const counts = { ok: 0, notOk: 0, skip: 0 };
+  for (let i = 1; i < lines.length - 1; i++) {
+    const line = lines[i];
+    const point = /^(not )?ok (\d+)( - (.*))?$/.exec(line);
+    if (point !== null) {
+      assertEquals(Number(point[2]), expected++, `test point numbers run in order: ${line}`);
+      const directive = /(?<!\\)# (SKIP|TODO)\b/i.exec(point[4] ?? "");
+      if (directive?.[1].toUpperCase() === "SKIP") counts.skip++;
+      else if (point[1] === undefined) counts.ok++;
+      else counts.notOk++;
+      if (lines[i + 1] === "  ---") {
+        // A YAML diagnostic block: indented two spaces, closed by "  ...".
+        i += 2;
+        while (lines[i] !== "  ...") {
+          assert(
+            lines[i].startsWith("  ") || lines[i] === "",
+            `diagnostic line not indented: ${JSON.stringify(lines[i])}`,
+          );
+          i++;
+          assert(i < lines.length, "unclosed YAML block");
+        }
+      }
+      continue;
+    }
+    const planMatch = /^1\.\.(\d+)$/.exec(line);
+    if (planMatch !== null) {
+      assertEquals(plan, undefined, "one plan");
+      plan = Number(planMatch[1]);
+      continue;
+    }
+    assert(line.startsWith("#") || line === "", `not a TAP line: ${JSON.stringify(line)}`);
+  }
+  assertEquals(plan, expected - 1, "the plan counts every test point");
+  return counts;
+}
+
+Deno.test("TAP output follows TAP 14", async () => {
+  await withDir(async (dir) => {
+    const { stdout } = await mixedRun(dir, ["tap"]);
+    assertEquals(checkTap(stdout), { ok: 1, notOk: 2, skip: 1 });
+    assertStringIncludes(
+      stdout,
+      `ok 4 - ${dir}/mixed.yaml › skipped # SKIP not today \\# really\n`,
+    );
+    assertStringIncludes(
+      stdout,
+      `  message: "Byte 2 differs: expected 0xfe, got 0xff"\n  severity: fail\n`,
+    );
+  });
+});
+
+Deno.test("the JSON report follows its documented schema", async () => {
+  await withDir(async (dir) => {
+    await mixedRun(dir, ["pretty=/dev/null", `json=${dir}/report.json`]);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
+    assertEquals(Object.keys(report), ["version", "summary", "invalid", "suites"]);
+    assertEquals(report.version, 1);
+    assertEquals(
+      { ...report.summary, duration_ms: 0 },
+      { passed: 1, failed: 1, skipped: 1, invalid_files: 1, duration_ms: 0 },
+    );
+    assertEquals(report.invalid[0].line, 4);
+    const [suite] = report.suites;
+    assertEquals(Object.keys(suite), ["file", "name", "duration_ms", "scenarios"]);
+    const failed = suite.scenarios[1];
+    assertEquals(Object.keys(failed), [
+      "name",
+      "line",
+      "status",
+      "attempts",
+      "duration_ms",
+      "points",
+      "hidden",
+      "steps",
+      "transcript",
+      "dropped_events",
+      "processes",
+    ]);
+    const step = failed.steps.at(-1);
+    assertEquals(step.failure.reason, "mismatch");
+    assertEquals(step.failure.offset, 2);
+    assertEquals(step.failure.received, { text: "\\x00\\x01\\xff<&", base64: "AAH/PCY=", size: 5 });
+    assertEquals(step.failure.expected_bytes, { text: "\\x00\\x01\\xfe", base64: "AAH+", size: 3 });
+    assertEquals(typeof step.duration_ms, "number");
+    assertEquals(failed.transcript.map((event: { kind: string }) => event.kind), [
+      "connect",
+      "send",
+      "receive",
+      "close",
+    ]);
+  });
+});
+
+Deno.test("dot prints one character per scenario, then the failures", async () => {
+  await withDir(async (dir) => {
+    const { stdout } = await mixedRun(dir, ["dot"]);
+    assert(stdout.startsWith(".FS\n"), stdout);
+    assertStringIncludes(stdout, `✗ ${dir}/mixed.yaml › fails on binary & <markup>`);
+    assertEquals(stdout.trimEnd().split("\n").at(-1), "1 passed, 1 failed, 1 skipped");
+  });
+});
+
+Deno.test("GitHub Actions annotations point at the failed step", async () => {
+  await withDir(async (dir) => {
+    let stdout = "";
+    const reporters = createReporters(["pretty=/dev/null"], {
+      stdout: (text) => (stdout += text),
+      env: (name) => (name === "GITHUB_ACTIONS" ? "true" : undefined),
+    });
+    await Deno.writeTextFile(
+      `${dir}/a.yaml`,
+      `name: a\nserver: echo\nsteps:\n  - connect\n  - send: "x"\n  - expect: "y"\n`,
+    );
+    await runFiles([`${dir}/a.yaml`], { reporters });
+    assertEquals(
+      stdout,
+      `::error file=${dir}/a.yaml,line=6,title=a › a::Byte 0 differs: expected "y" (0x79), got "x" (0x78)\n`,
+    );
+  });
+});
+
+Deno.test("the HTML report renders in headless Chromium with a sequence diagram", async () => {
+  await withDir(async (dir) => {
+    await mixedRun(dir, ["pretty=/dev/null", `html=${dir}/report.html`]);
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assertEquals(/(src|href)="https?:/.test(html), false, "no network fetches");
+    const chromium = [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${dir}/profile`,
+    ];
+    const dom = await new Deno.Command("chromium", {
+      args: [...chromium, "--dump-dom", `file://${dir}/report.html`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const page = new TextDecoder().decode(dom.stdout);
+    assertStringIncludes(page, `<span class="failed">1 failed</span>`);
+    assertStringIncludes(page, `<svg xmlns="http://www.w3.org/2000/svg" class="sequence"`);
+    assertStringIncludes(page, `class="label send">"\\x00\\x01\\xff&lt;&amp;"</text>`);
+    assertStringIncludes(
+      page,
+      `class="failed-text">✗ Byte 2 differs: expected 0xfe, got 0xff</text>`,
+    );
+    assertStringIncludes(page, `<details class="scenario failed"`);
+    // A screenshot of the failing scenario, opened at the top of the page.
+    const shot = await new Deno.Command("chromium", {
+      args: [
+        ...chromium,
+        `--screenshot=${dir}/failing.png`,
+        "--window-size=1200,900",
+        `file://${dir}/report.html`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assertEquals(shot.code, 0);
+    const png = await Deno.readFile(`${dir}/failing.png`);
+    assertEquals([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    assert(png.length > 10_000, `screenshot too small: ${png.length} bytes`);
+  });
+});

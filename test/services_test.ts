@@ -1,0 +1,140 @@
+// The suites in examples/services/ against real redis-server and memcached
+// (Debian's packages; .ci/run installs them), started here on free ports.
+
+import { assertEquals, assertMatch } from "@std/assert";
+import { loadSuite, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
+import { RunningProcess } from "../runner/process.ts";
+import { waitForPort } from "../runner/ready.ts";
+
+function freePort(): number {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return listener.addr.port;
+}
+
+async function start(args: string[], port: number): Promise<RunningProcess> {
+  const process = RunningProcess.start(args, { name: args[0] });
+  const ready = await waitForPort(port, {
+    transport: "tcp",
+    signal: AbortSignal.timeout(10_000),
+    stopped: process.exited,
+  });
+  if (!ready) {
+    await process.stop();
+    throw new Error(`${args[0]} did not start: ${process.stderrText()}`);
+  }
+  return process;
+}
+
+function statuses(result: SuiteResult): string[] {
+  return result.scenarios.map((scenario) =>
+    `${scenario.name}: ${scenario.status}${
+      scenario.status === "failed"
+        ? ` (${scenario.steps.at(-1)?.failure?.message ?? scenario.note})`
+        : ""
+    }`
+  );
+}
+
+Deno.test("the Redis suite passes against a real redis-server", async () => {
+  const port = freePort();
+  await using _redis = await start(
+    [
+      "redis-server",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+    ],
+    port,
+  );
+  const result = await runSuite(await loadSuite("examples/services/redis.yaml"), {
+    env: (name) => name === "REDIS_PORT" ? String(port) : undefined,
+  });
+  assertEquals(statuses(result), [
+    "an inline command: passed",
+    "array commands set and read a value: passed",
+    "an unknown command is an error reply: passed",
+    "a published message reaches a subscriber: passed",
+  ]);
+});
+
+Deno.test("the memcached suites pass against a real memcached, over TCP and UDP", async () => {
+  const port = freePort();
+  const udpPort = freePort();
+  await using _memcached = await start(
+    ["memcached", "-u", "root", "-l", "127.0.0.1", "-p", String(port), "-U", String(udpPort)],
+    port,
+  );
+  const env = (name: string): string | undefined =>
+    ({ MEMCACHED_PORT: String(port), MEMCACHED_UDP_PORT: String(udpPort) } as Record<
+      string,
+      string
+    >)[name];
+  const tcp = await runSuite(await loadSuite("examples/services/memcached.yaml"), { env });
+  assertEquals(statuses(tcp), [
+    "set, get and delete: passed",
+    "incr counts: passed",
+    "a malformed command is an error: passed",
+    "the version answers: passed",
+  ]);
+  const udp = await runSuite(await loadSuite("examples/services/memcached_udp.yaml"), { env });
+  assertEquals(statuses(udp), ["version over one datagram: passed", "a miss is END: passed"]);
+});
+
+Deno.test("a suite whose service never comes up fails once, with one clear error", async () => {
+  const port = freePort();
+  const result = await runSuite(parseSuite(`
+name: waits
+target: "tcp://127.0.0.1:${port}"
+wait: { for: "tcp://127.0.0.1:${port}", timeout: 300ms }
+scenarios:
+  - name: a
+    steps: [connect]
+  - name: b
+    steps: [connect]
+`));
+  assertMatch(
+    result.error ?? "",
+    new RegExp(
+      `^"tcp://127\\.0\\.0\\.1:${port}" did not accept connections within 300ms \\(last error: .*refused`,
+    ),
+  );
+  assertEquals(result.scenarios.map((scenario) => [scenario.status, scenario.steps.length]), [
+    ["failed", 0],
+    ["failed", 0],
+  ]);
+});
+
+Deno.test("wait lets a service that starts late be tested", async () => {
+  const port = freePort();
+  const suite = parseSuite(`
+name: late
+target: "tcp://127.0.0.1:${port}"
+wait: { for: "tcp://127.0.0.1:${port}", timeout: 10s }
+steps:
+  - connect
+  - send: "PING\\r\\n"
+  - expect: "+PONG\\r\\n"
+`);
+  const running = runSuite(suite);
+  // The service starts only once the suite is already waiting for it.
+  await using _redis = await start(
+    [
+      "redis-server",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+    ],
+    port,
+  );
+  assertEquals(statuses(await running), ["late: passed"]);
+});
