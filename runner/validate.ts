@@ -371,22 +371,13 @@ class Validator {
       ? DEFAULT_MAX_BUFFER
       : this.size(root.max_buffer, at("max_buffer"));
 
-    const variables: Record<string, string> = {};
-    if (root.vars !== undefined) {
-      if (!isRecord(root.vars)) {
-        this.error(
-          at("vars"),
-          `Expected "vars" to be a mapping of names to values, got ${describe(root.vars)}`,
-        );
-      } else {
-        for (const [key, value] of Object.entries(root.vars)) {
-          const place = { line: this.lineOf(root.vars, key, at("vars").line) };
-          if (!NAME.test(key)) this.error(place, `Invalid variable name "${key}"`);
-          const text = this.string(value, place, `variable "${key}"`);
-          if (text !== undefined) variables[key] = text;
-        }
-      }
-    }
+    // Checked for undefined names below, once host and port are known.
+    const variables = root.vars === undefined ? {} : this.textMap(
+      root.vars,
+      at("vars"),
+      { key: "vars", entry: "variable", variables: true },
+      undefined,
+    ) ?? {};
     const defined = new Set([...Object.keys(variables), ...this.#shared.external]);
     if (
       server !== undefined || target !== undefined || root.server !== undefined ||
@@ -517,24 +508,44 @@ class Validator {
     return undefined;
   }
 
-  /** A map of environment variables. */
-  environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string> {
-    const env: Record<string, string> = {};
-    if (value === undefined) return env;
+  /**
+   * A mapping of names to text values (`vars`, `set`, `env`): each value a
+   * string (numbers and booleans are written as text) whose `${…}` are
+   * checked against `defined`, when given.
+   */
+  textMap(
+    value: unknown,
+    place: Place,
+    what: { key: string; entry: string; variables: boolean },
+    defined: ReadonlySet<string> | undefined,
+  ): Record<string, string> | undefined {
     if (!isRecord(value)) {
       this.error(
         place,
-        `Expected "env" to be a mapping of names to values, got ${describe(value)}`,
+        `Expected "${what.key}" to be a mapping of names to values, got ${describe(value)}`,
       );
-      return env;
+      return undefined;
     }
+    const map: Record<string, string> = {};
     for (const [key, raw] of Object.entries(value)) {
-      const text = this.string(raw, place, `environment variable "${key}"`);
+      const at = { ...place, line: this.lineOf(value, key, place.line) };
+      if (what.variables && !NAME.test(key)) this.error(at, `Invalid variable name "${key}"`);
+      const text = this.string(raw, at, `${what.entry} "${key}"`);
       if (text === undefined) continue;
-      this.template(text, place, defined);
-      env[key] = text;
+      if (defined !== undefined) this.template(text, at, defined);
+      map[key] = text;
     }
-    return env;
+    return map;
+  }
+
+  /** A map of environment variables. */
+  environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string> {
+    if (value === undefined) return {};
+    return this.textMap(value, place, {
+      key: "env",
+      entry: "environment variable",
+      variables: false,
+    }, defined) ?? {};
   }
 
   port(value: unknown, place: Place): number | undefined {
@@ -1431,22 +1442,12 @@ class Validator {
     this.checkKeys(options, ["file", "vars"], place, `"include"`);
     const path = this.string(options.file, place, `"file"`);
     if (path === undefined) return undefined;
-    const variables: Record<string, string> = {};
-    if (options.vars !== undefined) {
-      if (!isRecord(options.vars)) {
-        this.error(
-          place,
-          `Expected "vars" to be a mapping of names to values, got ${describe(options.vars)}`,
-        );
-      } else {
-        for (const [key, raw] of Object.entries(options.vars)) {
-          const text = this.string(raw, place, `variable "${key}"`);
-          if (text === undefined) continue;
-          this.template(text, place, state.defined);
-          variables[key] = text;
-        }
-      }
-    }
+    const variables = options.vars === undefined ? {} : this.textMap(
+      options.vars,
+      place,
+      { key: "vars", entry: "variable", variables: true },
+      state.defined,
+    ) ?? {};
     for (const name of Object.keys(variables)) state.defined.add(name);
     const file = join(this.#dir, path);
     const here = `${this.#file}${
@@ -1513,22 +1514,22 @@ class Validator {
     place: Place,
     state: ScenarioState,
   ): Step | undefined {
-    if (!isRecord(value) || Object.keys(value).length === 0) {
-      this.error(
-        place,
-        `Expected "set" to be a mapping of names to values, got ${describe(value)}`,
-      );
+    const variables = isRecord(value) && Object.keys(value).length === 0 ? undefined : this.textMap(
+      value,
+      place,
+      { key: "set", entry: "variable", variables: true },
+      state.defined,
+    );
+    if (variables === undefined) {
+      if (isRecord(value)) {
+        this.error(
+          place,
+          `Expected "set" to be a mapping of names to values, got an empty mapping`,
+        );
+      }
       return undefined;
     }
     this.checkKeys(siblings, [], place, `"set"`);
-    const variables: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(value)) {
-      if (!NAME.test(name)) this.error(place, `Invalid variable name "${name}"`);
-      const text = this.string(raw, place, `variable "${name}"`);
-      if (text === undefined) continue;
-      this.template(text, place, state.defined);
-      variables[name] = text;
-    }
     for (const name of Object.keys(variables)) state.defined.add(name);
     return { ...base, action: "set", variables, timeout: undefined };
   }
