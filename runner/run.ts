@@ -28,6 +28,7 @@ import {
   type Address,
   parseAddress,
   runStep,
+  type StepContext,
   StepFailedError,
   type StepScope,
 } from "./steps/mod.ts";
@@ -169,6 +170,54 @@ function failureOf(error: unknown, run: ScenarioRun): StepFailure {
   return failure;
 }
 
+/** One step's context; a class, so that thousands of them stay cheap to make. */
+class StepRun implements StepContext {
+  readonly channels: Map<string, Channel>;
+  readonly variables: Record<string, string>;
+  readonly transcript: Transcript;
+  readonly address: Address | undefined;
+  readonly maxBuffer: number;
+  readonly dir: string;
+  readonly processes: RunningProcess[];
+  readonly runSignal: AbortSignal;
+  readonly timeout: number;
+  readonly env: (name: string) => string | undefined;
+  deadline: Deadline | undefined;
+  readonly #run: ScenarioRun;
+
+  constructor(
+    scope: StepScope,
+    run: ScenarioRun,
+    timeout: number,
+    env: (name: string) => string | undefined,
+  ) {
+    this.channels = scope.channels;
+    this.variables = scope.variables;
+    this.transcript = scope.transcript;
+    this.address = run.setup.address;
+    this.maxBuffer = run.suite.maxBuffer;
+    this.dir = run.suite.dir;
+    this.processes = run.processes;
+    this.runSignal = run.runSignal;
+    this.timeout = timeout;
+    this.env = env;
+    this.#run = run;
+  }
+
+  /** Made on first use: steps that never wait (close, set) need no timer. */
+  get signal(): AbortSignal {
+    this.deadline ??= new Deadline(this.timeout, [
+      this.#run.options.signal,
+      this.#run.programFailed,
+    ]);
+    return this.deadline.signal;
+  }
+
+  runSteps(steps: readonly Step[], scope: StepScope): Promise<StepResult[]> {
+    return runSteps(steps, scope, this.#run);
+  }
+}
+
 /** Runs steps in order in one scope, stopping at the first failure. */
 async function runSteps(
   steps: readonly Step[],
@@ -182,7 +231,7 @@ async function runSteps(
   for (const step of steps) {
     const timeout = (step.timeout ?? scenario.timeout ?? suite.timeout) * scale;
     const started = performance.now();
-    let deadline: Deadline | undefined;
+    let context: StepRun | undefined;
     try {
       if (runSignal.aborted) {
         throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
@@ -193,22 +242,8 @@ async function runSteps(
           message: "The program under test is not running",
         });
       }
-      const note = await runStep(step, {
-        ...scope,
-        address: run.setup.address,
-        maxBuffer: suite.maxBuffer,
-        dir: suite.dir,
-        processes: run.processes,
-        runSteps: (nested, nestedScope) => runSteps(nested, nestedScope, run),
-        runSignal,
-        // Made on first use: steps that never wait (close, set) need no timer.
-        get signal(): AbortSignal {
-          deadline ??= new Deadline(timeout, [options.signal, run.programFailed]);
-          return deadline.signal;
-        },
-        timeout,
-        env,
-      });
+      context = new StepRun(scope, run, timeout, env);
+      const note = await runStep(step, context);
       results.push({
         step,
         status: "passed",
@@ -230,7 +265,7 @@ async function runSteps(
       results.push({ step, status: "failed", duration: performance.now() - started, failure });
       break;
     } finally {
-      deadline?.clear();
+      context?.deadline?.clear();
     }
   }
   return results;
