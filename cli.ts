@@ -189,6 +189,9 @@ async function run(argv: string[]): Promise<number> {
       });
       throw new UsageError(`Cannot find "${path}": no such file or directory`);
     }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`Cannot read the scenario files: ${error.message}`);
+    }
     throw error;
   }
   if (files.length === 0) {

@@ -249,3 +249,31 @@ Deno.test("the HTML report renders in headless Chromium with a sequence diagram"
     assert(png.length > 10_000, `screenshot too small: ${png.length} bytes`);
   });
 });
+
+Deno.test("the progress line counts files, scenarios and failures, and is cleared at the end", async () => {
+  await withDir(async (dir) => {
+    let stderr = "";
+    const reporters = createReporters([`json=${dir}/r.json`], {
+      progress: true,
+      stderr: (text) => (stderr += text),
+      stdout: () => {},
+    });
+    await Deno.writeTextFile(
+      `${dir}/a.yaml`,
+      `name: a\nserver: echo\nsteps:\n  - connect\n  - send: "x"\n  - expect: "y"\n`,
+    );
+    await runFiles([`${dir}/a.yaml`], { reporters });
+    const frames = stderr.split("\r\x1b[2K").filter((frame) => frame !== "");
+    assertEquals(frames, [
+      "0 files done, 1 running · 0 scenarios · 0 failed",
+      "0 files done, 1 running · 1 scenarios · 1 failed",
+      "1 files done, 0 running · 1 scenarios · 1 failed",
+    ]);
+    assert(stderr.endsWith("\r\x1b[2K"));
+  });
+});
+
+Deno.test("no progress line when the pretty report already goes to the terminal", () => {
+  const reporters = createReporters([], { progress: true, stderr: () => {}, stdout: () => {} });
+  assertEquals(reporters.length, 1);
+});
