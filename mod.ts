@@ -88,7 +88,11 @@ export { TapReporter } from "./runner/report/tap.ts";
 export { escapeXml, JunitReporter, junitXml } from "./runner/report/junit.ts";
 export { type JsonBytes, jsonReport, JsonReporter } from "./runner/report/json.ts";
 export { htmlReport, HtmlReporter, sequenceDiagram } from "./runner/report/html.ts";
-export { githubAnnotation, GithubAnnotationsReporter } from "./runner/report/github.ts";
+export {
+  type AnnotationLocation,
+  githubAnnotation,
+  GithubAnnotationsReporter,
+} from "./runner/report/github.ts";
 export { ProgressReporter } from "./runner/report/progress.ts";
 export {
   GradescopeReporter,

@@ -119,11 +119,10 @@ export class ProgramUnderTest implements AsyncDisposable {
       for (const [name, template] of Object.entries(options.variables)) {
         variables[name] = interpolate(template, variables, { env: options.env });
       }
-      const { args, cwd, env } = invocation(
-        spec,
-        options.dir,
-        (text) => interpolate(text, variables, { env: options.env }),
-      );
+      const { args, cwd, env } = invocation(spec, {
+        dir: options.dir,
+        fill: (text) => interpolate(text, variables, { env: options.env }),
+      });
       process = RunningProcess.start(args, {
         name: "program",
         cwd,

@@ -20,19 +20,20 @@ export type DatagramRule = "whole" | "search";
  * import { matchDatagram } from "./datagram.ts";
  * import { expectBytes } from "./bytes.ts";
  * const ping = new TextEncoder().encode("ping");
- * assert(matchDatagram(expectBytes(ping), ping, "whole").status === "matched");
+ * assert(matchDatagram(expectBytes(ping), ping).status === "matched");
  * ```
  *
  * @param matcher A stream matcher.
  * @param datagram The datagram received.
- * @param rule Whether the matcher must take the whole datagram.
+ * @param options `rule`: whether the matcher must take the `"whole"` datagram (the default) or may `"search"` it.
  * @returns Matched or mismatch; never incomplete.
  */
 export function matchDatagram(
   matcher: Matcher,
   datagram: Uint8Array,
-  rule: DatagramRule,
+  options: { rule?: DatagramRule } = {},
 ): MatchResult {
+  const rule = options.rule ?? "whole";
   const result = matcher(datagram, true);
   if (result.status === "mismatch") return result;
   if (result.status === "incomplete") {

@@ -129,18 +129,18 @@ Deno.test("indexOfBytes finds a needle across positions", () => {
 });
 
 Deno.test("matchDatagram requires the whole datagram for exact matches", () => {
-  assertEquals(matchDatagram(expectBytes(bytes("ping")), bytes("ping"), "whole"), matched(4));
+  assertEquals(matchDatagram(expectBytes(bytes("ping")), bytes("ping")), matched(4));
   assertEquals(
-    matchDatagram(expectBytes(bytes("ping")), bytes("pingx"), "whole"),
+    matchDatagram(expectBytes(bytes("ping")), bytes("pingx")),
     mismatch(4, "Datagram has 1 bytes more than expected"),
   );
   assertEquals(
-    matchDatagram(expectBytes(bytes("ping")), bytes("pi"), "whole"),
+    matchDatagram(expectBytes(bytes("ping")), bytes("pi")),
     mismatch(2, "Datagram ended early at byte 2"),
   );
-  assertEquals(matchDatagram(expectContains("in"), bytes("ping"), "search"), matched(4));
+  assertEquals(matchDatagram(expectContains("in"), bytes("ping"), { rule: "search" }), matched(4));
   assertEquals(
-    matchDatagram(expectContains("zz"), bytes("ping"), "search"),
+    matchDatagram(expectContains("zz"), bytes("ping"), { rule: "search" }),
     mismatch(0, "Datagram does not contain a match"),
   );
 });

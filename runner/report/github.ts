@@ -18,6 +18,16 @@ function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
+/** Where an annotation points. */
+export interface AnnotationLocation {
+  /** The file. */
+  readonly file: string;
+  /** The 1-based line, when known. */
+  readonly line?: number | undefined;
+  /** A short title. */
+  readonly title: string;
+}
+
 /**
  * Formats one annotation line.
  *
@@ -25,25 +35,21 @@ function escapeProperty(text: string): string {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { githubAnnotation } from "./github.ts";
- * assertEquals(githubAnnotation("a.yaml", 3, "x › y", "Bad\nreply"), "::error file=a.yaml,line=3,title=x › y::Bad%0Areply");
+ * assertEquals(
+ *   githubAnnotation("Bad\nreply", { file: "a.yaml", line: 3, title: "x › y" }),
+ *   "::error file=a.yaml,line=3,title=x › y::Bad%0Areply",
+ * );
  * ```
  *
- * @param file The file.
- * @param line The line, when known.
- * @param title A short title.
  * @param message The message.
+ * @param at The file, line and title.
  * @returns The workflow command.
  */
-export function githubAnnotation(
-  file: string,
-  line: number | undefined,
-  title: string,
-  message: string,
-): string {
+export function githubAnnotation(message: string, at: AnnotationLocation): string {
   const properties = [
-    `file=${escapeProperty(file)}`,
-    ...(line === undefined ? [] : [`line=${line}`]),
-    `title=${escapeProperty(title)}`,
+    `file=${escapeProperty(at.file)}`,
+    ...(at.line === undefined ? [] : [`line=${at.line}`]),
+    `title=${escapeProperty(at.title)}`,
   ];
   return `::error ${properties.join(",")}::${escapeData(message)}`;
 }
@@ -65,7 +71,13 @@ export class GithubAnnotationsReporter implements Reporter {
   invalidSuite(error: InvalidSuiteError): void {
     for (const issue of error.issues) {
       this.#write(
-        `${githubAnnotation(issue.file, issue.line, "Invalid scenario file", issue.message)}\n`,
+        `${
+          githubAnnotation(issue.message, {
+            file: issue.file,
+            line: issue.line,
+            title: "Invalid scenario file",
+          })
+        }\n`,
       );
     }
   }
@@ -77,12 +89,11 @@ export class GithubAnnotationsReporter implements Reporter {
     const message = last?.failure?.message ?? result.note ?? "failed";
     this.#write(
       `${
-        githubAnnotation(
-          last?.step.file ?? suite.file,
-          last?.step.line ?? result.line,
-          `${suite.name} › ${result.name}`,
-          message,
-        )
+        githubAnnotation(message, {
+          file: last?.step.file ?? suite.file,
+          line: last?.step.line ?? result.line,
+          title: `${suite.name} › ${result.name}`,
+        })
       }\n`,
     );
   }

@@ -93,7 +93,7 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
         description: `"${escapeBytes(bytes)}"`,
         bytes,
         matcher,
-        datagram: (datagram) => matchDatagram(matcher, datagram, "whole"),
+        datagram: (datagram) => matchDatagram(matcher, datagram),
       };
     }
     case "line":
@@ -116,7 +116,7 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
           tests.map((test) => test.description).join(", ")
         }`,
         matcher,
-        datagram: (datagram) => matchDatagram(matcher, datagram, "whole"),
+        datagram: (datagram) => matchDatagram(matcher, datagram),
       };
     }
     case "contains": {
@@ -125,7 +125,7 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
       return {
         description: `text containing ${JSON.stringify(text)}`,
         matcher,
-        datagram: (datagram) => matchDatagram(matcher, datagram, "search"),
+        datagram: (datagram) => matchDatagram(matcher, datagram, { rule: "search" }),
       };
     }
     case "regex": {
@@ -134,7 +134,7 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
       return {
         description: `text matching /${compiled.source}/`,
         matcher,
-        datagram: (datagram) => matchDatagram(matcher, datagram, "search"),
+        datagram: (datagram) => matchDatagram(matcher, datagram, { rule: "search" }),
       };
     }
     case "closed": {
@@ -142,7 +142,7 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
       return {
         description: "the peer to close",
         matcher,
-        datagram: (datagram) => matchDatagram(matcher, datagram, "whole"),
+        datagram: (datagram) => matchDatagram(matcher, datagram),
       };
     }
     case "silence":

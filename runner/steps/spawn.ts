@@ -27,15 +27,14 @@ export interface ProgramInvocation {
  * argument interpolated, so a value with spaces stays one argument.
  *
  * @param spec The spec as validated.
- * @param dir The folder a relative `cwd` starts from.
- * @param variables Fills in `${…}`.
+ * @param options `dir`, the folder a relative `cwd` starts from, and `fill`, which fills in `${…}`.
  * @returns What to run.
  */
 export function invocation(
   spec: ProgramSpec,
-  dir: string,
-  variables: (template: string) => string,
+  options: { dir: string; fill: (template: string) => string },
 ): ProgramInvocation {
+  const { dir, fill: variables } = options;
   const words = typeof spec.run === "string" ? splitCommandLine(spec.run) : spec.run;
   return {
     args: words.map(variables),
@@ -53,7 +52,10 @@ export function invocation(
  * @param context The scenario's state.
  */
 export function runSpawn(step: SpawnStep, context: StepContext): Promise<void> {
-  const { args, cwd, env } = invocation(step, context.dir, (text) => fill(context, text));
+  const { args, cwd, env } = invocation(step, {
+    dir: context.dir,
+    fill: (text) => fill(context, text),
+  });
   try {
     const channel = ProcessChannel.spawn(step.as, args, {
       cwd,
