@@ -152,6 +152,7 @@ function failureOf(error: unknown, run: ScenarioRun): StepFailure {
     }`,
   };
   const exit = run.program?.process.exit;
+  if (failure.reason === "exited") return failure;
   if (run.programFailed?.aborted && exit !== undefined) {
     return {
       ...failure,
@@ -161,7 +162,7 @@ function failureOf(error: unknown, run: ScenarioRun): StepFailure {
       }`,
     };
   }
-  if (exit !== undefined && !exit.stoppedByUs && failure.reason !== "exited") {
+  if (exit !== undefined && !exit.stoppedByUs) {
     return {
       ...failure,
       message: `${failure.message}; the program under test had ${describeExit(exit)}`,
@@ -236,10 +237,13 @@ async function runSteps(
       if (runSignal.aborted) {
         throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
       }
-      if (run.programFailed?.aborted) {
+      const gone = run.programFailed?.aborted ? run.program?.process.exit : undefined;
+      if (gone !== undefined) {
         throw new StepFailedError({
           reason: "exited",
-          message: "The program under test is not running",
+          message: `The program under test is not running: it ${
+            describeExit(gone)
+          } before this step`,
         });
       }
       context = new StepRun(scope, run, timeout, env);

@@ -244,3 +244,32 @@ steps:
     `Cannot run "parley-no-such-command": command not found`,
   );
 });
+
+Deno.test("after the program under test crashed, later scenarios say it is not running", async () => {
+  const result = await runText(`
+name: crash then more
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); c,_=s.accept(); c.recv(10); sys.exit(5)",
+      "${port}",
+    ])
+  }
+timeout: 5s
+scenarios:
+  - name: crashes it
+    steps: [connect, { send: "x" }, { expect: "never" }]
+  - name: comes after
+    steps: [connect]
+`);
+  assertMatch(
+    failureOf(result.scenarios[0]).message,
+    /^The program under test exited with code 5 while this step ran/,
+  );
+  assertEquals(
+    failureOf(result.scenarios[1]).message,
+    "The program under test is not running: it exited with code 5 before this step",
+  );
+});
