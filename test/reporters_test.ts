@@ -132,10 +132,61 @@ Deno.test("TAP output follows TAP 14", async () => {
   });
 });
 
+type Schema = {
+  type?: string | string[];
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  $ref?: string;
+  $defs?: Record<string, Schema>;
+};
+
+/** The JSON Schema keywords docs/report.schema.json uses, checked strictly. */
+function schemaErrors(value: unknown, schema: Schema, root: Schema, path = "$"): string[] {
+  if (schema.$ref !== undefined) {
+    return schemaErrors(value, root.$defs![schema.$ref.replace("#/$defs/", "")], root, path);
+  }
+  const errors: string[] = [];
+  const typeOf = (v: unknown): string =>
+    v === null ? "null" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v;
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    const actual = typeOf(value);
+    if (!types.includes(actual) && !(actual === "integer" && types.includes("number"))) {
+      return [`${path}: expected ${types.join("|")}, got ${actual}`];
+    }
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(value)) {
+    errors.push(`${path}: ${JSON.stringify(value)} not in enum`);
+  }
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const object = value as Record<string, unknown>;
+    for (const key of schema.required ?? []) {
+      if (!(key in object)) errors.push(`${path}: missing "${key}"`);
+    }
+    for (const [key, item] of Object.entries(object)) {
+      if (schema.properties === undefined) continue;
+      if (!(key in schema.properties)) errors.push(`${path}: undocumented "${key}"`);
+      else errors.push(...schemaErrors(item, schema.properties[key], root, `${path}.${key}`));
+    }
+  }
+  if (Array.isArray(value) && schema.items !== undefined) {
+    value.forEach((item, index) =>
+      errors.push(...schemaErrors(item, schema.items!, root, `${path}[${index}]`))
+    );
+  }
+  return errors;
+}
+
 Deno.test("the JSON report follows its documented schema", async () => {
   await withDir(async (dir) => {
     await mixedRun(dir, ["pretty=/dev/null", `json=${dir}/report.json`]);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
+    const schema: Schema = JSON.parse(
+      await Deno.readTextFile(new URL("../docs/report.schema.json", import.meta.url)),
+    );
+    assertEquals(schemaErrors(report, schema, schema), []);
     assertEquals(Object.keys(report), ["version", "summary", "invalid", "suites"]);
     assertEquals(report.version, 1);
     assertEquals(

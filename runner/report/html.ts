@@ -40,32 +40,47 @@ const MAX_ARROWS = 400;
  * ```
  *
  * @param events The transcript.
- * @param failure The failed step's message, drawn at the end.
+ * @param failure The failed step's message (and what was expected and received), drawn at the end.
  * @returns The SVG markup.
  */
-export function sequenceDiagram(events: readonly TranscriptEvent[], failure?: string): string {
+export function sequenceDiagram(
+  events: readonly TranscriptEvent[],
+  failure?: string | { message: string; expected?: string; received?: string },
+): string {
   const shown = events.slice(0, MAX_ARROWS);
   const lanes = [...new Set(shown.map((event) => event.channel))];
+  // Under each lifeline's name, what it talks to: the server, the listener's port, the process.
+  const peers = new Map<string, string>();
+  for (const event of shown) {
+    if (event.kind === "connect" && event.detail !== undefined && !peers.has(event.channel)) {
+      peers.set(event.channel, event.detail.slice(0, 40));
+    }
+  }
+  const failed = typeof failure === "string" ? { message: failure } : failure;
   const x = (channel: string): number => LEFT + LANE * (lanes.indexOf(channel) + 1);
-  const rows = shown.length + (failure === undefined ? 0 : 2) +
+  const rows = shown.length + (failed === undefined ? 0 : 4) +
     (events.length > shown.length ? 1 : 0);
   // Room on the right for the notes of the last lifeline.
   const width = LEFT + LANE * (lanes.length + 1) + 200;
-  const height = 60 + rows * ROW;
+  const height = 72 + rows * ROW;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="sequence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="sequence diagram">`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>`,
     `<text x="${LEFT}" y="20" class="lane">Parley</text>`,
-    `<line x1="${LEFT}" y1="28" x2="${LEFT}" y2="${height - 8}" class="lifeline"/>`,
+    `<line x1="${LEFT}" y1="40" x2="${LEFT}" y2="${height - 8}" class="lifeline"/>`,
   ];
   for (const lane of lanes) {
     parts.push(`<text x="${x(lane)}" y="20" class="lane">${escapeHtml(lane)}</text>`);
+    const peer = peers.get(lane);
+    if (peer !== undefined) {
+      parts.push(`<text x="${x(lane)}" y="34" class="peer">${escapeHtml(peer)}</text>`);
+    }
     parts.push(
-      `<line x1="${x(lane)}" y1="28" x2="${x(lane)}" y2="${height - 8}" class="lifeline"/>`,
+      `<line x1="${x(lane)}" y1="40" x2="${x(lane)}" y2="${height - 8}" class="lifeline"/>`,
     );
   }
   shown.forEach((event, index) => {
-    const y = 50 + index * ROW;
+    const y = 62 + index * ROW;
     const time = `${event.at.toFixed(1)}ms`;
     parts.push(`<text x="8" y="${y + 4}" class="time">${time}</text>`);
     const preview = event.bytes === undefined
@@ -92,7 +107,7 @@ export function sequenceDiagram(events: readonly TranscriptEvent[], failure?: st
       );
     }
   });
-  let y = 50 + shown.length * ROW;
+  let y = 62 + shown.length * ROW;
   if (events.length > shown.length) {
     parts.push(
       `<text x="${LEFT}" y="${y + 4}" class="note">… ${
@@ -101,14 +116,22 @@ export function sequenceDiagram(events: readonly TranscriptEvent[], failure?: st
     );
     y += ROW;
   }
-  if (failure !== undefined) {
+  if (failed !== undefined) {
+    y += 8;
+    const lines = [
+      `✗ ${failed.message.slice(0, 160)}`,
+      ...(failed.expected === undefined ? [] : [`expected ${failed.expected.slice(0, 150)}`]),
+      ...(failed.received === undefined ? [] : [`received ${failed.received.slice(0, 150)}`]),
+    ];
     parts.push(
       `<rect x="${LEFT - 6}" y="${y - 14}" width="${width - LEFT}" height="${
-        ROW + 8
+        lines.length * ROW + 4
       }" class="failed-box"/>`,
-      `<text x="${LEFT}" y="${y + 4}" class="failed-text">✗ ${
-        escapeHtml(failure.slice(0, 160))
-      }</text>`,
+      ...lines.map((line, index) =>
+        `<text x="${LEFT}" y="${y + 4 + index * ROW}" class="${
+          index === 0 ? "failed-text" : "failed-detail"
+        }">${escapeHtml(line)}</text>`
+      ),
     );
   }
   parts.push(`</svg>`);
@@ -144,9 +167,24 @@ function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
           : previewBytes(failure.received, { max: 400, focus: failure.offset ?? 0 }),
       )
     }</code></div>`;
-  const diagram = scenario.transcript.length === 0 && failure === undefined
-    ? ""
-    : sequenceDiagram(scenario.transcript, failed ? failure?.message ?? scenario.note : undefined);
+  const diagram = scenario.transcript.length === 0 && failure === undefined ? "" : sequenceDiagram(
+    scenario.transcript,
+    failed
+      ? {
+        message: failure?.message ?? scenario.note ?? "failed",
+        ...(failure?.expected === undefined ? {} : {
+          expected: failure.expectedBytes === undefined
+            ? failure.expected
+            : previewBytes(failure.expectedBytes, { max: 60, focus: failure.offset ?? 0 }),
+        }),
+        ...(failure?.received === undefined ? {} : {
+          received: failure.received.length === 0
+            ? "nothing"
+            : previewBytes(failure.received, { max: 60, focus: failure.offset ?? 0 }),
+        }),
+      }
+      : undefined,
+  );
   const transcript = scenario.transcript.length === 0
     ? ""
     : `<details class="transcript"><summary>Transcript (${scenario.transcript.length} events)</summary><table>${
@@ -201,7 +239,8 @@ svg.sequence line.send { stroke: #0969da; } svg.sequence line.receive { stroke: 
 svg.sequence .label { text-anchor: middle; } svg.sequence .label.send { fill: #0969da; } svg.sequence .label.receive { fill: #1a7f37; }
 svg.sequence .time { fill: #57606a; } svg.sequence .note { fill: #57606a; }
 svg.sequence .event { fill: #8c959f; } svg.sequence .failed-box { fill: #ffebe9; stroke: #cf222e; }
-svg.sequence .failed-text { fill: #cf222e; font-weight: bold; }
+svg.sequence .failed-text { fill: #cf222e; font-weight: bold; } svg.sequence .failed-detail { fill: #1b1f24; }
+svg.sequence .peer { text-anchor: middle; fill: #57606a; font-size: 10px; }
 table { border-collapse: collapse; font-size: 12px; } td { padding: 1px 8px; vertical-align: top; }
 `;
 
