@@ -354,9 +354,14 @@ async function startProgram(
   suite: Suite,
   options: RunOptions,
 ): Promise<ProgramUnderTest> {
-  return await ProgramUnderTest.start(suite.program!, {
+  const program = suite.program!;
+  // --timeout-scale covers the wait for readiness too: slow machines start programs slowly.
+  return await ProgramUnderTest.start({
+    ...program,
+    timeout: program.timeout * (options.timeoutScale ?? 1),
+  }, {
     dir: suite.dir,
-    variables: suite.variables,
+    variables: { ...suite.variables, ...options.variables },
     env: options.env ?? readEnv,
     signal: options.signal,
     maxBuffer: suite.maxBuffer,
