@@ -5,9 +5,8 @@
  */
 
 import { TcpListenerChannel } from "../channels/listener.ts";
-import { formatDuration } from "../duration.ts";
 import type { AcceptStep } from "../suite.ts";
-import { channelNamed, type StepContext, StepFailedError } from "./context.ts";
+import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 
 /**
  * Runs an `accept` step.
@@ -26,16 +25,11 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
   }
   const conn = await listener.accept(step.as, context.signal);
   if (conn === undefined) {
-    if (context.runSignal.aborted) {
-      throw new StepFailedError({ reason: "aborted", channel: step.on, message: "Run cancelled" });
-    }
-    throw new StepFailedError({
-      reason: "timeout",
-      channel: step.on,
-      message: `Timed out after ${
-        formatDuration(context.timeout)
-      } waiting for a client to connect to "${step.on}" (port ${listener.port})`,
-    });
+    throw waitTimedOut(
+      context,
+      step.on,
+      `a client to connect to "${step.on}" (port ${listener.port})`,
+    );
   }
   context.channels.set(step.as, conn);
 }

@@ -8,6 +8,7 @@
 import { decodeBase64 } from "@std/encoding/base64";
 import { decodeHex } from "@std/encoding/hex";
 import type { Channel } from "../channels/channel.ts";
+import { formatDuration } from "../duration.ts";
 import { escapeRegex, interpolate } from "../interpolate.ts";
 import type { RunningProcess } from "../process.ts";
 import type { StepFailure, StepResult } from "../result.ts";
@@ -154,6 +155,33 @@ export function parseAddress(url: string): Address {
     hostname: match[2].replace(/^\[|\]$/g, ""),
     port,
   };
+}
+
+/**
+ * The failure for a wait that ended without what it waited for: the run was
+ * cancelled, or the step's time ran out.
+ *
+ * @param context The step's context.
+ * @param channel The channel it waited on.
+ * @param what What it waited for, e.g. `a client to connect to "srv"`.
+ * @param details More for the report (expected, received).
+ * @returns The error to throw.
+ */
+export function waitTimedOut(
+  context: StepContext,
+  channel: string,
+  what: string,
+  details: Partial<StepFailure> = {},
+): StepFailedError {
+  if (context.runSignal.aborted) {
+    return new StepFailedError({ reason: "aborted", channel, message: "Run cancelled" });
+  }
+  return new StepFailedError({
+    ...details,
+    reason: "timeout",
+    channel,
+    message: `Timed out after ${formatDuration(context.timeout)} waiting for ${what}`,
+  });
 }
 
 /**

@@ -6,10 +6,9 @@
 
 import { untilAborted } from "../channels/channel.ts";
 import { ProcessChannel } from "../channels/process.ts";
-import { formatDuration } from "../duration.ts";
 import { describeExit } from "../process.ts";
 import type { ExitStep } from "../suite.ts";
-import { channelNamed, type StepContext, StepFailedError } from "./context.ts";
+import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 
 /**
  * Runs an `exit` step.
@@ -28,16 +27,7 @@ export async function runExit(step: ExitStep, context: StepContext): Promise<voi
   }
   const exit = await untilAborted(channel.process.exited, context.signal);
   if (exit === undefined) {
-    if (context.runSignal.aborted) {
-      throw new StepFailedError({ reason: "aborted", channel: step.on, message: "Run cancelled" });
-    }
-    throw new StepFailedError({
-      reason: "timeout",
-      channel: step.on,
-      message: `Timed out after ${
-        formatDuration(context.timeout)
-      } waiting for "${step.on}" to exit; it is still running`,
-    });
+    throw waitTimedOut(context, step.on, `"${step.on}" to exit; it is still running`);
   }
   if (exit.code !== step.code || exit.signal !== null) {
     throw new StepFailedError({

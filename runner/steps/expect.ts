@@ -29,7 +29,14 @@ import { expectContains, expectRegex } from "../match/search.ts";
 import type { StepFailure } from "../result.ts";
 import type { Expectation, ExpectStep, LineMatch } from "../suite.ts";
 import { escapeBytes } from "../report/format.ts";
-import { channelNamed, fill, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
+import {
+  channelNamed,
+  fill,
+  payloadBytes,
+  type StepContext,
+  StepFailedError,
+  waitTimedOut,
+} from "./context.ts";
 
 /** The byte stream an expect reads: a TCP connection, or a process's stdout or stderr. */
 function streamOf(channel: Channel, stream: "stdout" | "stderr"): ReceiveBuffer | undefined {
@@ -160,17 +167,10 @@ function timedOut(
   description: string,
   received: Uint8Array,
 ): never {
-  if (context.runSignal.aborted) fail({ reason: "aborted", channel, message: "Run cancelled" });
-  fail({
-    reason: "timeout",
-    channel,
-    message:
-      `Timed out after ${
-        formatDuration(context.timeout)
-      } waiting for ${description} on "${channel}"` +
-      (received.length > 0
-        ? ` (${received.length} unread bytes did not match)`
-        : " (nothing unread)"),
+  const unread = received.length > 0
+    ? ` (${received.length} unread bytes did not match)`
+    : " (nothing unread)";
+  throw waitTimedOut(context, channel, `${description} on "${channel}"${unread}`, {
     expected: description,
     received,
   });
