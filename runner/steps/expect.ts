@@ -28,7 +28,7 @@ import type { Matcher, MatchResult } from "../match/result.ts";
 import { expectContains, expectRegex } from "../match/search.ts";
 import type { StepFailure } from "../result.ts";
 import type { Expectation, ExpectStep, LineMatch } from "../suite.ts";
-import { escapeBytes } from "../report/format.ts";
+import { escapeBytes } from "../escape.ts";
 import {
   channelNamed,
   fill,
