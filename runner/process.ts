@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes/concat";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { Notifier } from "./notifier.ts";
 import type { Transcript } from "./transcript.ts";
@@ -83,22 +84,12 @@ class OutputTail {
   }
 
   text(): string {
-    const text = decoder.decode(concat(this.#chunks));
+    const text = decoder.decode(concat(this.#chunks) as Uint8Array);
     const clipped = this.#total > this.#size
       ? `… (${this.#total - this.#size} earlier bytes)\n`
       : "";
     return clipped + (text.length > TAIL_BYTES ? text.slice(-TAIL_BYTES) : text);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**

@@ -16,6 +16,8 @@
  * @module
  */
 
+import { concat } from "@std/bytes/concat";
+import { Notifier } from "../runner/notifier.ts";
 import { listen, type ReferenceServer, type ServerOptions, writeAll } from "./_listen.ts";
 
 export type { ReferenceServer, ServerOptions };
@@ -44,7 +46,7 @@ class ChatClient {
   #queued = 0;
   #flushing: Promise<void> | undefined;
   #dropped = false;
-  #progress = new Set<() => void>();
+  readonly #progress = new Notifier();
 
   constructor(conn: Deno.TcpConn) {
     this.conn = conn;
@@ -69,7 +71,7 @@ class ChatClient {
         const bytes = this.#queue.shift()!;
         await writeAll(this.conn, bytes);
         this.#queued -= bytes.length;
-        for (const wake of [...this.#progress]) wake();
+        this.#progress.notify();
       }
     } catch {
       this.drop();
@@ -90,15 +92,7 @@ class ChatClient {
   async waitBelow(limit: number, signal: AbortSignal): Promise<boolean> {
     while (this.queued >= limit) {
       if (signal.aborted) return false;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.#progress.delete(done);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        this.#progress.add(done);
-        signal.addEventListener("abort", done, { once: true });
-      });
+      await this.#progress.wait(signal);
     }
     return true;
   }
@@ -113,7 +107,7 @@ class ChatClient {
     if (this.#dropped) return;
     this.#dropped = true;
     this.#queue = [];
-    for (const wake of [...this.#progress]) wake();
+    this.#progress.notify();
     try {
       this.conn.close();
     } catch {
@@ -132,7 +126,7 @@ async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long
     if (count === null) return;
     let data = pending.length === 0
       ? chunk.subarray(0, count)
-      : join(pending, chunk.subarray(0, count));
+      : concat([pending, chunk.subarray(0, count)]) as Uint8Array;
     let newline: number;
     while ((newline = data.indexOf(0x0a)) !== -1) {
       if (skipping) {
@@ -150,13 +144,6 @@ async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long
     }
     pending = skipping ? new Uint8Array(0) : data.slice();
   }
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /**

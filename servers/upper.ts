@@ -4,6 +4,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes/concat";
 import {
   answerDatagrams,
   listen,
@@ -65,7 +66,7 @@ export class UpperCaser {
    * @returns The bytes to send back now.
    */
   push(chunk: Uint8Array): Uint8Array {
-    const bytes = this.#pending.length === 0 ? chunk : concat([this.#pending, chunk]);
+    const bytes = this.#pending.length === 0 ? chunk : join([this.#pending, chunk]);
     this.#pending = new Uint8Array(0);
     const out: Uint8Array[] = [];
     let runStart = 0;
@@ -82,7 +83,7 @@ export class UpperCaser {
         // A character cut by the read: keep its start for the next chunk.
         out.push(upperText(bytes.subarray(runStart, i)));
         this.#pending = bytes.slice(i);
-        return concat(out);
+        return join(out);
       }
       if (!valid) {
         out.push(upperText(bytes.subarray(runStart, i)), bytes.subarray(i, i + 1));
@@ -93,7 +94,7 @@ export class UpperCaser {
       i += length;
     }
     out.push(upperText(bytes.subarray(runStart)));
-    return concat(out);
+    return join(out);
   }
 
   /**
@@ -108,16 +109,10 @@ export class UpperCaser {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** Joins the parts, without a copy in the common case of a single one. */
+function join(parts: Uint8Array[]): Uint8Array {
   const nonEmpty = parts.filter((part) => part.length > 0);
-  if (nonEmpty.length === 1) return nonEmpty[0];
-  const out = new Uint8Array(nonEmpty.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of nonEmpty) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return nonEmpty.length === 1 ? nonEmpty[0] : concat(nonEmpty) as Uint8Array;
 }
 
 /**
@@ -135,7 +130,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export function upperBytes(bytes: Uint8Array): Uint8Array {
   const upper = new UpperCaser();
-  return concat([upper.push(bytes), upper.flush()]);
+  return join([upper.push(bytes), upper.flush()]);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Helpers shared by the end-to-end tests: throwaway servers on free ports and
 // one-call suite runs.
 
+import { concat } from "@std/bytes/concat";
 import {
   parseSuite,
   runSuite,
@@ -112,13 +113,7 @@ export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
     if (n === null) break;
     chunks.push(chunk.slice(0, n));
   }
-  const out = new Uint8Array(chunks.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of chunks) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concat(chunks) as Uint8Array;
 }
 
 /** A python3 process that plays a peer Deno cannot (a TCP reset, a full backlog). */
