@@ -28,6 +28,7 @@ import {
   startServer,
   type Suite,
 } from "./mod.ts";
+import { writeStderr, writeStdout } from "./runner/output.ts";
 import { suggestion } from "./runner/validate.ts";
 
 const USAGE = `Usage:
@@ -86,10 +87,6 @@ class UsageError extends Error {
   }
 }
 
-function writeError(text: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(text));
-}
-
 function checkFlags(args: Record<string, unknown>, allowed: string[]): void {
   for (const key of Object.keys(args)) {
     if (key === "_" || allowed.includes(key)) continue;
@@ -129,7 +126,7 @@ async function run(argv: string[]): Promise<number> {
   });
   checkFlags(args, RUN_FLAGS);
   if (args.help === true) {
-    Deno.stdout.writeSync(new TextEncoder().encode(USAGE));
+    writeStdout(USAGE);
     return 0;
   }
   let timeoutScale = 1;
@@ -233,7 +230,7 @@ async function run(argv: string[]): Promise<number> {
     const internal = summary.suites.flatMap((suite) => suite.scenarios)
       .find((scenario) => scenario.steps.at(-1)?.failure?.reason === "internal");
     if (internal !== undefined) {
-      writeError(
+      writeStderr(
         `Internal error in Parley (please report it):\n${
           internal.steps.at(-1)?.failure?.message
         }\n`,
@@ -268,10 +265,10 @@ async function list(
     } catch (error) {
       if (!(error instanceof InvalidSuiteError)) throw error;
       invalid = true;
-      writeError(`${error.message}\n`);
+      writeStderr(`${error.message}\n`);
     }
   }
-  Deno.stdout.writeSync(new TextEncoder().encode(lines.map((line) => `${line}\n`).join("")));
+  writeStdout(lines.map((line) => `${line}\n`).join(""));
   return invalid ? 2 : 0;
 }
 
@@ -283,7 +280,7 @@ async function serve(argv: string[]): Promise<number> {
   });
   checkFlags(args, SERVE_FLAGS);
   if (args.help === true) {
-    Deno.stdout.writeSync(new TextEncoder().encode(USAGE));
+    writeStdout(USAGE);
     return 0;
   }
   const name = String(args._[0] ?? "");
@@ -303,18 +300,14 @@ async function serve(argv: string[]): Promise<number> {
   const hostname = typeof args.host === "string" ? args.host : "127.0.0.1";
   const server = startServer(name, { port, hostname });
   const transports = name === "chat" ? "tcp" : "tcp+udp";
-  Deno.stdout.writeSync(
-    new TextEncoder().encode(
-      `${name} server listening on ${server.hostname}:${server.port} (${transports})\n`,
-    ),
-  );
-  writeError("Press Ctrl-C to stop\n");
+  writeStdout(`${name} server listening on ${server.hostname}:${server.port} (${transports})\n`);
+  writeStderr("Press Ctrl-C to stop\n");
   await new Promise<void>((resolve) => {
     Deno.addSignalListener("SIGINT", resolve);
     Deno.addSignalListener("SIGTERM", resolve);
   });
   await server.close();
-  writeError(`${name} server stopped\n`);
+  writeStderr(`${name} server stopped\n`);
   return 0;
 }
 
@@ -330,20 +323,20 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "serve") return await serve(rest);
     if (command === "run") return await run(rest);
     if (command === "-h" || command === "--help" || command === "help") {
-      Deno.stdout.writeSync(new TextEncoder().encode(USAGE));
+      writeStdout(USAGE);
       return 0;
     }
     return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      writeError(`error: ${error.message}\n\n${USAGE}`);
+      writeStderr(`error: ${error.message}\n\n${USAGE}`);
       return 2;
     }
     if (error instanceof ReportWriteError) {
-      writeError(`error: ${error.message}\n`);
+      writeStderr(`error: ${error.message}\n`);
       return 2;
     }
-    writeError(
+    writeStderr(
       `Internal error in Parley (please report it): ${
         error instanceof Error ? error.stack ?? error.message : String(error)
       }\n`,

@@ -8,6 +8,7 @@
 import type { RunSummary, ScenarioResult } from "../result.ts";
 import { formatFailure } from "./failure.ts";
 import type { Reporter } from "./reporter.ts";
+import { writeStdout } from "../output.ts";
 
 /** One entry of `tests` in `results.json`. */
 export interface GradescopeTest {
@@ -120,11 +121,7 @@ export class GradescopeReporter implements Reporter {
    * @param options Where the JSON goes.
    */
   constructor(options: GradescopeReporterOptions = {}) {
-    this.#write = options.write ?? ((text) => {
-      const bytes = new TextEncoder().encode(text);
-      let written = 0;
-      while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
-    });
+    this.#write = options.write ?? writeStdout;
   }
 
   /** Writes the results. */

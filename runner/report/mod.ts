@@ -13,7 +13,8 @@ import { GradescopeReporter } from "./gradescope.ts";
 import { HtmlReporter } from "./html.ts";
 import { JsonReporter } from "./json.ts";
 import { JunitReporter } from "./junit.ts";
-import { PrettyReporter, writeStdout } from "./pretty.ts";
+import { writeStderr, writeStdout } from "../output.ts";
+import { PrettyReporter } from "./pretty.ts";
 import { ProgressReporter } from "./progress.ts";
 import type { Reporter } from "./reporter.ts";
 import { TapReporter } from "./tap.ts";
@@ -104,12 +105,6 @@ async function writeFile(path: string, text: string): Promise<void> {
   } catch (error) {
     throw new ReportWriteError(path, { cause: error });
   }
-}
-
-function writeStderr(text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
 }
 
 /** Collects text and writes it to a file when the run ends. */

@@ -11,6 +11,7 @@ import { formatIssue, type InvalidSuiteError } from "../errors.ts";
 import type { RunSummary, ScenarioResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
+import { writeStdout } from "../output.ts";
 import type { Reporter } from "./reporter.ts";
 
 /** Options for {@linkcode PrettyReporter}. */
@@ -33,19 +34,6 @@ export interface PrettyReporterOptions {
    * @default {60}
    */
   maxTranscriptEvents?: number;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Writes text to standard output, all of it.
- *
- * @param text The text.
- */
-export function writeStdout(text: string): void {
-  const bytes = encoder.encode(text);
-  let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
 }
 
 function formatPoints(points: number): string {
