@@ -24,11 +24,13 @@ import {
   type Scenario,
   selectShard,
   SERVER_NAMES,
+  SERVER_TRANSPORTS,
   type Shard,
   startServer,
   type Suite,
 } from "./mod.ts";
 import { writeStderr, writeStdout } from "./runner/output.ts";
+import { parseAddress } from "./runner/steps/context.ts";
 import { suggestion } from "./runner/validate.ts";
 
 const USAGE = `Usage:
@@ -159,7 +161,9 @@ async function run(argv: string[]): Promise<number> {
   let target: string | undefined;
   if (args.target !== undefined) {
     target = String(args.target);
-    if (!/^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):\d+$/.test(target)) {
+    try {
+      parseAddress(target);
+    } catch {
       throw new UsageError(
         `Invalid --target "${target}": expected tcp://host:port or udp://host:port`,
       );
@@ -299,7 +303,7 @@ async function serve(argv: string[]): Promise<number> {
   }
   const hostname = typeof args.host === "string" ? args.host : "127.0.0.1";
   const server = startServer(name, { port, hostname });
-  const transports = name === "chat" ? "tcp" : "tcp+udp";
+  const transports = SERVER_TRANSPORTS[name].join("+");
   writeStdout(`${name} server listening on ${server.hostname}:${server.port} (${transports})\n`);
   writeStderr("Press Ctrl-C to stop\n");
   await new Promise<void>((resolve) => {

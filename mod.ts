@@ -112,6 +112,7 @@ export {
   isServerName,
   type ReferenceServer,
   SERVER_NAMES,
+  SERVER_TRANSPORTS,
   type ServerName,
   type ServerOptions,
   startServer,

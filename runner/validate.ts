@@ -9,6 +9,7 @@ import { decodeBase64 } from "@std/encoding/base64";
 import { closestString } from "@std/text/closest-string";
 import { levenshteinDistance } from "@std/text/levenshtein-distance";
 import { dirname, join } from "@std/path";
+import { SERVER_TRANSPORTS } from "../servers/mod.ts";
 import { splitCommandLine } from "./command_line.ts";
 import { parseDuration } from "./duration.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
@@ -102,12 +103,6 @@ const LINE_KINDS = ["text", "contains", "regex", "json"];
 const FAILURES = ["refused", "timeout", "unresolved", "any"];
 const NAME = /^[A-Za-z_][\w-]*$/;
 const ADDRESS = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):([^/\s]+)$/;
-const DEFAULT_SERVERS: Readonly<Record<string, readonly Transport[]>> = {
-  echo: ["tcp", "udp"],
-  upper: ["tcp", "udp"],
-  chat: ["tcp"],
-};
-
 function isRecord(value: unknown): value is Record_ {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -1587,7 +1582,7 @@ export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}):
   const file = options.file ?? "<text>";
   const shared: Shared = {
     issues: [],
-    servers: options.servers ?? DEFAULT_SERVERS,
+    servers: options.servers ?? SERVER_TRANSPORTS,
     readFile: options.readFile ?? ((path: string) => Deno.readTextFileSync(path)),
     external: options.variables ?? [],
     stack: [file],
