@@ -176,7 +176,7 @@ export async function runFiles(
     Math.min(options.jobs ?? navigator.hardwareConcurrency ?? 1, files.length),
   );
   const reporters = (options.reporters ?? []).map((reporter) =>
-    jobs > 1 ? new GroupedReporter(reporter) : reporter
+    jobs > 1 && !reporter.live ? new GroupedReporter(reporter) : reporter
   );
   const bail = new AbortController();
   const suiteOptions: RunOptions = {

@@ -328,3 +328,20 @@ Deno.test("no progress line when the pretty report already goes to the terminal"
   const reporters = createReporters([], { progress: true, stderr: () => {}, stdout: () => {} });
   assertEquals(reporters.length, 1);
 });
+
+Deno.test("with --jobs, the progress line still follows files as they run", async () => {
+  await withDir(async (dir) => {
+    let stderr = "";
+    const reporters = createReporters([`json=${dir}/r.json`], {
+      progress: true,
+      stderr: (text) => (stderr += text),
+      stdout: () => {},
+    });
+    const suite = `name: s\nserver: echo\nsteps:\n  - connect\n  - expect: { silence: 50ms }\n`;
+    await Deno.writeTextFile(`${dir}/a.yaml`, suite);
+    await Deno.writeTextFile(`${dir}/b.yaml`, suite);
+    await runFiles([`${dir}/a.yaml`, `${dir}/b.yaml`], { reporters, jobs: 2 });
+    // Held back until each file finished, the line would never show two files running.
+    assertStringIncludes(stderr, "0 files done, 2 running");
+  });
+});

@@ -12,6 +12,8 @@ import type { Reporter } from "./reporter.ts";
 
 /** Redraws one status line on standard error. */
 export class ProgressReporter implements Reporter {
+  /** Progress is drawn as files run, not when each finishes. */
+  readonly live = true;
   readonly #write: (text: string) => void;
   #files = 0;
   #scenarios = 0;

@@ -10,6 +10,12 @@ import type { Suite } from "../suite.ts";
 
 /** Receives a run's events as they happen. Every method is optional. */
 export interface Reporter {
+  /**
+   * Whether it needs events as they happen even when files run at once
+   * (a progress display). Other reporters get each file's events together,
+   * when the file finishes.
+   */
+  readonly live?: boolean;
   /** A file could not be loaded or validated; it does not run. */
   invalidSuite?(error: InvalidSuiteError): void;
   /** A suite is about to run. */
