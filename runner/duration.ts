@@ -5,6 +5,13 @@
  */
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * The longest duration a scenario or flag may give: 24 hours. Timers hold at
+ * most 2^31-1 ms and fire at once beyond it, so longer values are refused
+ * instead of silently wrapping.
+ */
+export const MAX_DURATION = 24 * 3_600_000;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 
 /**
@@ -20,7 +27,7 @@ const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
  *
  * @param text A number followed by `ms`, `s`, `m` or `h`.
  * @returns The duration in milliseconds.
- * @throws {RangeError} When the text is not a duration.
+ * @throws {RangeError} When the text is not a duration, or is longer than 24 hours.
  */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
@@ -29,7 +36,11 @@ export function parseDuration(text: string): number {
       `Invalid duration "${text}": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
     );
   }
-  return Number(match[1]) * UNITS[match[2]];
+  const ms = Number(match[1]) * UNITS[match[2]];
+  if (!(ms <= MAX_DURATION)) {
+    throw new RangeError(`Invalid duration "${text}": at most 24h`);
+  }
+  return ms;
 }
 
 /**

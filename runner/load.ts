@@ -5,6 +5,7 @@
  */
 
 import { InvalidSuiteError } from "./errors.ts";
+import { readSuiteFile, SuiteFileError } from "./suite_file.ts";
 import type { Suite } from "./suite.ts";
 import { type ValidateOptions, validateSuite } from "./validate.ts";
 import { parseYaml, YamlSyntaxError } from "./yaml.ts";
@@ -62,17 +63,15 @@ export function parseSuite(text: string, options: ValidateOptions = {}): Suite {
 export async function loadSuite(path: string, options: ValidateOptions = {}): Promise<Suite> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readSuiteFile(path);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : (error as Error).message;
+    if (!(error instanceof SuiteFileError)) throw error;
     throw new InvalidSuiteError(path, [{
       file: path,
       line: undefined,
       scenario: undefined,
       step: undefined,
-      message: `Cannot read "${path}": ${reason}`,
+      message: error.message,
     }], { cause: error });
   }
   return parseSuite(text, { file: path, ...options });

@@ -8,6 +8,7 @@
 import { concat } from "@std/bytes/concat";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { Notifier } from "./notifier.ts";
+import { RegexTimeoutError, settleMatch } from "./match/regex_guard.ts";
 import type { Transcript } from "./transcript.ts";
 
 /** How a process ended. */
@@ -250,8 +251,14 @@ export class RunningProcess implements AsyncDisposable {
    * @returns Whether `test` accepted it.
    */
   async waitForOutput(test: (stdout: string) => boolean, signal: AbortSignal): Promise<boolean> {
-    while (!test(this.stdoutText())) {
-      if (signal.aborted || this.stdout.ended !== undefined) return test(this.stdoutText());
+    // The test may use a guarded regex: a search that outlasts `signal` is a "no".
+    const decide = (): Promise<boolean> =>
+      settleMatch(() => test(this.stdoutText()), signal).catch((error) => {
+        if (error instanceof RegexTimeoutError) return false;
+        throw error;
+      });
+    while (!(await decide())) {
+      if (signal.aborted || this.stdout.ended !== undefined) return await decide();
       await this.#outputChanged.wait(signal);
     }
     return true;

@@ -10,6 +10,7 @@ import { Deadline } from "./deadline.ts";
 import { formatDuration } from "./duration.ts";
 import { interpolate } from "./interpolate.ts";
 import { compileRegex } from "./match/regex.ts";
+import { guardRegex } from "./match/regex_guard.ts";
 import { describeExit, type ProcessExit, RunningProcess, SpawnError } from "./process.ts";
 import { isPortBound, ReadinessUnsupportedError, waitForPort } from "./ready.ts";
 import type { ProcessReport } from "./result.ts";
@@ -149,10 +150,10 @@ export class ProgramUnderTest implements AsyncDisposable {
           stopped: process.exited,
         });
       } else {
-        const regex = compileRegex(spec.ready.pattern);
+        const regex = guardRegex(compileRegex(spec.ready.pattern));
         waitingFor = `to print a line matching /${regex.source}/`;
         ready = await process.waitForOutput(
-          (stdout) => stdout.split("\n").some((line) => regex.test(line)),
+          (stdout) => stdout.split("\n").some((line) => regex.exec(line) !== null),
           deadline.signal,
         );
       }

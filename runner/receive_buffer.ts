@@ -12,6 +12,7 @@
 
 import type { Captures, Matcher } from "./match/result.ts";
 import { Notifier } from "./notifier.ts";
+import { RegexPending, RegexTimeoutError } from "./match/regex_guard.ts";
 
 /** Why a stream will receive no more bytes. */
 export type StreamEnd =
@@ -29,7 +30,12 @@ export type WaitOutcome =
     readonly unread: Uint8Array;
   }
   | { readonly status: "ended"; readonly end: StreamEnd; readonly unread: Uint8Array }
-  | { readonly status: "aborted"; readonly unread: Uint8Array };
+  | {
+    readonly status: "aborted";
+    readonly unread: Uint8Array;
+    /** A regex search that was still running at the deadline, and was stopped. */
+    readonly stalled?: RegexTimeoutError;
+  };
 
 const MIN_CAPACITY = 1024;
 
@@ -116,7 +122,16 @@ export class ReceiveBuffer {
    */
   async waitFor(matcher: Matcher, signal: AbortSignal): Promise<WaitOutcome> {
     while (true) {
-      const result = matcher(this.unread, this.#ended !== undefined);
+      let result;
+      try {
+        result = matcher(this.unread, this.#ended !== undefined);
+      } catch (error) {
+        if (!(error instanceof RegexPending)) throw error;
+        // The matcher's regex moved to a worker: wait for it, then decide again.
+        if (await error.settle(signal)) continue;
+        const stalled = new RegexTimeoutError(error.source, error.size, { cause: signal.reason });
+        return { status: "aborted", unread: this.unread.slice(), stalled };
+      }
       if (result.status === "matched") {
         const bytes = this.unread.slice(0, result.consumed);
         this.#consume(result.consumed);

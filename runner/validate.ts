@@ -11,7 +11,7 @@ import { levenshteinDistance } from "@std/text/levenshtein-distance";
 import { dirname, join } from "@std/path";
 import { SERVER_TRANSPORTS } from "../servers/mod.ts";
 import { splitCommandLine } from "./command_line.ts";
-import { parseDuration } from "./duration.ts";
+import { formatDuration, MAX_DURATION, parseDuration } from "./duration.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
 import { parseTemplate } from "./interpolate.ts";
 import { compileRegex, groupNames } from "./match/regex.ts";
@@ -35,6 +35,7 @@ import {
   type SuiteProgram,
   type Transport,
 } from "./suite.ts";
+import { readSuiteFileSync, SuiteFileError } from "./suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "./yaml.ts";
 
 /** Options for {@linkcode validateSuite}. */
@@ -54,7 +55,7 @@ export interface ValidateOptions {
   /**
    * Reads an include fragment.
    *
-   * @default {Deno.readTextFileSync}
+   * @default {readSuiteFileSync}
    */
   readFile?: (path: string) => string;
   /**
@@ -64,6 +65,13 @@ export interface ValidateOptions {
    * @default {[]}
    */
   variables?: readonly string[];
+  /**
+   * The run's `--timeout-scale`: a duration that would pass 24 hours once
+   * scaled is a problem of the file.
+   *
+   * @default {1}
+   */
+  timeoutScale?: number;
 }
 
 type Record_ = Record<string, unknown>;
@@ -102,6 +110,12 @@ const EXPECT_KEYS = ["on", "timeout", "stream", ...EXPECT_KINDS];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
 const FAILURES = ["refused", "timeout", "unresolved", "any"];
 const NAME = /^[A-Za-z_][\w-]*$/;
+/** The most problems reported for one file; the rest are counted. */
+const MAX_ISSUES = 50;
+const MIN_MAX_BUFFER = 1024;
+const MAX_MAX_BUFFER = 1 << 30;
+const MAX_REPEAT_TIMES = 1_000_000;
+const MAX_CONCURRENCY = 10_000;
 const ADDRESS = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):([^/\s]+)$/;
 function isRecord(value: unknown): value is Record_ {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -202,6 +216,10 @@ interface Shared {
   readonly external: readonly string[];
   /** The files being validated, outermost first, to find include cycles. */
   readonly stack: string[];
+  /** What every timeout is multiplied by when the suite runs. */
+  readonly timeoutScale: number;
+  /** Problems found past {@linkcode MAX_ISSUES}: counted, not kept. */
+  unshown: number;
 }
 
 class Validator {
@@ -224,7 +242,16 @@ class Validator {
     return this.#shared.servers;
   }
 
+  /** Whether the file already has as many problems as are shown. */
+  get full(): boolean {
+    return this.#shared.issues.length >= MAX_ISSUES;
+  }
+
   error(place: Place, message: string): void {
+    if (this.full) {
+      this.#shared.unshown++;
+      return;
+    }
     this.#shared.issues.push({
       file: this.#file,
       line: place.line,
@@ -286,12 +313,24 @@ class Validator {
       );
       return undefined;
     }
+    let ms: number;
     try {
-      return parseDuration(value);
+      ms = parseDuration(value);
     } catch (error) {
       this.error(place, `Invalid ${what}: ${(error as Error).message}`);
       return undefined;
     }
+    const scale = this.#shared.timeoutScale;
+    if (ms * scale > MAX_DURATION) {
+      this.error(
+        place,
+        `Invalid ${what}: "${value}" scaled by --timeout-scale ${scale} is ${
+          formatDuration(ms * scale)
+        }, more than 24h`,
+      );
+      return undefined;
+    }
+    return ms;
   }
 
   /** Checks `${…}` references against the names defined so far. */
@@ -308,6 +347,11 @@ class Validator {
         continue;
       }
       if (!defined.has(part.name)) {
+        if (this.full) {
+          // Suggestions cost a distance per defined name: skip them past the limit.
+          this.#shared.unshown++;
+          continue;
+        }
         this.error(
           place,
           `Undefined variable "${part.name}" in ${JSON.stringify(text)}${
@@ -619,6 +663,8 @@ class Validator {
       kb: 1000,
       mib: 1 << 20,
       mb: 1e6,
+      gib: 1 << 30,
+      gb: 1e9,
     };
     const match = typeof value === "number"
       ? [String(value), String(value), ""]
@@ -626,16 +672,17 @@ class Validator {
       ? /^(\d+)\s*([a-z]*)$/i.exec(value.trim())
       : null;
     const unit = match === null ? undefined : units[match[2].toLowerCase()];
-    if (match === null || unit === undefined || Number(match[1]) <= 0) {
+    const size = match === null || unit === undefined ? NaN : Number(match[1]) * unit;
+    if (!(size >= MIN_MAX_BUFFER && size <= MAX_MAX_BUFFER)) {
       this.error(
         place,
-        `Expected "max_buffer" to be a positive size like 1048576, "64KiB" or "1MiB", got ${
+        `Expected "max_buffer" to be a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB", got ${
           describe(value)
         }`,
       );
       return DEFAULT_MAX_BUFFER;
     }
-    return Number(match[1]) * unit;
+    return size;
   }
 
   address(
@@ -1045,9 +1092,21 @@ class Validator {
     return { ...base, action: "send", on: on.name, payload, split, timeout };
   }
 
-  positiveInteger(value: unknown, place: Place, what: string): number | undefined {
-    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
-    this.error(place, `Expected ${what} to be a whole number of 1 or more, got ${describe(value)}`);
+  positiveInteger(
+    value: unknown,
+    place: Place,
+    what: string,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number | undefined {
+    if (typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max) {
+      return value;
+    }
+    this.error(
+      place,
+      `Expected ${what} to be a whole number from 1 to ${max.toLocaleString("en")}, got ${
+        describe(value)
+      }`,
+    );
     return undefined;
   }
 
@@ -1064,10 +1123,10 @@ class Validator {
     }
     const chunks = options.chunks === undefined
       ? undefined
-      : this.positiveInteger(options.chunks, place, `"chunks"`);
+      : this.positiveInteger(options.chunks, place, `"chunks"`, MAX_REPEAT_TIMES);
     const chunkSize = options.chunk_size === undefined
       ? undefined
-      : this.positiveInteger(options.chunk_size, place, `"chunk_size"`);
+      : this.positiveInteger(options.chunk_size, place, `"chunk_size"`, MAX_MAX_BUFFER);
     const delay = options.delay === undefined
       ? DEFAULT_SPLIT_DELAY
       : this.duration(options.delay, place, `"delay"`) ?? DEFAULT_SPLIT_DELAY;
@@ -1400,10 +1459,10 @@ class Validator {
   ): Step | undefined {
     if (options === undefined) return undefined;
     this.checkKeys(options, ["times", "concurrency", "steps", "max_p95"], place, `"repeat"`);
-    const times = this.positiveInteger(options.times, place, `"times"`);
+    const times = this.positiveInteger(options.times, place, `"times"`, MAX_REPEAT_TIMES);
     const concurrency = options.concurrency === undefined
       ? 1
-      : this.positiveInteger(options.concurrency, place, `"concurrency"`);
+      : this.positiveInteger(options.concurrency, place, `"concurrency"`, MAX_CONCURRENCY);
     const maxP95 = options.max_p95 === undefined
       ? undefined
       : this.duration(options.max_p95, place, `"max_p95"`);
@@ -1462,7 +1521,9 @@ class Validator {
     try {
       text = this.#shared.readFile(file);
     } catch (error) {
-      const reason = error instanceof Deno.errors.NotFound
+      const reason = error instanceof SuiteFileError
+        ? error.reason
+        : error instanceof Deno.errors.NotFound
         ? "no such file"
         : (error as Error).message;
       this.error(place, `Cannot read include "${file}": ${reason}`);
@@ -1495,10 +1556,10 @@ class Validator {
     const child = new Validator(doc, file, this.#shared, here);
     child.checkKeys(fragment, ["steps", "name"], {}, "an include fragment");
     this.#shared.stack.push(file);
-    const before = this.#shared.issues.length;
+    const before = this.#shared.issues.length + this.#shared.unshown;
     const steps = child.steps(fragment.steps, place.scenario, suite, state);
     this.#shared.stack.pop();
-    if (this.#shared.issues.length > before) return undefined;
+    if (this.#shared.issues.length + this.#shared.unshown > before) return undefined;
     return { ...base, action: "include", path, variables, steps, timeout: undefined };
   }
 
@@ -1583,9 +1644,11 @@ export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}):
   const shared: Shared = {
     issues: [],
     servers: options.servers ?? SERVER_TRANSPORTS,
-    readFile: options.readFile ?? ((path: string) => Deno.readTextFileSync(path)),
+    readFile: options.readFile ?? readSuiteFileSync,
     external: options.variables ?? [],
     stack: [file],
+    timeoutScale: options.timeoutScale ?? 1,
+    unshown: 0,
   };
   const suite = new Validator(doc, file, shared).suite();
   if (shared.issues.length > 0 || suite === undefined) {
@@ -1599,6 +1662,17 @@ export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}):
         ? 1
         : 0
     );
+    if (shared.unshown > 0) {
+      issues.push({
+        file,
+        line: undefined,
+        scenario: undefined,
+        step: undefined,
+        message: `${shared.unshown} more ${
+          shared.unshown === 1 ? "problem" : "problems"
+        } not shown (only the first ${MAX_ISSUES} are)`,
+      });
+    }
     throw new InvalidSuiteError(file, issues);
   }
   return suite;

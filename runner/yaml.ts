@@ -49,6 +49,7 @@ interface ComposedNode {
 
 interface LoaderInternals {
   line: number;
+  readAlias(): unknown;
   readDocuments(options: { singleDocument: boolean }): Iterator<unknown>;
   composeNode(...args: unknown[]): ComposedNode | undefined;
   storeMappingPair(...args: unknown[]): unknown;
@@ -57,6 +58,51 @@ interface LoaderInternals {
 type LoaderConstructor = new (input: string, options: { schema: unknown }) => LoaderInternals;
 
 type LineTable = Map<string | number, number>;
+
+/** The most values that aliases may expand to in one document. */
+export const MAX_ALIAS_EXPANSION = 100_000;
+
+/** A document whose aliases would expand beyond {@linkcode MAX_ALIAS_EXPANSION}. */
+class AliasBombError extends RangeError {
+  readonly line: number;
+
+  constructor(line: number) {
+    super(
+      `Aliases expand to more than ${MAX_ALIAS_EXPANSION} values (nested aliases multiply, as in a "billion laughs" document); a suite needs far fewer`,
+    );
+    this.name = "AliasBombError";
+    this.line = line;
+  }
+}
+
+/**
+ * Counts what aliases expand to. The parser shares the aliased value instead
+ * of copying it, so parsing stays cheap, but everything that walks the value
+ * (validation, printing a step) would pay for every expansion.
+ */
+class AliasBudget {
+  readonly #sizes = new WeakMap<object, number>();
+  #spent = 0;
+
+  spend(value: unknown, line: number): void {
+    this.#spent += this.#size(value);
+    if (this.#spent > MAX_ALIAS_EXPANSION) throw new AliasBombError(line);
+  }
+
+  /** Values in `value`, aliases expanded; stops counting past the budget. */
+  #size(value: unknown): number {
+    if (typeof value !== "object" || value === null) return 1;
+    const known = this.#sizes.get(value);
+    if (known !== undefined) return known;
+    let size = 1;
+    for (const item of Object.values(value)) {
+      size += this.#size(item);
+      if (size > MAX_ALIAS_EXPANSION) break;
+    }
+    this.#sizes.set(value, size);
+    return size;
+  }
+}
 
 /**
  * The std parser keeps positions to itself; a subclass of its loader records
@@ -71,9 +117,13 @@ function createPositionLoader(
   if (typeof LoaderState !== "function" || !(SCHEMA_MAP instanceof Map)) return undefined;
   const Loader = LoaderState as unknown as LoaderConstructor;
   const proto = Loader.prototype as unknown as Record<string, unknown>;
-  if (typeof proto.composeNode !== "function" || typeof proto.storeMappingPair !== "function") {
+  if (
+    typeof proto.composeNode !== "function" || typeof proto.storeMappingPair !== "function" ||
+    typeof proto.readAlias !== "function"
+  ) {
     return undefined;
   }
+  const budget = new AliasBudget();
   const frames: number[][] = [];
   function table(container: object): LineTable {
     let lines = tables.get(container);
@@ -99,6 +149,11 @@ function createPositionLoader(
       } finally {
         frames.pop();
       }
+    }
+    override readAlias(): unknown {
+      const value = super.readAlias();
+      budget.spend(value, this.line + 1);
+      return value;
     }
     override storeMappingPair(...args: unknown[]): unknown {
       const [result, , , key, , startLine] = args;

@@ -6,6 +6,7 @@
 
 import { jsonDifference } from "./json.ts";
 import { captures, compileRegex } from "./regex.ts";
+import type { RegexLike } from "./regex_guard.ts";
 import {
   type Captures,
   decodeText,
@@ -126,7 +127,7 @@ export function lineContains(text: string): LineTest {
  * @param regex The regex the line must match.
  * @returns The test.
  */
-export function lineRegex(regex: RegExp | string): LineTest {
+export function lineRegex(regex: RegexLike | string): LineTest {
   const compiled = typeof regex === "string" ? compileRegex(regex) : regex;
   return {
     description: `a line matching /${compiled.source}/`,

@@ -6,7 +6,15 @@
  */
 
 import { captures } from "./regex.ts";
-import { decodeText, type Incomplete, matched, type Matcher, type MatchResult } from "./result.ts";
+import type { RegexLike } from "./regex_guard.ts";
+import {
+  decodeText,
+  type Incomplete,
+  INCOMPLETE,
+  matched,
+  type Matcher,
+  type MatchResult,
+} from "./result.ts";
 
 const encoder = new TextEncoder();
 
@@ -78,7 +86,9 @@ export function expectContains(text: string): Matcher {
  * ```ts
  * import { assert } from "@std/assert";
  * import { expectRegex } from "./search.ts";
- * const bytes = new TextEncoder().encode("id=42;");
+ * const bytes = new TextEncoder().encode("id=42;\n");
+ * // A match that ends at the last byte received waits for more bytes or the close.
+ * assert(expectRegex(/id=\d+/)(new TextEncoder().encode("id=4"), false).status === "incomplete");
  * const result = expectRegex(/id=(?<id>\d+);/)(bytes, false);
  * assert(result.status === "matched" && result.captures.id === "42");
  * ```
@@ -86,16 +96,18 @@ export function expectContains(text: string): Matcher {
  * @param regex The regex to find.
  * @returns The matcher.
  */
-export function expectRegex(regex: RegExp): Matcher {
-  const search = new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""));
-  return function matchRegex(bytes: Uint8Array): MatchResult {
+export function expectRegex(regex: RegexLike): Matcher {
+  const search = regex instanceof RegExp
+    ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""))
+    : regex;
+  return function matchRegex(bytes: Uint8Array, ended: boolean): MatchResult {
     const text = decodeText(bytes);
     const match = search.exec(text);
-    if (match === null) {
-      const incomplete: Incomplete = { status: "incomplete", discard: 0 };
-      return incomplete;
-    }
+    if (match === null) return INCOMPLETE;
     const end = match.index + match[0].length;
+    // A match that reaches the last byte received could still change with
+    // more bytes (`$`, a greedy `.*`): it stands only once the peer closed.
+    if (end === text.length && !ended) return INCOMPLETE;
     const consumed = end === text.length ? bytes.length : encoder.encode(text.slice(0, end)).length;
     return matched(consumed, captures(match));
   };

@@ -24,6 +24,12 @@ import {
   type LineTest,
 } from "../match/line.ts";
 import { compileRegex } from "../match/regex.ts";
+import {
+  guardRegex,
+  type RegexLike,
+  RegexTimeoutError,
+  settleMatch,
+} from "../match/regex_guard.ts";
 import type { Matcher, MatchResult } from "../match/result.ts";
 import { expectContains, expectRegex } from "../match/search.ts";
 import type { StepFailure } from "../result.ts";
@@ -69,9 +75,9 @@ function fillJson(context: StepContext, value: unknown): unknown {
   return value;
 }
 
-function regex(context: StepContext, pattern: string): RegExp {
+function regex(context: StepContext, pattern: string): RegexLike {
   try {
-    return compileRegex(fill(context, pattern, true));
+    return guardRegex(compileRegex(fill(context, pattern, true)));
   } catch (error) {
     if (error instanceof StepFailedError) throw error;
     throw new StepFailedError({ reason: "error", message: (error as Error).message });
@@ -161,6 +167,24 @@ function fail(failure: StepFailure): never {
   throw new StepFailedError(failure);
 }
 
+/** A regex that was still searching at the deadline: say so, not "nothing matched". */
+function regexStalled(
+  context: StepContext,
+  channel: string,
+  stalled: RegexTimeoutError,
+  details: Partial<StepFailure>,
+): never {
+  if (context.runSignal.aborted) throw waitTimedOut(context, channel, "");
+  fail({
+    ...details,
+    reason: "timeout",
+    channel,
+    message: `Regex /${stalled.source}/ did not finish in ${
+      formatDuration(context.timeout)
+    } searching ${stalled.size} characters of "${channel}"; it backtracks: simplify the pattern (avoid nested quantifiers like (a+)+)`,
+  });
+}
+
 function timedOut(
   context: StepContext,
   channel: string,
@@ -235,7 +259,13 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
   if (channel instanceof UdpChannel) {
     const datagram = await channel.receive(context.signal);
     if (datagram === undefined) timedOut(context, step.on, compiled.description, new Uint8Array());
-    const result = compiled.datagram(datagram);
+    let result: MatchResult;
+    try {
+      result = await settleMatch(() => compiled.datagram(datagram), context.signal);
+    } catch (error) {
+      if (!(error instanceof RegexTimeoutError)) throw error;
+      regexStalled(context, step.on, error, { ...expected, received: datagram });
+    }
     if (result.status === "matched") {
       Object.assign(context.variables, result.captures);
       return;
@@ -267,6 +297,9 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
       });
       break;
     case "aborted":
+      if (outcome.stalled !== undefined) {
+        regexStalled(context, step.on, outcome.stalled, { ...expected, received: outcome.unread });
+      }
       timedOut(context, step.on, compiled.description, outcome.unread);
       break;
     case "ended": {
