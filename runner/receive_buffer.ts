@@ -124,7 +124,8 @@ export class ReceiveBuffer {
     while (true) {
       let result;
       try {
-        result = matcher(this.unread, this.#ended !== undefined);
+        // A reset is no orderly end: what needed the end to decide ends as a reset.
+        result = matcher(this.unread, this.#ended !== undefined && this.#ended.kind !== "reset");
       } catch (error) {
         if (!(error instanceof RegexPending)) throw error;
         // The matcher's regex moved to a worker: wait for it, then decide again.

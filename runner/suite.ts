@@ -35,7 +35,11 @@ export type Expectation =
   | { readonly kind: "contains"; readonly text: string }
   | { readonly kind: "regex"; readonly pattern: string }
   | { readonly kind: "json"; readonly value: unknown }
-  | { readonly kind: "closed" }
+  | {
+    readonly kind: "closed";
+    /** `close`: an orderly close (FIN), and a reset fails; `reset`: the peer aborts (RST). */
+    readonly how: "close" | "reset";
+  }
   | { readonly kind: "silence"; readonly duration: number };
 
 /** What every step has. */

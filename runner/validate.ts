@@ -1273,9 +1273,14 @@ class Validator {
         expectation = { kind: "json", value };
         break;
       case "closed":
-        if (value !== true) {
-          this.error(place, `Expected "closed" to be true, got ${describe(value)}`);
-        } else expectation = { kind: "closed" };
+        if (value === true) expectation = { kind: "closed", how: "close" };
+        else if (value === "reset") expectation = { kind: "closed", how: "reset" };
+        else {
+          this.error(
+            place,
+            `Expected "closed" to be true or "reset", got ${describe(value)}`,
+          );
+        }
         break;
       case "silence": {
         const duration = this.duration(value, place, `"silence"`);

@@ -153,7 +153,7 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
     case "closed": {
       const matcher = expectClosed();
       return {
-        description: "the peer to close",
+        description: expectation.how === "reset" ? "the peer to reset" : "the peer to close",
         matcher,
         datagram: (datagram) => matchDatagram(matcher, datagram),
       };
@@ -283,6 +283,20 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     fail({ reason: "error", channel: step.on, message: `Connection "${step.on}" cannot be read` });
   }
   const outcome = await buffer.waitFor(compiled.matcher, context.signal);
+  const closed = step.expectation.kind === "closed" ? step.expectation.how : undefined;
+  if (closed === "reset") {
+    // Only an abort passes; an orderly close, bytes or silence fail.
+    if (outcome.status === "ended" && outcome.end.kind === "reset" && outcome.unread.length === 0) {
+      return;
+    }
+    if (outcome.status === "matched") {
+      fail({
+        ...expected,
+        reason: "closed",
+        message: `Expected "${step.on}" to be reset by the peer, but the peer closed it normally`,
+      });
+    }
+  }
   switch (outcome.status) {
     case "matched":
       Object.assign(context.variables, outcome.captures);
@@ -308,7 +322,9 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
       const what = channel instanceof ProcessChannel
         ? `The ${step.stream} of "${step.on}"`
         : `Connection "${step.on}"`;
-      let message = end.kind === "closed"
+      let message = closed === "close" && end.kind === "reset"
+        ? `Expected "${step.on}" to be closed by the peer, but the peer reset it: ${end.message}`
+        : end.kind === "closed"
         ? channel instanceof ProcessChannel
           ? `"${step.on}" closed its ${step.stream} ${before}`
           : `Connection "${step.on}" was closed by the peer ${before}`
