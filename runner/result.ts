@@ -33,10 +33,18 @@ export interface StepFailure {
   readonly channel?: string;
   /** What was expected, for people (e.g. `line "hi"`). */
   readonly expected?: string;
-  /** The exact bytes expected, when the expectation is bytes. */
+  /** The exact bytes expected, when the expectation is bytes (at most 1 KiB around `offset`). */
   readonly expectedBytes?: Uint8Array;
-  /** The unread bytes when it stopped (clipped to the buffer). */
+  /** Where `expectedBytes` starts in what was expected. */
+  readonly expectedStart?: number;
+  /** The full size of what was expected, in bytes. */
+  readonly expectedSize?: number;
+  /** The unread bytes when it stopped (at most 1 KiB around `offset`). */
   readonly received?: Uint8Array;
+  /** Where `received` starts in what was unread. */
+  readonly receivedStart?: number;
+  /** The full size of what was unread, in bytes. */
+  readonly receivedSize?: number;
   /** Offset of the first difference in `received`. */
   readonly offset?: number;
   /** For `include` and `repeat`: the nested steps, outermost first, down to the one that failed. */

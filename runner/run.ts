@@ -35,6 +35,7 @@ import {
 import type { Scenario, Step, Suite, Transport } from "./suite.ts";
 import { Transcript } from "./transcript.ts";
 import { Deadline } from "./deadline.ts";
+import { clipFailure } from "./clip.ts";
 
 /** Options for {@linkcode runSuite} and {@linkcode runFiles}. */
 export interface RunOptions {
@@ -265,7 +266,7 @@ async function runSteps(
         using grace = new Deadline(500, [options.signal]);
         await untilAborted(program.exited, grace.signal);
       }
-      const failure = failureOf(error, run);
+      const failure = clipFailure(failureOf(error, run));
       results.push({ step, status: "failed", duration: performance.now() - started, failure });
       break;
     } finally {

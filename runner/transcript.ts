@@ -32,15 +32,33 @@ export interface TranscriptOptions {
    */
   previewBytes?: number;
   /**
-   * The most events kept; later ones are counted, not kept.
+   * The most events kept in all; later ones are counted, not kept.
    *
-   * @default {2000}
+   * @default {1000}
    */
   maxEvents?: number;
+  /**
+   * The most events kept of one channel; later ones are counted, not kept.
+   *
+   * @default {200}
+   */
+  maxChannelEvents?: number;
+  /**
+   * The most payload bytes kept in all; past it, a payload keeps at most
+   * its first 32 bytes.
+   *
+   * @default {16384}
+   */
+  maxPreviewTotal?: number;
 }
 
+/** What a payload keeps once the transcript's byte budget is spent. */
+const SPENT_PREVIEW_BYTES = 32;
+
 /**
- * Records a scenario's conversation with bounded memory.
+ * Records a scenario's conversation with bounded memory: at most 1 KiB of
+ * each payload, 200 events per channel, 1000 in all and 16 KiB of payloads
+ * (then 32 bytes each), whatever a peer sends. What is left out is counted.
  *
  * @example
  * ```ts
@@ -58,14 +76,17 @@ export class Transcript {
   /**
    * Creates an empty transcript.
    *
-   * @param options Preview size and event limit.
+   * @param options Preview size and event limits.
    */
   constructor(options: TranscriptOptions = {}) {
     this.#log = {
       started: performance.now(),
       events: [],
       previewBytes: options.previewBytes ?? 1024,
-      maxEvents: options.maxEvents ?? 2000,
+      maxEvents: options.maxEvents ?? 1000,
+      maxChannelEvents: options.maxChannelEvents ?? 200,
+      previewBudget: options.maxPreviewTotal ?? 16 * 1024,
+      perChannel: new Map(),
       dropped: 0,
     };
   }
@@ -84,12 +105,28 @@ export class Transcript {
     return view;
   }
 
-  /** The events recorded, in order. */
+  /**
+   * The events recorded, in order, then a note for each channel that had
+   * events left out: `412 more events not recorded`.
+   */
   get events(): readonly TranscriptEvent[] {
-    return this.#log.events;
+    const log = this.#log;
+    const notes: TranscriptEvent[] = [];
+    for (const [channel, counts] of log.perChannel) {
+      if (counts.dropped === 0) continue;
+      notes.push({
+        at: counts.lastAt,
+        channel,
+        kind: "note",
+        detail: `${counts.dropped} more ${
+          counts.dropped === 1 ? "event" : "events"
+        } not recorded (the transcript keeps ${log.maxChannelEvents} per channel and ${log.maxEvents} in all)`,
+      });
+    }
+    return notes.length === 0 ? log.events : [...log.events, ...notes];
   }
 
-  /** How many events were not kept because of the limit. */
+  /** How many events were not kept because of the limits. */
   get dropped(): number {
     return this.#log.dropped;
   }
@@ -112,22 +149,47 @@ export class Transcript {
     details: { bytes?: Uint8Array; detail?: string } = {},
   ): void {
     const log = this.#log;
-    if (log.events.length >= log.maxEvents) {
+    const name = channel + this.#suffix;
+    let counts = log.perChannel.get(name);
+    if (counts === undefined) {
+      counts = { kept: 0, dropped: 0, lastAt: 0 };
+      log.perChannel.set(name, counts);
+    }
+    // An end or close always fits: it says how the channel's story ended.
+    const closing = kind === "end" || kind === "close";
+    if (
+      !closing && (counts.kept >= log.maxChannelEvents || log.events.length >= log.maxEvents)
+    ) {
       log.dropped++;
+      counts.dropped++;
+      counts.lastAt = this.now();
       return;
     }
+    counts.kept++;
     const { bytes, detail } = details;
+    let preview: Uint8Array | undefined;
+    if (bytes !== undefined) {
+      const room = log.previewBudget > 0 ? log.previewBytes : SPENT_PREVIEW_BYTES;
+      preview = bytes.slice(0, Math.min(room, bytes.length));
+      log.previewBudget -= preview.length;
+    }
     log.events.push({
       at: this.now(),
-      channel: channel + this.#suffix,
+      channel: name,
       kind,
-      ...(bytes === undefined ? {} : {
-        bytes: bytes.slice(0, log.previewBytes),
-        size: bytes.length,
-      }),
-      ...(detail === undefined ? {} : { detail }),
+      ...(bytes === undefined ? {} : { bytes: preview, size: bytes.length }),
+      ...(detail === undefined ? {} : { detail: clipText(detail) }),
     });
   }
+}
+
+/** The most characters of an event's description. */
+const MAX_DETAIL = 1024;
+
+function clipText(text: string): string {
+  return text.length <= MAX_DETAIL
+    ? text
+    : `${text.slice(0, MAX_DETAIL)}… (${text.length} characters)`;
 }
 
 /** The events of a transcript and its scoped views. */
@@ -136,5 +198,9 @@ interface TranscriptLog {
   readonly events: TranscriptEvent[];
   readonly previewBytes: number;
   readonly maxEvents: number;
+  readonly maxChannelEvents: number;
+  /** Payload bytes that may still be kept at full preview size. */
+  previewBudget: number;
+  readonly perChannel: Map<string, { kept: number; dropped: number; lastAt: number }>;
   dropped: number;
 }

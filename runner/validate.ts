@@ -10,6 +10,7 @@ import { closestString } from "@std/text/closest-string";
 import { levenshteinDistance } from "@std/text/levenshtein-distance";
 import { dirname, join } from "@std/path";
 import { SERVER_TRANSPORTS } from "../servers/mod.ts";
+import { CLIP_TEXT, clipText } from "./clip.ts";
 import { splitCommandLine } from "./command_line.ts";
 import { formatDuration, MAX_DURATION, parseDuration } from "./duration.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
@@ -179,16 +180,46 @@ function substitute(value: unknown, variables: Readonly<Record<string, string>>)
   }
 }
 
-/** A value in YAML flow style, for steps that have no lines of their own. */
+/**
+ * A value in YAML flow style, for steps that have no lines of their own;
+ * at most about {@linkcode CLIP_TEXT} characters, however large the value
+ * (aliases can make it large without making the file so).
+ */
 function flowText(value: unknown): string {
-  if (typeof value === "string") return /^[\w./:-]+$/.test(value) ? value : JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(flowText).join(", ")}]`;
-  if (isRecord(value)) {
-    return `{ ${
-      Object.entries(value).map(([key, item]) => `${key}: ${flowText(item)}`).join(", ")
-    } }`;
+  let room = CLIP_TEXT;
+  function write(item: unknown): string {
+    if (room <= 0) return "…";
+    let text: string;
+    if (typeof item === "string") {
+      text = /^[\w./:-]+$/.test(item) ? item : JSON.stringify(clipText(item));
+    } else if (Array.isArray(item)) {
+      const parts: string[] = [];
+      for (const entry of item) {
+        if (room <= 0) {
+          parts.push("…");
+          break;
+        }
+        parts.push(write(entry));
+      }
+      return `[${parts.join(", ")}]`;
+    } else if (isRecord(item)) {
+      const parts: string[] = [];
+      for (const [key, entry] of Object.entries(item)) {
+        if (room <= 0) {
+          parts.push("…");
+          break;
+        }
+        room -= key.length + 2;
+        parts.push(`${key}: ${write(entry)}`);
+      }
+      return `{ ${parts.join(", ")} }`;
+    } else {
+      text = String(item);
+    }
+    room -= text.length + 2;
+    return text;
   }
-  return String(value);
+  return write(value);
 }
 
 /** Where in the file the validator is. */
@@ -295,7 +326,7 @@ class Validator {
       if (text.search(/\S/) <= indent) break;
       out.push(text.slice(indent + 2).trimEnd());
     }
-    return out.join("\n");
+    return clipText(out.join("\n"));
   }
 
   string(value: unknown, place: Place, what: string): string | undefined {

@@ -16,12 +16,19 @@ export interface UdpOpenOptions {
   /** Where sends and receives are recorded. */
   transcript?: Transcript;
   /**
-   * The most bytes of unread datagrams held; more are dropped and noted.
+   * The most bytes of unread datagrams held, counting 128 bytes of overhead
+   * for each; more are dropped and counted in the transcript.
    *
    * @default {1048576}
    */
   maxBuffer?: number;
 }
+
+/**
+ * What a queued datagram costs beyond its payload (the entry, its address,
+ * the array's header), so that a flood of empty datagrams is bounded too.
+ */
+const DATAGRAM_OVERHEAD = 128;
 
 interface Received {
   readonly datagram: Uint8Array;
@@ -64,6 +71,8 @@ export class UdpChannel implements Channel {
   readonly #queue: Received[] = [];
   #queued = 0;
   #lastPeer: Deno.NetAddr | undefined;
+  #dropped = 0;
+  #noted = 0;
   readonly #received = new Notifier();
   #closed = false;
   readonly #pump: Promise<void>;
@@ -163,19 +172,20 @@ export class UdpChannel implements Channel {
         return;
       }
       if (from.transport !== "udp" || !this.#fromPeer(from)) continue;
+      const cost = datagram.length + DATAGRAM_OVERHEAD;
+      if (this.#queued + cost > this.#maxBuffer) {
+        // A flood is counted, not recorded one by one: the transcript says how many.
+        this.#dropped++;
+        continue;
+      }
+      this.#noteDropped();
       const label = this.#target === undefined
         ? { detail: `from ${formatAddress(from.hostname, from.port)}` }
         : {};
-      if (this.#queued + datagram.length > this.#maxBuffer) {
-        this.#transcript?.record(this.name, "note", {
-          detail:
-            `dropped a datagram of ${datagram.length} bytes: ${this.#queued} unread bytes held`,
-        });
-        continue;
-      }
       this.#transcript?.record(this.name, "receive", { bytes: datagram, ...label });
-      this.#queue.push({ datagram, from });
-      this.#queued += datagram.length;
+      // Right-sized: the runtime may hand out a view on a 64 KiB buffer.
+      this.#queue.push({ datagram: datagram.slice(), from });
+      this.#queued += cost;
       this.#received.notify();
     }
   }
@@ -191,7 +201,7 @@ export class UdpChannel implements Channel {
     if (!(await this.waitForActivity(signal))) return undefined;
     const next = this.#queue.shift();
     if (next === undefined) return undefined;
-    this.#queued -= next.datagram.length;
+    this.#queued -= next.datagram.length + DATAGRAM_OVERHEAD;
     this.#lastPeer = next.from;
     return next.datagram;
   }
@@ -239,10 +249,28 @@ export class UdpChannel implements Channel {
     }
   }
 
+  /** Datagrams dropped because the queue was full, since the channel opened. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Records the drops since the last note, once. */
+  #noteDropped(): void {
+    const count = this.#dropped - this.#noted;
+    if (count === 0) return;
+    this.#noted = this.#dropped;
+    this.#transcript?.record(this.name, "note", {
+      detail: `${count} ${
+        count === 1 ? "datagram" : "datagrams"
+      } dropped: ${this.#queued} bytes of unread datagrams were held (max_buffer ${this.#maxBuffer})`,
+    });
+  }
+
   /** @inheritdoc */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#noteDropped();
     this.#transcript?.record(this.name, "close");
     this.#socket.close();
     this.#received.notify();

@@ -9,7 +9,7 @@
 import { formatDuration } from "../duration.ts";
 import type { ProcessReport, ScenarioResult, StepResult } from "../result.ts";
 import type { TranscriptEvent } from "../transcript.ts";
-import { escapedOffset, previewBytes } from "./format.ts";
+import { escapedOffset, previewBytes, previewExpected, previewReceived } from "./format.ts";
 
 /** Options for {@linkcode formatFailure}. */
 export interface FailureFormatOptions {
@@ -123,20 +123,17 @@ export function formatFailure(
   }
   lines.push(failure.message);
   if (failure.expected !== undefined) {
-    const expected = failure.expectedBytes === undefined
-      ? failure.expected
-      : previewBytes(failure.expectedBytes, { focus: failure.offset ?? 0 });
-    lines.push(`  expected: ${expected}`);
+    lines.push(`  expected: ${previewExpected(failure) ?? failure.expected}`);
   }
   if (failure.received !== undefined) {
     const received = failure.received;
-    const preview = received.length === 0
-      ? "nothing"
-      : previewBytes(received, { focus: failure.offset ?? 0 });
+    const preview = previewReceived(failure);
     lines.push(`  received: ${preview}`);
     if (failure.offset !== undefined && received.length > 0) {
       const clippedStart = preview.startsWith("…");
-      const column = clippedStart ? undefined : escapedOffset(received, failure.offset) + 1;
+      const column = clippedStart
+        ? undefined
+        : escapedOffset(received, failure.offset - (failure.receivedStart ?? 0)) + 1;
       if (column !== undefined && column < 200) {
         lines.push(`  ${" ".repeat(10 + column)}^ first difference at byte ${failure.offset}`);
       } else {
@@ -149,9 +146,6 @@ export function formatFailure(
     lines.push("transcript (ms since start; → sent, ← received):");
     for (const line of formatTranscript(result.transcript, maxTranscriptEvents)) {
       lines.push(`  ${line}`);
-    }
-    if (result.droppedEvents > 0) {
-      lines.push(`  … ${result.droppedEvents} later events not recorded`);
     }
   }
   lines.push(...formatProcesses(result.processes, options.maxOutputLines ?? 20));

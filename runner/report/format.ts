@@ -5,6 +5,7 @@
  */
 
 import { escapeBytes } from "../escape.ts";
+import type { StepFailure } from "../result.ts";
 
 export { escapeBytes };
 
@@ -17,17 +18,24 @@ export interface PreviewOptions {
    */
   max?: number;
   /**
-   * A byte offset to keep in view (e.g. the first difference).
+   * A byte offset to keep in view (e.g. the first difference), counted in
+   * the whole of which `bytes` is a part.
    *
    * @default {0}
    */
   focus?: number;
   /**
-   * The full size, when `bytes` is already a clipped preview.
+   * The full size, when `bytes` is already a clipped part.
    *
-   * @default {bytes.length}
+   * @default {start + bytes.length}
    */
   size?: number;
+  /**
+   * Where `bytes` starts in the whole, when it is a clipped part.
+   *
+   * @default {0}
+   */
+  start?: number;
 }
 
 /**
@@ -47,17 +55,71 @@ export interface PreviewOptions {
  */
 export function previewBytes(bytes: Uint8Array, options: PreviewOptions = {}): string {
   const max = options.max ?? 160;
-  const size = options.size ?? bytes.length;
-  const focus = Math.min(options.focus ?? 0, bytes.length);
+  const origin = options.start ?? 0;
+  const size = options.size ?? origin + bytes.length;
+  const focus = Math.max(0, Math.min((options.focus ?? origin) - origin, bytes.length));
   let start = 0;
   if (focus > max / 2) {
     start = Math.max(0, Math.min(focus - Math.floor(max / 4), bytes.length - max));
   }
   const end = Math.min(bytes.length, start + max);
-  const text = `${start > 0 ? "…" : ""}"${escapeBytes(bytes.subarray(start, end))}"${
-    end < size ? "…" : ""
+  const text = `${origin + start > 0 ? "…" : ""}"${escapeBytes(bytes.subarray(start, end))}"${
+    origin + end < size ? "…" : ""
   }`;
   return end - start < size ? `${text} (${size} bytes)` : text;
+}
+
+/**
+ * The preview of what a failed step received, around the first difference.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { previewReceived } from "./format.ts";
+ * const received = new TextEncoder().encode("hi");
+ * assert(previewReceived({ reason: "mismatch", message: "", received }) === `"hi"`);
+ * ```
+ *
+ * @param failure The failure.
+ * @param max The most bytes shown.
+ * @returns The preview, or `nothing`.
+ */
+export function previewReceived(failure: StepFailure, max?: number): string {
+  const bytes = failure.received ?? new Uint8Array();
+  if (bytes.length === 0 && (failure.receivedSize ?? 0) === 0) return "nothing";
+  return previewBytes(bytes, {
+    ...(max === undefined ? {} : { max }),
+    focus: failure.offset ?? 0,
+    start: failure.receivedStart ?? 0,
+    size: failure.receivedSize ?? (failure.receivedStart ?? 0) + bytes.length,
+  });
+}
+
+/**
+ * The preview of the bytes a failed step expected, around the first
+ * difference; `undefined` when it expected no exact bytes.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { previewExpected } from "./format.ts";
+ * const expectedBytes = new TextEncoder().encode("hi");
+ * assert(previewExpected({ reason: "mismatch", message: "", expectedBytes }) === `"hi"`);
+ * ```
+ *
+ * @param failure The failure.
+ * @param max The most bytes shown.
+ * @returns The preview.
+ */
+export function previewExpected(failure: StepFailure, max?: number): string | undefined {
+  const bytes = failure.expectedBytes;
+  if (bytes === undefined) return undefined;
+  return previewBytes(bytes, {
+    ...(max === undefined ? {} : { max }),
+    focus: failure.offset ?? 0,
+    start: failure.expectedStart ?? 0,
+    size: failure.expectedSize ?? (failure.expectedStart ?? 0) + bytes.length,
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { formatDuration } from "../duration.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { TranscriptEvent } from "../transcript.ts";
 import { formatFailure } from "./failure.ts";
-import { previewBytes } from "./format.ts";
+import { previewBytes, previewExpected, previewReceived } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 
 function escapeHtml(text: string): string {
@@ -138,6 +138,31 @@ export function sequenceDiagram(
   return parts.join("\n");
 }
 
+/** The most transcript rows per scenario: a report of many flooded scenarios must stay openable. */
+const MAX_TRANSCRIPT_ROWS = 120;
+
+function transcriptRows(events: readonly TranscriptEvent[]): string {
+  const row = (event: TranscriptEvent): string =>
+    `<tr><td>${event.at.toFixed(1)}</td><td>${
+      escapeHtml(event.channel)
+    }</td><td>${event.kind}</td><td><code>${
+      escapeHtml(
+        event.bytes === undefined
+          ? event.detail ?? ""
+          : previewBytes(event.bytes, { max: 120, size: event.size ?? event.bytes.length }),
+      )
+    }</code></td></tr>`;
+  if (events.length <= MAX_TRANSCRIPT_ROWS) return events.map(row).join("");
+  const half = MAX_TRANSCRIPT_ROWS / 2;
+  return [
+    ...events.slice(0, half).map(row),
+    `<tr><td></td><td></td><td></td><td>… ${
+      events.length - 2 * half
+    } events not shown (the JSON report has them all) …</td></tr>`,
+    ...events.slice(-half).map(row),
+  ].join("");
+}
+
 function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
   const failed = scenario.status === "failed";
   const failure = scenario.steps.at(-1)?.failure;
@@ -152,20 +177,12 @@ function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
   const expected = failure?.expected === undefined
     ? ""
     : `<div class="expected"><b>expected</b> <code>${
-      escapeHtml(
-        failure.expectedBytes === undefined
-          ? failure.expected
-          : previewBytes(failure.expectedBytes, { max: 400 }),
-      )
+      escapeHtml(previewExpected(failure, 400) ?? failure.expected)
     }</code></div>`;
   const received = failure?.received === undefined
     ? ""
     : `<div class="received"><b>received</b> <code>${
-      escapeHtml(
-        failure.received.length === 0
-          ? "nothing"
-          : previewBytes(failure.received, { max: 400, focus: failure.offset ?? 0 }),
-      )
+      escapeHtml(previewReceived(failure, 400))
     }</code></div>`;
   const diagram = scenario.transcript.length === 0 && failure === undefined ? "" : sequenceDiagram(
     scenario.transcript,
@@ -173,14 +190,10 @@ function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
       ? {
         message: failure?.message ?? scenario.note ?? "failed",
         ...(failure?.expected === undefined ? {} : {
-          expected: failure.expectedBytes === undefined
-            ? failure.expected
-            : previewBytes(failure.expectedBytes, { max: 60, focus: failure.offset ?? 0 }),
+          expected: previewExpected(failure, 60) ?? failure.expected,
         }),
         ...(failure?.received === undefined ? {} : {
-          received: failure.received.length === 0
-            ? "nothing"
-            : previewBytes(failure.received, { max: 60, focus: failure.offset ?? 0 }),
+          received: previewReceived(failure, 60),
         }),
       }
       : undefined,
@@ -188,17 +201,7 @@ function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
   const transcript = scenario.transcript.length === 0
     ? ""
     : `<details class="transcript"><summary>Transcript (${scenario.transcript.length} events)</summary><table>${
-      scenario.transcript.map((event) =>
-        `<tr><td>${event.at.toFixed(1)}</td><td>${
-          escapeHtml(event.channel)
-        }</td><td>${event.kind}</td><td><code>${
-          escapeHtml(
-            event.bytes === undefined
-              ? event.detail ?? ""
-              : previewBytes(event.bytes, { max: 200, size: event.size ?? event.bytes.length }),
-          )
-        }</code></td></tr>`
-      ).join("")
+      transcriptRows(scenario.transcript)
     }</table></details>`;
   return `<details class="scenario ${scenario.status}" data-search="${
     escapeHtml(`${suite.file} ${suite.name} ${scenario.name}`.toLowerCase())

@@ -18,12 +18,19 @@ export interface JsonBytes {
   readonly text: string;
   /** The same bytes in base64. */
   readonly base64: string;
-  /** The full size; `text` and `base64` may hold only the first bytes. */
+  /** The full size; `text` and `base64` may hold only a part of it. */
   readonly size: number;
+  /** Where the part shown starts, when it is not the start (failures keep 1 KiB around the first difference). */
+  readonly start?: number;
 }
 
-function bytes(value: Uint8Array, size = value.length): JsonBytes {
-  return { text: escapeBytes(value), base64: encodeBase64(value), size };
+function bytes(value: Uint8Array, size = value.length, start = 0): JsonBytes {
+  return {
+    text: escapeBytes(value),
+    base64: encodeBase64(value),
+    size,
+    ...(start === 0 ? {} : { start }),
+  };
 }
 
 function failure(value: StepFailure): Record<string, unknown> {
@@ -32,8 +39,12 @@ function failure(value: StepFailure): Record<string, unknown> {
     message: value.message,
     ...(value.channel === undefined ? {} : { channel: value.channel }),
     ...(value.expected === undefined ? {} : { expected: value.expected }),
-    ...(value.expectedBytes === undefined ? {} : { expected_bytes: bytes(value.expectedBytes) }),
-    ...(value.received === undefined ? {} : { received: bytes(value.received) }),
+    ...(value.expectedBytes === undefined ? {} : {
+      expected_bytes: bytes(value.expectedBytes, value.expectedSize, value.expectedStart),
+    }),
+    ...(value.received === undefined ? {} : {
+      received: bytes(value.received, value.receivedSize, value.receivedStart),
+    }),
     ...(value.offset === undefined ? {} : { offset: value.offset }),
     ...(value.trail === undefined ? {} : {
       trail: value.trail.map((entry) => ({
