@@ -9,6 +9,8 @@ import { concat } from "@std/bytes/concat";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { Notifier } from "./notifier.ts";
 import { RegexTimeoutError, settleMatch } from "./match/regex_guard.ts";
+import { findHolders, type Holder, openLinks, portSockets } from "./reap.ts";
+import type { Transport } from "./suite.ts";
 import type { Transcript } from "./transcript.ts";
 
 /** How a process ended. */
@@ -44,11 +46,27 @@ export interface ProcessOptions {
    */
   transcript?: Transcript;
   /**
-   * The most unread output held per stream before reading pauses.
+   * The most unread output held per stream, when steps read it.
    *
    * @default {1048576}
    */
   maxBuffer?: number;
+  /**
+   * Whether steps read its output (a process channel): then unread output
+   * is held up to `maxBuffer` per stream, and beyond that the process waits
+   * on a full pipe until a step reads. Otherwise its output is read as it
+   * comes, so it never blocks, and only the last 64 KiB of each stream are
+   * kept for reports.
+   *
+   * @default {false}
+   */
+  readBySteps?: boolean;
+  /**
+   * A port it serves: whatever listens there when it is stopped goes with it.
+   *
+   * @default {undefined}
+   */
+  serves?: { readonly port: number; readonly transport: Transport };
 }
 
 /** A process that could not be started. */
@@ -65,8 +83,13 @@ export class SpawnError extends Error {
   }
 }
 
-const TAIL_BYTES = 16 * 1024;
+const TAIL_BYTES = 64 * 1024;
 const STOP_GRACE_MS = 2_000;
+/** How long output may still be read once the process and its group are gone. */
+const DRAIN_MS = 500;
+
+/** Every process started and not yet stopped, for {@linkcode killRunningProcesses}. */
+const running = new Set<RunningProcess>();
 const decoder = new TextDecoder();
 
 /** The last bytes of a stream, for reports. */
@@ -82,6 +105,11 @@ class OutputTail {
     while (this.#size - this.#chunks[0].length >= TAIL_BYTES) {
       this.#size -= this.#chunks.shift()!.length;
     }
+  }
+
+  /** Every byte ever pushed, kept or not. */
+  get total(): number {
+    return this.#total;
   }
 
   text(): string {
@@ -124,11 +152,26 @@ export class RunningProcess implements AsyncDisposable {
   readonly #tails = { stdout: new OutputTail(), stderr: new OutputTail() };
   readonly #outputChanged = new Notifier();
   readonly #pumps: Promise<void>[];
+  readonly #readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  /** Aborts when stopping begins: output waiting for room is no longer held back. */
+  readonly #stopped = new AbortController();
+  readonly #readBySteps: boolean;
+  readonly #serves: ProcessOptions["serves"];
+  readonly #transcript: Transcript | undefined;
+  /** The pipes created for it, as `/proc` names them: what a daemon it starts inherits. */
+  readonly #pipes: readonly string[];
+  readonly #strays: Holder[] = [];
   #exit: ProcessExit | undefined;
   #stopping = false;
+  #stopRun: Promise<ProcessExit> | undefined;
   #stdinClosed = false;
 
-  private constructor(args: readonly string[], child: Deno.ChildProcess, options: ProcessOptions) {
+  private constructor(
+    args: readonly string[],
+    child: Deno.ChildProcess,
+    pipes: readonly string[],
+    options: ProcessOptions,
+  ) {
     this.name = options.name;
     this.command = args.map((arg) => /^[\w./:=@%+-]+$/.test(arg) ? arg : JSON.stringify(arg)).join(
       " ",
@@ -140,6 +183,11 @@ export class RunningProcess implements AsyncDisposable {
     this.stderr = new ReceiveBuffer(maxBuffer);
     this.#stdin = child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
+    this.#readBySteps = options.readBySteps ?? false;
+    this.#serves = options.serves;
+    this.#transcript = options.transcript;
+    this.#pipes = pipes;
+    running.add(this);
     const transcript = options.transcript;
     this.#pumps = [
       this.#pump(
@@ -180,6 +228,9 @@ export class RunningProcess implements AsyncDisposable {
     // Python block-buffers output into a pipe; tests need every prompt now.
     env.PYTHONUNBUFFERED ??= "1";
     let child: Deno.ChildProcess;
+    // The pipes are named from our side: the ones that appear across the spawn.
+    // (The child's own /proc/PID/fd may still show our stdio until it execs.)
+    const before = new Set(openLinks(Deno.pid));
     try {
       child = new Deno.Command(args[0], {
         args: args.slice(1),
@@ -203,7 +254,10 @@ export class RunningProcess implements AsyncDisposable {
     options.transcript?.record(options.name, "connect", {
       detail: `process ${child.pid}: ${args.join(" ")}`,
     });
-    return new RunningProcess(args, child, options);
+    const pipes = openLinks(Deno.pid).filter((link) =>
+      link.startsWith("pipe:") && !before.has(link)
+    );
+    return new RunningProcess(args, child, pipes, options);
   }
 
   async #pump(
@@ -212,12 +266,19 @@ export class RunningProcess implements AsyncDisposable {
     tail: OutputTail,
     record: (bytes: Uint8Array) => void,
   ): Promise<void> {
-    // Output is read as it comes, so a chatty program never blocks on a full pipe.
+    const reader = stream.getReader();
+    this.#readers.push(reader);
     try {
-      for await (const chunk of stream) {
-        record(chunk);
-        tail.push(chunk);
-        buffer.push(chunk);
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        record(value);
+        tail.push(value);
+        if (this.#readBySteps) {
+          buffer.push(value);
+          // Back-pressure: the program waits on a full pipe until a step reads.
+          await buffer.waitForRoom(this.#stopped.signal);
+        }
         this.#outputChanged.notify();
       }
       buffer.end({ kind: "closed" });
@@ -232,14 +293,24 @@ export class RunningProcess implements AsyncDisposable {
     return this.#exit;
   }
 
-  /** Everything it wrote to stdout that is still kept (the last 16 KiB). */
+  /** The last 64 KiB it wrote to stdout, after a note of what came before. */
   stdoutText(): string {
     return this.#tails.stdout.text();
   }
 
-  /** Everything it wrote to stderr that is still kept (the last 16 KiB). */
+  /** The last 64 KiB it wrote to stderr, after a note of what came before. */
   stderrText(): string {
     return this.#tails.stderr.text();
+  }
+
+  /** How many bytes it wrote to each stream in all. */
+  get outputSizes(): { readonly stdout: number; readonly stderr: number } {
+    return { stdout: this.#tails.stdout.total, stderr: this.#tails.stderr.total };
+  }
+
+  /** Processes that outlived it, holding its pipes or its port, that stopping it had to stop too. */
+  get strays(): readonly Holder[] {
+    return this.#strays;
   }
 
   /**
@@ -303,15 +374,34 @@ export class RunningProcess implements AsyncDisposable {
 
   /**
    * Stops it and its children: SIGTERM to its process group, SIGKILL after a
-   * grace period. Safe twice and after it exited.
+   * grace period. Processes that left the group (`setsid`, a double fork)
+   * but hold its pipes or its port are found through `/proc` and stopped
+   * with it, and listed in {@linkcode RunningProcess.strays}. Reading its
+   * output then takes at most 500 ms more. Safe twice and after it exited.
    *
    * @param graceMs How long it may take to exit after SIGTERM.
    * @returns How it ended.
    */
-  async stop(graceMs = STOP_GRACE_MS): Promise<ProcessExit> {
+  stop(graceMs: number = STOP_GRACE_MS): Promise<ProcessExit> {
+    this.#stopRun ??= this.#stop(graceMs);
+    return this.#stopRun;
+  }
+
+  async #stop(graceMs: number): Promise<ProcessExit> {
+    this.#stopped.abort();
+    const watched = new Set(this.#pipes);
     if (this.#exit === undefined) {
       this.#stopping = true;
+      for (const link of openLinks(this.pid)) watched.add(link);
+    }
+    if (this.#serves !== undefined) {
+      for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
+    }
+    // Found before signalling, while the group still holds them too.
+    const strays = findHolders(watched, { skipGroup: this.pid });
+    if (this.#exit === undefined) {
       signalGroup(this.pid, "SIGTERM");
+      for (const stray of strays) signalProcess(stray.pid, "SIGTERM");
       const timer = setTimeout(() => signalGroup(this.pid, "SIGKILL"), graceMs);
       try {
         await this.#child.status;
@@ -321,15 +411,98 @@ export class RunningProcess implements AsyncDisposable {
     }
     // Children it left behind in its group go too, and with them the pipes.
     signalGroup(this.pid, "SIGKILL");
+    for (const stray of strays) signalProcess(stray.pid, "SIGKILL");
+    // A stray may have forked again meanwhile: whatever still holds them goes.
+    const late = findHolders(watched, { skipGroup: this.pid }).filter((holder) =>
+      !strays.some((stray) => stray.pid === holder.pid)
+    );
+    for (const stray of late) signalProcess(stray.pid, "SIGKILL");
+    this.#strays.push(...strays, ...late);
+    if (this.#strays.length > 0) {
+      this.#transcript?.record(this.name, "note", { detail: describeStrays(this.#strays) });
+    }
     await this.closeStdin();
     const exit = await this.exited;
-    await Promise.all(this.#pumps);
+    await this.#drain();
+    running.delete(this);
     return exit;
+  }
+
+  /** Waits at most {@linkcode DRAIN_MS} for the output to end, then stops reading it. */
+  async #drain(): Promise<void> {
+    const pumps = Promise.all(this.#pumps);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), DRAIN_MS);
+    });
+    const outcome = await Promise.race([pumps, late]);
+    clearTimeout(timer);
+    if (outcome === "late") {
+      await Promise.allSettled(this.#readers.map((reader) => reader.cancel()));
+      await pumps;
+    }
+  }
+
+  /** Kills its group and its strays at once, without a grace period. */
+  killNow(): void {
+    signalGroup(this.pid, "SIGKILL");
+    const watched = new Set(this.#pipes);
+    if (this.#serves !== undefined) {
+      for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
+    }
+    for (const stray of findHolders(watched, { skipGroup: this.pid })) {
+      signalProcess(stray.pid, "SIGKILL");
+    }
   }
 
   /** Same as {@linkcode RunningProcess.stop}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/**
+ * Kills every process Parley started and has not stopped yet, with its
+ * group and strays, at once: for a second Ctrl-C or SIGTERM, when the
+ * grace period is not to be waited for.
+ *
+ * @example
+ * ```ts
+ * import { killRunningProcesses } from "./process.ts";
+ * killRunningProcesses();
+ * ```
+ */
+export function killRunningProcesses(): void {
+  for (const process of running) process.killNow();
+}
+
+/**
+ * Describes processes that outlived the one Parley started.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { describeStrays } from "./process.ts";
+ * assertEquals(
+ *   describeStrays([{ pid: 7, command: "sleep 60" }]),
+ *   "Stopped 1 process that outlived it: 7 (sleep 60)",
+ * );
+ * ```
+ *
+ * @param strays The processes.
+ * @returns One sentence.
+ */
+export function describeStrays(strays: readonly Holder[]): string {
+  return `Stopped ${strays.length} ${
+    strays.length === 1 ? "process that" : "processes that"
+  } outlived it: ${strays.map((stray) => `${stray.pid} (${stray.command})`).join(", ")}`;
+}
+
+function signalProcess(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(pid, signal);
+  } catch {
+    // It is gone already.
   }
 }
 

@@ -129,6 +129,7 @@ export class ProgramUnderTest implements AsyncDisposable {
         cwd,
         env,
         maxBuffer: options.maxBuffer,
+        serves: { port, transport: spec.transport },
       });
     } catch (error) {
       const message = error instanceof SpawnError

@@ -63,6 +63,7 @@ export class ReceiveBuffer {
   #end = 0;
   #ended: StreamEnd | undefined;
   readonly #changed = new Notifier();
+  readonly #consumed = new Notifier();
   readonly #maxBytes: number;
   readonly #demand: () => void;
 
@@ -177,10 +178,25 @@ export class ReceiveBuffer {
     return true;
   }
 
+  /**
+   * Waits while `maxBytes` or more unread bytes are held, for a producer
+   * that pushes on its own (a process's output) and must not outrun the
+   * steps that read it.
+   *
+   * @param signal Ends the wait.
+   */
+  async waitForRoom(signal: AbortSignal): Promise<void> {
+    while (this.#end - this.#start >= this.#maxBytes && this.#ended === undefined) {
+      if (signal.aborted) return;
+      await this.#consumed.wait(signal);
+    }
+  }
+
   #consume(count: number): void {
     if (count === 0) return;
     this.#start += count;
     if (this.#start === this.#end) this.#start = this.#end = 0;
+    this.#consumed.notify();
   }
 
   #reserve(extra: number): void {

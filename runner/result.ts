@@ -121,6 +121,11 @@ export interface SuiteResult {
   readonly graded: boolean;
   /** Why the suite could not start (its scenarios then did not run). */
   readonly error?: string;
+  /**
+   * What people should know that is not a failure: processes that outlived
+   * the program that started them and had to be stopped.
+   */
+  readonly notes?: readonly string[];
   /** How long it took, in milliseconds. */
   readonly duration: number;
 }

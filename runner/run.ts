@@ -22,7 +22,7 @@ import {
   type StepResult,
   type SuiteResult,
 } from "./result.ts";
-import { describeExit, type RunningProcess } from "./process.ts";
+import { describeExit, describeStrays, type RunningProcess } from "./process.ts";
 import { processReport, ProgramStartError, ProgramUnderTest } from "./program.ts";
 import {
   type Address,
@@ -142,6 +142,8 @@ interface ScenarioRun {
   /** Aborts when the program under test exits unexpectedly. */
   readonly programFailed: AbortSignal | undefined;
   readonly processes: RunningProcess[];
+  /** The suite's notes, to which this scenario adds. */
+  readonly notes: string[];
 }
 
 /** Turns whatever a step threw into a failure, naming the program under test when it is to blame. */
@@ -282,6 +284,7 @@ async function runScenario(
   setup: SuiteSetup,
   program: ProgramUnderTest | undefined,
   options: RunOptions,
+  notes: string[],
 ): Promise<ScenarioResult> {
   const started = performance.now();
   const transcript = new Transcript();
@@ -296,6 +299,7 @@ async function runScenario(
     program,
     programFailed: watch?.signal,
     processes: [],
+    notes,
   };
   let steps: StepResult[] = [];
   try {
@@ -307,6 +311,11 @@ async function runScenario(
   } finally {
     watch?.stop();
     await Promise.allSettled([...channels.values()].map((channel) => channel.close()));
+  }
+  for (const process of run.processes) {
+    if (process.strays.length > 0) {
+      run.notes.push(`"${process.name}" in "${scenario.name}": ${describeStrays(process.strays)}`);
+    }
   }
   const failed = steps.at(-1)?.status === "failed";
   return {
@@ -404,6 +413,15 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
     scenarios.push(result);
     for (const reporter of reporters) reporter.scenarioFinished?.(suite, result);
   }
+  const notes: string[] = [];
+  function noteStrays(stopped: ProgramUnderTest, scenario: string | undefined): void {
+    if (stopped.process.strays.length === 0) return;
+    notes.push(
+      `The program under test${scenario === undefined ? "" : ` of "${scenario}"`}: ${
+        describeStrays(stopped.process.strays)
+      }`,
+    );
+  }
   let server: ReferenceServer | undefined;
   let program: ProgramUnderTest | undefined;
   let setup: SuiteSetup | undefined;
@@ -439,7 +457,7 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
 
   /** One attempt at a scenario, with its own program when the suite asks for one per scenario. */
   async function attempt(scenario: Scenario): Promise<ScenarioResult> {
-    if (!perScenario) return await runScenario(suite, scenario, setup!, program, options);
+    if (!perScenario) return await runScenario(suite, scenario, setup!, program, options, notes);
     let own: ProgramUnderTest;
     try {
       own = await startProgram(suite, options);
@@ -458,9 +476,10 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
         port: own.port,
         transport: suite.program!.transport,
       }, options);
-      return await runScenario(suite, scenario, ownSetup, own, options);
+      return await runScenario(suite, scenario, ownSetup, own, options, notes);
     } finally {
       await own.stop();
+      noteStrays(own, scenario.name);
     }
   }
 
@@ -495,6 +514,7 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
   } finally {
     await server?.close();
     await program?.stop();
+    if (program !== undefined) noteStrays(program, undefined);
   }
   const result: SuiteResult = {
     name: suite.name,
@@ -503,6 +523,7 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
     graded: suite.graded,
     duration: performance.now() - started,
     ...(error === undefined ? {} : { error }),
+    ...(notes.length === 0 ? {} : { notes }),
   };
   for (const reporter of reporters) reporter.suiteFinished?.(suite, result);
   return result;

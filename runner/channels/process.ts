@@ -58,7 +58,10 @@ export class ProcessChannel implements Channel {
    * @throws {SpawnError} When it cannot be started.
    */
   static spawn(name: string, args: readonly string[], options: SpawnOptions = {}): ProcessChannel {
-    return new ProcessChannel(name, RunningProcess.start(args, { name, ...options }));
+    return new ProcessChannel(
+      name,
+      RunningProcess.start(args, { name, ...options, readBySteps: true }),
+    );
   }
 
   /** @inheritdoc */

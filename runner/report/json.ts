@@ -141,6 +141,7 @@ export function jsonReport(summary: RunSummary): { version: 1 } & Record<string,
       name: suite.name,
       duration_ms: round(suite.duration),
       ...(suite.error === undefined ? {} : { error: suite.error }),
+      ...(suite.notes === undefined ? {} : { notes: suite.notes }),
       scenarios: suite.scenarios.map(scenario),
     })),
   };

@@ -8,7 +8,7 @@
 import { bold, dim, green, red, yellow } from "@std/fmt/colors";
 import { formatDuration } from "../duration.ts";
 import { formatIssue, type InvalidSuiteError } from "../errors.ts";
-import type { RunSummary, ScenarioResult } from "../result.ts";
+import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
 import { writeStdout } from "../output.ts";
@@ -137,8 +137,11 @@ export class PrettyReporter implements Reporter {
     }
   }
 
-  /** Separates suites. */
-  suiteFinished(): void {
+  /** Prints the suite's notes (processes stopped after they outlived theirs), then a blank line. */
+  suiteFinished(_suite: Suite, result: SuiteResult): void {
+    for (const note of result.notes ?? []) {
+      this.#write(`  ${this.#paint(yellow, "!")} ${note}\n`);
+    }
     this.#write("\n");
   }
 

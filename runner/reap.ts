@@ -1,0 +1,183 @@
+/**
+ * Finding the processes that outlive a process group. A program under test
+ * may start a helper that calls `setsid` or double-forks: it leaves the
+ * group, so stopping the group misses it, and if it keeps the program's
+ * stdout or stderr open, reading that output never ends. What it cannot
+ * shed is what it inherited: on Linux, `/proc/PID/fd` links name the pipes
+ * Parley created for the program (`pipe:[INODE]`) and the sockets it listens
+ * on (`socket:[INODE]`), so every holder of one of them can be found, even
+ * once it was reparented to init.
+ *
+ * Elsewhere (no `/proc`), nothing is found and only the group is stopped.
+ *
+ * @module
+ */
+
+import type { Transport } from "./suite.ts";
+
+/** A process found holding one of the watched pipes or sockets. */
+export interface Holder {
+  /** Its process id. */
+  readonly pid: number;
+  /** Its command line, for reports (at most 200 characters). */
+  readonly command: string;
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return Deno.readLinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `pipe:[…]` and `socket:[…]` links of a process's open files.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { openLinks } from "./reap.ts";
+ * assert(Array.isArray(openLinks(Deno.pid)));
+ * ```
+ *
+ * @param pid The process.
+ * @param fds Only these descriptors, or all of them.
+ * @returns The links, e.g. `pipe:[123]`; empty when they cannot be read.
+ */
+export function openLinks(pid: number, fds?: readonly number[]): string[] {
+  let names: string[];
+  if (fds !== undefined) {
+    names = fds.map(String);
+  } else {
+    try {
+      names = [...Deno.readDirSync(`/proc/${pid}/fd`)].map((entry) => entry.name);
+    } catch {
+      return [];
+    }
+  }
+  const links: string[] = [];
+  for (const name of names) {
+    const link = readLink(`/proc/${pid}/fd/${name}`);
+    if (link !== undefined && /^(pipe|socket):\[\d+\]$/.test(link)) links.push(link);
+  }
+  return links;
+}
+
+/**
+ * The sockets bound to a local port, as `socket:[INODE]` links, from
+ * `/proc/net`: what a daemon listening on the program's port holds.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { portSockets } from "./reap.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert(portSockets(listener.addr.port, "tcp").length === 1);
+ * ```
+ *
+ * @param port The port.
+ * @param transport TCP (listening sockets) or UDP (bound sockets).
+ * @returns The links; empty when `/proc/net` cannot be read.
+ */
+export function portSockets(port: number, transport: Transport): string[] {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const links: string[] = [];
+  const files = transport === "tcp"
+    ? ["/proc/net/tcp", "/proc/net/tcp6"]
+    : ["/proc/net/udp", "/proc/net/udp6"];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10 || !fields[1].endsWith(hexPort)) continue;
+      if (transport === "tcp" && fields[3] !== "0A") continue;
+      if (fields[9] !== "0") links.push(`socket:[${fields[9]}]`);
+    }
+  }
+  return links;
+}
+
+/** This process and its ancestors. */
+function ancestors(): Set<number> {
+  const pids = new Set<number>([Deno.pid]);
+  let pid = Deno.pid;
+  while (pid > 1 && pids.size < 1000) {
+    const parent = statFields(pid)?.[1];
+    if (parent === undefined || pids.has(parent)) break;
+    pids.add(parent);
+    pid = parent;
+  }
+  return pids;
+}
+
+/** State, parent and group of a process, from `/proc/PID/stat` (after the command's parenthesis). */
+function statFields(pid: number): number[] | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(0, 3).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process group of a process, from `/proc/PID/stat` (after the command's closing parenthesis). */
+function groupOf(pid: number): number | undefined {
+  return statFields(pid)?.[2];
+}
+
+function commandOf(pid: number): string {
+  try {
+    const raw = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+    const command = raw.replace(/\0+$/, "").replaceAll("\0", " ");
+    return command.length > 200 ? `${command.slice(0, 200)}…` : command;
+  } catch {
+    return "?";
+  }
+}
+
+/**
+ * The processes, other than this one and the members of `skipGroup` (which
+ * stopping the group reaches anyway), that hold one of `links` open.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { findHolders } from "./reap.ts";
+ * assertEquals(findHolders(new Set(["pipe:[0]"])), []);
+ * ```
+ *
+ * @param links `pipe:[…]` and `socket:[…]` links.
+ * @param options The process group to leave out.
+ * @returns The holders.
+ */
+export function findHolders(
+  links: ReadonlySet<string>,
+  options: { skipGroup?: number } = {},
+): Holder[] {
+  if (links.size === 0) return [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync("/proc")];
+  } catch {
+    return [];
+  }
+  const holders: Holder[] = [];
+  // Never this process or those it runs under, whatever they share with it.
+  const ours = ancestors();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const pid = Number(entry.name);
+    if (ours.has(pid)) continue;
+    if (openLinks(pid).some((link) => links.has(link))) {
+      if (options.skipGroup !== undefined && groupOf(pid) === options.skipGroup) continue;
+      holders.push({ pid, command: commandOf(pid) });
+    }
+  }
+  return holders;
+}
