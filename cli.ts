@@ -5,7 +5,7 @@
  *   parley serve <echo|upper|chat> [--port N] [--host H]
  *
  * Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage,
- * 3 an internal error.
+ * 3 an internal error, 128+N stopped by signal N.
  *
  * @module
  */
@@ -30,6 +30,9 @@ import {
   type Suite,
 } from "./mod.ts";
 import { writeStderr, writeStdout } from "./runner/output.ts";
+import { parseDuration } from "./runner/duration.ts";
+import { killRunningProcesses } from "./runner/process.ts";
+import { RunInterruptedError } from "./runner/stop_reason.ts";
 import { parseAddress } from "./runner/steps/context.ts";
 import { suggestion } from "./runner/validate.ts";
 
@@ -50,15 +53,24 @@ Options for run:
   --list              list the scenarios without running them
   --var NAME=VALUE    set a variable (repeatable); overrides the suites' vars
   --target URL        replace every suite's target (tcp://host:port)
-  --timeout-scale N   multiply every step timeout by N (slow machines)
+  --timeout-scale N   multiply every step timeout by N (slow machines; at most 1000)
+  --max-time D        stop the whole run after D (like 10m): the running
+                      scenarios fail, the rest are not run, reports are written
   --no-color          never use colours (also: NO_COLOR=1)
   -h, --help          show this help
 
-Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage,
-3 an internal error (a bug in Parley), 130 interrupted.
+Exit codes: 0 all passed, 1 a scenario failed (or --max-time passed),
+2 invalid files or usage, 3 an internal error (a bug in Parley),
+128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 `;
 
+/** What stops a run: Ctrl-C, `timeout(1)`, CI cancellation, `docker stop`, a closed terminal. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+const MAX_TIMEOUT_SCALE = 1000;
+
 const RUN_FLAGS = [
+  "max-time",
   "timeout-scale",
   "reporter",
   "jobs",
@@ -119,7 +131,17 @@ function nameFilter(text: string): (name: string) => boolean {
 
 async function run(argv: string[]): Promise<number> {
   const args: ParsedArgs = parseArgs(argv, {
-    string: ["timeout-scale", "reporter", "jobs", "shard", "filter", "retries", "var", "target"],
+    string: [
+      "timeout-scale",
+      "max-time",
+      "reporter",
+      "jobs",
+      "shard",
+      "filter",
+      "retries",
+      "var",
+      "target",
+    ],
     collect: ["reporter", "var"],
     boolean: ["color", "help", "bail", "list"],
     negatable: ["color"],
@@ -134,10 +156,20 @@ async function run(argv: string[]): Promise<number> {
   let timeoutScale = 1;
   if (args["timeout-scale"] !== undefined) {
     timeoutScale = Number(args["timeout-scale"]);
-    if (!(timeoutScale > 0)) {
+    if (!(timeoutScale > 0 && timeoutScale <= MAX_TIMEOUT_SCALE)) {
       throw new UsageError(
-        `Invalid --timeout-scale "${args["timeout-scale"]}": expected a positive number`,
+        `Invalid --timeout-scale "${
+          args["timeout-scale"]
+        }": expected a positive number up to ${MAX_TIMEOUT_SCALE}`,
       );
+    }
+  }
+  let maxTime: number | undefined;
+  if (args["max-time"] !== undefined) {
+    try {
+      maxTime = parseDuration(String(args["max-time"]));
+    } catch (error) {
+      throw new UsageError(`Invalid --max-time: ${(error as Error).message}`);
     }
   }
   const jobs = args.jobs === undefined ? undefined : Math.max(1, wholeNumber(args.jobs, "--jobs"));
@@ -216,11 +248,20 @@ async function run(argv: string[]): Promise<number> {
     throw error;
   }
   const controller = new AbortController();
-  const interrupt = (): void => controller.abort(new Error("Interrupted"));
-  Deno.addSignalListener("SIGINT", interrupt);
+  // The first signal stops the run as Ctrl-C does: processes get their grace
+  // period and every report is written. A second one kills them at once.
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const listener = (): void => {
+      if (controller.signal.aborted) killRunningProcesses();
+      else controller.abort(new RunInterruptedError(signal));
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
   try {
     const summary = await runFiles(files, {
       timeoutScale,
+      ...(maxTime === undefined ? {} : { maxTime }),
       signal: controller.signal,
       reporters,
       ...(jobs === undefined ? {} : { jobs }),
@@ -230,7 +271,8 @@ async function run(argv: string[]): Promise<number> {
       ...(target === undefined ? {} : { target }),
       ...(filter === undefined ? {} : { filter }),
     });
-    if (controller.signal.aborted) return 130;
+    const reason = controller.signal.reason;
+    if (reason instanceof RunInterruptedError) return 128 + SIGNAL_NUMBERS[reason.signal];
     const internal = summary.suites.flatMap((suite) => suite.scenarios)
       .find((scenario) => scenario.steps.at(-1)?.failure?.reason === "internal");
     if (internal !== undefined) {
@@ -244,7 +286,7 @@ async function run(argv: string[]): Promise<number> {
     if (summary.invalid.length > 0) return 2;
     return summary.failed > 0 ? 1 : 0;
   } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
+    for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
   }
 }
 

@@ -9,6 +9,9 @@
  * @module
  */
 
+/** The longest timer: 2^31-1 ms; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * An abort signal for one step, cleared with `using` or `clear()`.
  *
@@ -31,12 +34,20 @@ export class Deadline implements Disposable {
    *
    * @param ms Milliseconds until the signal aborts with a `TimeoutError`.
    * @param parents Signals that abort this one too (the run's, the program under test's).
+   * @param reason Makes the abort reason when the time is up.
+   * @throws {RangeError} When `ms` is negative or too large for a timer.
    */
-  constructor(ms: number, parents: readonly (AbortSignal | undefined)[] = []) {
+  constructor(
+    ms: number,
+    parents: readonly (AbortSignal | undefined)[] = [],
+    reason: () => unknown = () => new DOMException(`Timed out after ${ms}ms`, "TimeoutError"),
+  ) {
+    if (!(ms >= 0 && ms <= MAX_TIMER_MS)) {
+      // Timers past 2^31-1 ms fire at once: validation keeps durations far below this.
+      throw new RangeError(`Invalid deadline "${ms}ms": expected 0 to ${MAX_TIMER_MS}ms`);
+    }
     const controller = this.#controller;
-    this.#timer = setTimeout(() => {
-      controller.abort(new DOMException(`Timed out after ${ms}ms`, "TimeoutError"));
-    }, ms);
+    this.#timer = setTimeout(() => controller.abort(reason()), ms);
     this.#onParentAbort = (event) => controller.abort((event.target as AbortSignal).reason);
     this.#parents = parents.filter((parent): parent is AbortSignal => parent !== undefined);
     for (const parent of this.#parents) {

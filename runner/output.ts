@@ -1,16 +1,28 @@
 /**
  * Writing all of a text to standard output or standard error: one
- * `writeSync` may write only part of it to a pipe.
+ * `writeSync` may write only part of it to a pipe, and a pipe whose reader
+ * has gone (`parley run | head`) is not an error of the run.
  *
  * @module
  */
 
 const encoder = new TextEncoder();
 
+/** Streams whose reader went away (`parley run | head`): later writes are dropped. */
+const closed = new WeakSet<object>();
+
 function writeAll(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  if (closed.has(stream)) return;
   const bytes = encoder.encode(text);
   let written = 0;
-  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+  } catch (error) {
+    // A closed pipe is the reader's choice, not a crash: stop writing, keep running,
+    // so processes are still stopped and the exit code is still the run's.
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    closed.add(stream);
+  }
 }
 
 /**

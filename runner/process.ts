@@ -392,7 +392,11 @@ export class RunningProcess implements AsyncDisposable {
     const watched = new Set(this.#pipes);
     if (this.#exit === undefined) {
       this.#stopping = true;
-      for (const link of openLinks(this.pid)) watched.add(link);
+      // Its own sockets, not what it inherited: Parley's parent may share those with others.
+      const inherited = new Set(openLinks(Deno.pid));
+      for (const link of openLinks(this.pid)) {
+        if (link.startsWith("socket:") && !inherited.has(link)) watched.add(link);
+      }
     }
     if (this.#serves !== undefined) {
       for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);

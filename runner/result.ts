@@ -19,6 +19,7 @@ export type FailureReason =
   | "overflow"
   | "connected"
   | "aborted"
+  | "interrupted"
   | "exited"
   | "internal"
   | "error";

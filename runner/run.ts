@@ -36,6 +36,8 @@ import type { Scenario, Step, Suite, Transport } from "./suite.ts";
 import { Transcript } from "./transcript.ts";
 import { Deadline } from "./deadline.ts";
 import { clipFailure } from "./clip.ts";
+import { RunTimeLimitError, stopOutcome } from "./stop_reason.ts";
+import { SecretMask, secretsOfEnvironment } from "./mask.ts";
 
 /** Options for {@linkcode runSuite} and {@linkcode runFiles}. */
 export interface RunOptions {
@@ -95,6 +97,22 @@ export interface RunOptions {
    * @default {undefined}
    */
   stopSignal?: AbortSignal;
+  /**
+   * Values that never appear in any result or report (replaced with `***`),
+   * besides those of the variables a suite lists under `secrets`.
+   *
+   * @default {values of environment variables whose names contain PASSWORD, SECRET, TOKEN or KEY}
+   */
+  secrets?: readonly string[];
+}
+
+function environmentSecrets(): string[] {
+  try {
+    return secretsOfEnvironment(Deno.env.toObject());
+  } catch {
+    // No permission to read the whole environment: nothing to mask from it.
+    return [];
+  }
 }
 
 function readEnv(name: string): string | undefined {
@@ -144,6 +162,8 @@ interface ScenarioRun {
   readonly processes: RunningProcess[];
   /** The suite's notes, to which this scenario adds. */
   readonly notes: string[];
+  /** Hides secret values. */
+  readonly mask: SecretMask;
 }
 
 /** Turns whatever a step threw into a failure, naming the program under test when it is to blame. */
@@ -154,6 +174,11 @@ function failureOf(error: unknown, run: ScenarioRun): StepFailure {
       error instanceof Error ? error.stack ?? error.message : String(error)
     }`,
   };
+  if (run.runSignal.aborted && (failure.reason === "aborted" || failure.reason === "timeout")) {
+    // The run was stopped (a signal, its time limit): that is what this step ran into.
+    const stopped = stopOutcome(run.runSignal.reason);
+    return { ...failure, reason: stopped.reason, message: stopped.message };
+  }
   const exit = run.program?.process.exit;
   if (failure.reason === "exited") return failure;
   if (run.programFailed?.aborted && exit !== undefined) {
@@ -268,7 +293,8 @@ async function runSteps(
         using grace = new Deadline(500, [options.signal]);
         await untilAborted(program.exited, grace.signal);
       }
-      const failure = clipFailure(failureOf(error, run));
+      // Masked before clipping, so that no part of a secret survives at a clip's edge.
+      const failure = clipFailure(run.mask.failure(failureOf(error, run)));
       results.push({ step, status: "failed", duration: performance.now() - started, failure });
       break;
     } finally {
@@ -285,9 +311,10 @@ async function runScenario(
   program: ProgramUnderTest | undefined,
   options: RunOptions,
   notes: string[],
+  mask: SecretMask,
 ): Promise<ScenarioResult> {
   const started = performance.now();
-  const transcript = new Transcript();
+  const transcript = new Transcript({ mask });
   const channels = new Map<string, Channel>();
   const watch = program?.watch();
   const run: ScenarioRun = {
@@ -300,6 +327,7 @@ async function runScenario(
     programFailed: watch?.signal,
     processes: [],
     notes,
+    mask,
   };
   let steps: StepResult[] = [];
   try {
@@ -404,12 +432,25 @@ async function startProgram(
  * @returns The suite's result.
  */
 export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<SuiteResult> {
+  if (suite.maxTime === undefined) return await runSuiteWithin(suite, options);
+  // The suite's own wall-clock limit joins the run's signal.
+  using limit = new Deadline(
+    suite.maxTime,
+    [options.signal],
+    () => new RunTimeLimitError(suite.maxTime!, "max_time"),
+  );
+  return await runSuiteWithin(suite, { ...options, signal: limit.signal });
+}
+
+async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteResult> {
   const started = performance.now();
   const reporters = options.reporters ?? [];
   const selected = suite.scenarios.filter((scenario) => options.filter?.(suite, scenario) ?? true);
   for (const reporter of reporters) reporter.suiteStarted?.(suite);
   const scenarios: ScenarioResult[] = [];
-  function finish(result: ScenarioResult): void {
+  let mask = new SecretMask(options.secrets ?? environmentSecrets());
+  function finish(unmasked: ScenarioResult): void {
+    const result = mask.result(unmasked);
     scenarios.push(result);
     for (const reporter of reporters) reporter.scenarioFinished?.(suite, result);
   }
@@ -455,9 +496,21 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
     }
   }
 
+  if (suite.secrets.length > 0) {
+    // The suite's secret variables, with their values as the run resolves them.
+    const values = setup?.variables ?? { ...suite.variables, ...options.variables };
+    mask = new SecretMask([
+      ...(options.secrets ?? environmentSecrets()),
+      ...suite.secrets.flatMap((name) => values[name] === undefined ? [] : [values[name]]),
+    ]);
+  }
+  if (error !== undefined) error = mask.text(error);
+
   /** One attempt at a scenario, with its own program when the suite asks for one per scenario. */
   async function attempt(scenario: Scenario): Promise<ScenarioResult> {
-    if (!perScenario) return await runScenario(suite, scenario, setup!, program, options, notes);
+    if (!perScenario) {
+      return await runScenario(suite, scenario, setup!, program, options, notes, mask);
+    }
     let own: ProgramUnderTest;
     try {
       own = await startProgram(suite, options);
@@ -476,7 +529,7 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
         port: own.port,
         transport: suite.program!.transport,
       }, options);
-      return await runScenario(suite, scenario, ownSetup, own, options, notes);
+      return await runScenario(suite, scenario, ownSetup, own, options, notes, mask);
     } finally {
       await own.stop();
       noteStrays(own, scenario.name);
@@ -495,7 +548,9 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
           notRun(
             scenario,
             "skipped",
-            options.signal?.aborted ? "run cancelled" : "not run after a failure (--bail)",
+            options.signal?.aborted
+              ? stopOutcome(options.signal.reason).notRun
+              : "not run after a failure (--bail)",
           ),
         );
       } else {
@@ -523,7 +578,7 @@ export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<
     graded: suite.graded,
     duration: performance.now() - started,
     ...(error === undefined ? {} : { error }),
-    ...(notes.length === 0 ? {} : { notes }),
+    ...(notes.length === 0 ? {} : { notes: notes.map((note) => mask.text(note)) }),
   };
   for (const reporter of reporters) reporter.suiteFinished?.(suite, result);
   return result;

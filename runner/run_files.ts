@@ -18,6 +18,8 @@ import {
 } from "./result.ts";
 import { type RunOptions, runSuite } from "./run.ts";
 import type { Suite } from "./suite.ts";
+import { Deadline } from "./deadline.ts";
+import { RunTimeLimitError } from "./stop_reason.ts";
 
 /** One of N equal parts of the files, for a CI matrix. */
 export interface Shard {
@@ -47,6 +49,14 @@ export interface RunFilesOptions extends RunOptions {
    * @default {false}
    */
   bail?: boolean;
+  /**
+   * The longest the whole run may take, in milliseconds (`--max-time`): the
+   * running scenarios then fail, the rest are reported as not run, and every
+   * process is stopped.
+   *
+   * @default {undefined}
+   */
+  maxTime?: number;
 }
 
 /**
@@ -169,6 +179,19 @@ export async function runFiles(
   paths: readonly string[],
   options: RunFilesOptions = {},
 ): Promise<RunSummary> {
+  if (options.maxTime === undefined) return await runFilesWithin(paths, options);
+  using limit = new Deadline(
+    options.maxTime,
+    [options.signal],
+    () => new RunTimeLimitError(options.maxTime!, "--max-time"),
+  );
+  return await runFilesWithin(paths, { ...options, signal: limit.signal });
+}
+
+async function runFilesWithin(
+  paths: readonly string[],
+  options: RunFilesOptions,
+): Promise<RunSummary> {
   const started = performance.now();
   const files = options.shard === undefined ? [...paths] : selectShard(paths, options.shard);
   const jobs = Math.max(
@@ -198,7 +221,10 @@ export async function runFiles(
       const index = next++;
       let suite: Suite;
       try {
-        suite = await loadSuite(files[index], { variables: Object.keys(options.variables ?? {}) });
+        suite = await loadSuite(files[index], {
+          variables: Object.keys(options.variables ?? {}),
+          timeoutScale: options.timeoutScale ?? 1,
+        });
       } catch (error) {
         if (!(error instanceof InvalidSuiteError)) throw error;
         invalid[index] = [...error.issues];

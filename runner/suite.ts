@@ -296,6 +296,10 @@ export interface Suite {
   readonly timeout: number;
   /** The most unread bytes a connection may hold. */
   readonly maxBuffer: number;
+  /** The longest the whole file may run (`max_time`), in milliseconds. */
+  readonly maxTime?: number;
+  /** Variables whose values never appear in any output (`secrets`). */
+  readonly secrets: readonly string[];
   /** Suite variables, before interpolation. */
   readonly variables: Readonly<Record<string, string>>;
   /** The scenarios, in order. */

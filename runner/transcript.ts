@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { SecretMask } from "./mask.ts";
+
 /** What happened on a channel. */
 export type TranscriptEventKind = "connect" | "send" | "receive" | "close" | "end" | "note";
 
@@ -50,6 +52,12 @@ export interface TranscriptOptions {
    * @default {16384}
    */
   maxPreviewTotal?: number;
+  /**
+   * Hides secrets in payloads and descriptions before they are clipped.
+   *
+   * @default {undefined}
+   */
+  mask?: SecretMask;
 }
 
 /** What a payload keeps once the transcript's byte budget is spent. */
@@ -88,6 +96,7 @@ export class Transcript {
       previewBudget: options.maxPreviewTotal ?? 16 * 1024,
       perChannel: new Map(),
       dropped: 0,
+      mask: options.mask === undefined || options.mask.empty ? undefined : options.mask,
     };
   }
 
@@ -166,7 +175,12 @@ export class Transcript {
       return;
     }
     counts.kept++;
-    const { bytes, detail } = details;
+    const bytes = details.bytes === undefined || log.mask === undefined
+      ? details.bytes
+      : log.mask.bytes(details.bytes);
+    const detail = details.detail === undefined || log.mask === undefined
+      ? details.detail
+      : log.mask.text(details.detail);
     let preview: Uint8Array | undefined;
     if (bytes !== undefined) {
       const room = log.previewBudget > 0 ? log.previewBytes : SPENT_PREVIEW_BYTES;
@@ -203,4 +217,5 @@ interface TranscriptLog {
   previewBudget: number;
   readonly perChannel: Map<string, { kept: number; dropped: number; lastAt: number }>;
   dropped: number;
+  readonly mask: SecretMask | undefined;
 }

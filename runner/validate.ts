@@ -88,6 +88,8 @@ const SUITE_KEYS = [
   "scenarios",
   "steps",
   "max_buffer",
+  "max_time",
+  "secrets",
 ];
 const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden"];
 const SUITE_SPAWN_KEYS = ["run", "cwd", "env", "port", "transport", "ready", "timeout", "per"];
@@ -336,7 +338,32 @@ class Validator {
     return undefined;
   }
 
-  duration(value: unknown, place: Place, what: string): number | undefined {
+  /** A list of variable names, e.g. `secrets`. */
+  names(value: unknown, place: Place): string[] {
+    if (!Array.isArray(value) || !value.every((name) => typeof name === "string")) {
+      this.error(
+        place,
+        `Expected "secrets" to be a list of variable names, got ${describe(value)}`,
+      );
+      return [];
+    }
+    for (const name of value) {
+      if (!NAME.test(name)) {
+        this.error(
+          place,
+          `Invalid variable name "${name}" in "secrets": expected letters, digits, "_" and "-"`,
+        );
+      }
+    }
+    return value;
+  }
+
+  duration(
+    value: unknown,
+    place: Place,
+    what: string,
+    options: { scaled?: boolean } = {},
+  ): number | undefined {
     if (typeof value !== "string") {
       this.error(
         place,
@@ -351,7 +378,7 @@ class Validator {
       this.error(place, `Invalid ${what}: ${(error as Error).message}`);
       return undefined;
     }
-    const scale = this.#shared.timeoutScale;
+    const scale = options.scaled === false ? 1 : this.#shared.timeoutScale;
     if (ms * scale > MAX_DURATION) {
       this.error(
         place,
@@ -437,6 +464,14 @@ class Validator {
     const timeout = root.timeout === undefined
       ? DEFAULT_TIMEOUT
       : this.duration(root.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_TIMEOUT;
+    // Not scaled by --timeout-scale: it bounds the wall clock, whatever the machine.
+    const maxTime = root.max_time === undefined ? undefined : this.duration(
+      root.max_time,
+      at("max_time"),
+      `"max_time"`,
+      { scaled: false },
+    );
+    const secrets = root.secrets === undefined ? [] : this.names(root.secrets, at("secrets"));
     const maxBuffer = root.max_buffer === undefined
       ? DEFAULT_MAX_BUFFER
       : this.size(root.max_buffer, at("max_buffer"));
@@ -525,6 +560,8 @@ class Validator {
       graded,
       timeout,
       maxBuffer,
+      ...(maxTime === undefined ? {} : { maxTime }),
+      secrets,
       variables,
       scenarios,
     };

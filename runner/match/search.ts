@@ -9,8 +9,8 @@ import { captures } from "./regex.ts";
 import type { RegexLike } from "./regex_guard.ts";
 import {
   decodeText,
-  type Incomplete,
   INCOMPLETE,
+  type Incomplete,
   matched,
   type Matcher,
   type MatchResult,
