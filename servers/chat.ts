@@ -3,8 +3,10 @@
  *
  * 1. On connect: `Enter your username: ` (no newline).
  * 2. The first line, trimmed, is the username; empty becomes `User_<port>`.
- *    A name in use, over 32 characters, with control characters or a leading
- *    `[` gets `[SERVER] Username refused` and the prompt again.
+ *    A name in use, over 32 characters, with a control, format or invisible
+ *    character (zero-width, bidi marks), a comma (`/users` lists names with
+ *    commas) or a leading `[` gets `[SERVER] Username refused` and the
+ *    prompt again.
  * 3. Every joined user, the newcomer included, gets
  *    `[SERVER] <name> joined the chat!`; then the newcomer gets
  *    `[SERVER] Welcome to the chat!`.
@@ -37,6 +39,8 @@ export const SLOW_READER_TIMEOUT_MS = 2_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** The most bytes one write to a client carries. */
+const WRITE_BYTES = 64 * 1024;
 
 /** A connected client and the bytes queued for it. */
 class ChatClient {
@@ -52,10 +56,13 @@ class ChatClient {
     this.conn = conn;
   }
 
-  /** Queues text; a reader that falls too far behind is disconnected. */
-  send(text: string): void {
+  /**
+   * Queues bytes (shared, never changed: a broadcast encodes its text once
+   * for every reader); a reader that falls too far behind is disconnected.
+   */
+  send(message: string | Uint8Array): void {
     if (this.#dropped) return;
-    const bytes = encoder.encode(text);
+    const bytes = typeof message === "string" ? encoder.encode(message) : message;
     if (this.#queued + bytes.length > MAX_QUEUED_BYTES) {
       this.drop();
       return;
@@ -68,9 +75,15 @@ class ChatClient {
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const bytes = this.#queue.shift()!;
-        await writeAll(this.conn, bytes);
-        this.#queued -= bytes.length;
+        // Many small messages go out in one write of up to 64 KiB.
+        let count = 0;
+        let size = 0;
+        while (count < this.#queue.length && (count === 0 || size < WRITE_BYTES)) {
+          size += this.#queue[count++].length;
+        }
+        const batch = this.#queue.splice(0, count);
+        await writeAll(this.conn, batch.length === 1 ? batch[0] : concat(batch) as Uint8Array);
+        this.#queued -= size;
         this.#progress.notify();
       }
     } catch {
@@ -118,7 +131,8 @@ class ChatClient {
 
 /** Splits a byte stream into lines, refusing lines over the limit. */
 async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long"> {
-  const chunk = new Uint8Array(16 * 1024);
+  // Small: thousands of idle clients each hold one.
+  const chunk = new Uint8Array(MAX_LINE_BYTES);
   let pending = new Uint8Array(0);
   let skipping = false;
   while (true) {
@@ -147,6 +161,14 @@ async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long
 }
 
 /**
+ * Characters a name may not hold: controls (Cc), format characters (Cf:
+ * zero-width spaces and joiners, bidi marks and overrides), line and
+ * paragraph separators, private use, unassigned, and every other code point
+ * Unicode says to render invisibly (Hangul fillers, variation selectors).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
  * Why a username is refused, or `undefined` when it may join.
  *
  * @param name The trimmed name.
@@ -155,7 +177,8 @@ async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long
 function refusal(name: string, taken: boolean): string | undefined {
   if (taken) return "in use";
   if ([...name].length > MAX_NAME_LENGTH) return "too long";
-  if (/\p{Cc}/u.test(name)) return "control character";
+  if (INVISIBLE.test(name)) return "control, format or invisible character";
+  if (name.includes(",")) return "comma";
   if (name.startsWith("[")) return "leading [";
   return undefined;
 }
@@ -178,7 +201,8 @@ export function startChatServer(options: ServerOptions = {}): ReferenceServer {
   const users = new Map<string, ChatClient>();
 
   function broadcast(text: string, except?: ChatClient): void {
-    for (const user of users.values()) if (user !== except) user.send(text);
+    const bytes = encoder.encode(text);
+    for (const user of users.values()) if (user !== except) user.send(bytes);
   }
 
   /**
