@@ -172,7 +172,8 @@ steps:
     const status = await child.status;
     await new Response(child.stderr).arrayBuffer();
     assertEquals(status.code, 130);
-    assertStringIncludes(output, "Run cancelled");
+    assertStringIncludes(output, "Interrupted by SIGINT\n        stopped after");
+    assertStringIncludes(output, "stopped after");
     assertEquals(output.trimEnd().split("\n").at(-1), "0 passed, 1 failed");
   } finally {
     await Deno.remove(path);

@@ -25,7 +25,7 @@ Deno.test("a suite must be a mapping", () => {
 
 Deno.test("a misspelt suite key gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: echo\ntimout: 1s\nsteps: [connect]\n"), [
-    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer"`,
+    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer", "max_time", "secrets"`,
   ]);
 });
 
@@ -63,7 +63,7 @@ Deno.test("durations need a unit", () => {
 Deno.test("vars and max_buffer are checked", () => {
   assertEquals(problems("name: s\nserver: echo\nvars: [1]\nmax_buffer: lots\nsteps: [connect]\n"), [
     `s.yaml:3: Expected "vars" to be a mapping of names to values, got a list`,
-    `s.yaml:4: Expected "max_buffer" to be a positive size like 1048576, "64KiB" or "1MiB", got "lots"`,
+    `s.yaml:4: Expected "max_buffer" to be a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB", got "lots"`,
   ]);
 });
 
@@ -198,7 +198,7 @@ Deno.test("expect takes exactly one valid expectation", () => {
       `s.yaml:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence"`,
       `s.yaml:6: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", got "text", "line"; use one step each`,
       `s.yaml:7: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
-      `s.yaml:8: step 5: Expected "closed" to be true, got "yes"`,
+      `s.yaml:8: step 5: Expected "closed" to be true or "reset", got "yes"`,
       `s.yaml:9: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
       `s.yaml:10: step 7: Expected "lines" to be a non-empty list of lines, got "a"`,
       `s.yaml:11: step 8: A line takes exactly one of "text", "contains", "regex", "json", got "contains", "regex"`,
@@ -335,7 +335,7 @@ Deno.test("assignment steps are checked", () => {
       `s.yaml:10: step 7: "spawn" needs "run": the command to start`,
       `s.yaml:11: step 8: Give one of "chunks" and "chunk_size", not both`,
       `s.yaml:12: step 9: "delay" goes with "chunks" or "chunk_size"`,
-      `s.yaml:13: step 10: Expected "times" to be a whole number of 1 or more, got number 0`,
+      `s.yaml:13: step 10: Expected "times" to be a whole number from 1 to 1,000,000, got number 0`,
       `s.yaml:14: step 11: "how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
     ],
   );

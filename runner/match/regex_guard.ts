@@ -188,14 +188,16 @@ function execInWorker(
  */
 export function guardRegex(regex: RegExp): RegexLike {
   let slow = false;
-  let last: { text: string; result: RegExpExecArray | null | Error | RegexPending } | undefined;
+  // Answers from workers, by text: a matcher run again after waiting asks
+  // for the same searches (a stream match also tries a few continuations).
+  const answers = new Map<string, RegExpExecArray | null | Error | RegexPending>();
   return {
     source: regex.source,
     exec(text: string): RegExpExecArray | null {
-      if (last !== undefined && last.text === text) {
-        const result = last.result;
-        if (result instanceof Error) throw result;
-        return result;
+      const known = answers.get(text);
+      if (known !== undefined) {
+        if (known instanceof Error) throw known;
+        return known;
       }
       if (!slow) {
         const result = execInProcess(regex, text);
@@ -203,24 +205,28 @@ export function guardRegex(regex: RegExp): RegexLike {
         // It backtracks: every later search of this regex goes to a worker at once.
         slow = true;
       }
+      if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value!);
       const { answer, cancel } = execInWorker(regex, text);
       const pending: RegexPending = new RegexPending(
         regex.source,
         text.length,
         answer.then((result) => {
-          if (last?.result === pending) last = { text, result };
+          if (answers.get(text) === pending) answers.set(text, result);
         }),
         () => {
           cancel();
           // A terminated search has no answer: the next exec starts afresh.
-          if (last?.result === pending) last = undefined;
+          if (answers.get(text) === pending) answers.delete(text);
         },
       );
-      last = { text, result: pending };
+      answers.set(text, pending);
       throw pending;
     },
   };
 }
+
+/** Worker answers kept per regex. */
+const MAX_ANSWERS = 32;
 
 /**
  * Runs a matcher, waiting for any guarded regex search it needs.

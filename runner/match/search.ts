@@ -79,16 +79,36 @@ export function expectContains(text: string): Matcher {
 }
 
 /**
+ * Continuations that extend or break a match that ends at the last byte:
+ * a newline (`$`), word characters, digits, spaces, punctuation and a
+ * non-ASCII letter (`\w+`, `\d+`, `.*`, `[^;]*`, `\s*`).
+ */
+const PROBES = ["\n", "a", "Z", "0", "_", " ", "\t", ".", ";", "-", "é", "\u0000"];
+
+/** Whether the match stays the same whatever likely bytes come next. */
+function stableAtEnd(search: RegexLike, text: string, match: RegExpExecArray): boolean {
+  for (const probe of PROBES) {
+    const next = search.exec(text + probe);
+    if (next === null || next.index !== match.index || next[0] !== match[0]) return false;
+  }
+  return true;
+}
+
+/**
  * Matches through the first match of `regex` in the text received. Named
- * groups become captures.
+ * groups become captures. On a stream, a match that ends at the last byte
+ * received stands only when more bytes could not change it (the peer closed,
+ * or none of a set of likely next characters changes it), so the verdict is
+ * the same however the bytes were split.
  *
  * @example
  * ```ts
  * import { assert } from "@std/assert";
  * import { expectRegex } from "./search.ts";
  * const bytes = new TextEncoder().encode("id=42;\n");
- * // A match that ends at the last byte received waits for more bytes or the close.
+ * // A match that more bytes could change waits for them, or for the close.
  * assert(expectRegex(/id=\d+/)(new TextEncoder().encode("id=4"), false).status === "incomplete");
+ * assert(expectRegex(/id=\d+;/)(new TextEncoder().encode("id=4;"), false).status === "matched");
  * const result = expectRegex(/id=(?<id>\d+);/)(bytes, false);
  * assert(result.status === "matched" && result.captures.id === "42");
  * ```
@@ -105,9 +125,10 @@ export function expectRegex(regex: RegexLike): Matcher {
     const match = search.exec(text);
     if (match === null) return INCOMPLETE;
     const end = match.index + match[0].length;
-    // A match that reaches the last byte received could still change with
-    // more bytes (`$`, a greedy `.*`): it stands only once the peer closed.
-    if (end === text.length && !ended) return INCOMPLETE;
+    // A match that reaches the last byte received may still change with more
+    // bytes (`$`, a greedy `\d+`): it stands once the peer closed, or when
+    // no likely continuation changes it.
+    if (end === text.length && !ended && !stableAtEnd(search, text, match)) return INCOMPLETE;
     const consumed = end === text.length ? bytes.length : encoder.encode(text.slice(0, end)).length;
     return matched(consumed, captures(match));
   };
