@@ -114,10 +114,7 @@ class OutputTail {
 
   text(): string {
     const text = decoder.decode(concat(this.#chunks) as Uint8Array);
-    const clipped = this.#total > this.#size
-      ? `… (${this.#total - this.#size} earlier bytes)\n`
-      : "";
-    return clipped + (text.length > TAIL_BYTES ? text.slice(-TAIL_BYTES) : text);
+    return text.length > TAIL_BYTES ? text.slice(-TAIL_BYTES) : text;
   }
 }
 
@@ -293,12 +290,12 @@ export class RunningProcess implements AsyncDisposable {
     return this.#exit;
   }
 
-  /** The last 64 KiB it wrote to stdout, after a note of what came before. */
+  /** The last 64 KiB it wrote to stdout ({@linkcode RunningProcess.outputSizes} counts it all). */
   stdoutText(): string {
     return this.#tails.stdout.text();
   }
 
-  /** The last 64 KiB it wrote to stderr, after a note of what came before. */
+  /** The last 64 KiB it wrote to stderr ({@linkcode RunningProcess.outputSizes} counts it all). */
   stderrText(): string {
     return this.#tails.stderr.text();
   }

@@ -64,6 +64,8 @@ export function processReport(name: string, process: RunningProcess): ProcessRep
     status: process.exit === undefined ? "running" : describeExit(process.exit),
     stdout: process.stdoutText(),
     stderr: process.stderrText(),
+    stdoutSize: process.outputSizes.stdout,
+    stderrSize: process.outputSizes.stderr,
   };
 }
 

@@ -74,10 +74,14 @@ export interface ProcessReport {
   readonly command: string;
   /** `running`, `exited with code 1`, `killed by SIGSEGV`, … */
   readonly status: string;
-  /** The last of its stdout. */
+  /** The last of its stdout (64 KiB at most). */
   readonly stdout: string;
-  /** The last of its stderr. */
+  /** The last of its stderr (64 KiB at most). */
   readonly stderr: string;
+  /** How many bytes it wrote to stdout in all. */
+  readonly stdoutSize?: number;
+  /** How many bytes it wrote to stderr in all. */
+  readonly stderrSize?: number;
 }
 
 /** The outcome of one scenario. */

@@ -152,3 +152,95 @@ export async function startPythonPeer(script: string): Promise<PythonPeer> {
     },
   };
 }
+
+/** The command line entry, for tests that run Parley as a user does. */
+export const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** What a finished child run printed, and how it ended. */
+export interface ChildRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `parley ARGS…` as a child process and waits for it.
+ *
+ * @param args The CLI's arguments.
+ * @param env Extra environment variables.
+ * @returns Its exit code and output.
+ */
+export async function runParley(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildRun> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Runs a command and measures the peak resident memory of its process
+ * tree (the largest of its processes), as the kernel counted it.
+ *
+ * @param args The command and its arguments.
+ * @param env Extra environment variables.
+ * @returns Its exit code, output and peak RSS in MiB.
+ */
+export async function runMeasured(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildRun & { readonly peakMiB: number }> {
+  // getrusage(RUSAGE_CHILDREN) gives the largest peak of the waited-for tree.
+  const script = `
+import resource, subprocess, sys
+result = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL)
+sys.stderr.write("\\nPEAK_KIB=%d CODE=%d\\n" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, result.returncode))
+`;
+  const output = await new Deno.Command("python3", {
+    args: ["-c", script, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  const stderr = decoder.decode(output.stderr);
+  const match = /\nPEAK_KIB=(\d+) CODE=(-?\d+)\n$/.exec(stderr);
+  if (match === null) throw new Error(`No measurement: ${stderr.slice(-2000)}`);
+  return {
+    code: Number(match[2]),
+    stdout: decoder.decode(output.stdout),
+    stderr: stderr.slice(0, match.index),
+    peakMiB: Number(match[1]) / 1024,
+  };
+}
+
+/**
+ * Whether a process exists and has not exited (a zombie has exited).
+ *
+ * @param pid The process id.
+ * @returns Whether it still runs.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** A fixture's absolute path. */
+export function fixture(name: string): string {
+  return new URL(`./fixtures/${name}`, import.meta.url).pathname;
+}

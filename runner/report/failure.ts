@@ -6,7 +6,11 @@
  * @module
  */
 
+import { clipText } from "../clip.ts";
 import { formatDuration } from "../duration.ts";
+
+/** The most characters shown of one line of a process's output. */
+const MAX_OUTPUT_LINE = 200;
 import type { ProcessReport, ScenarioResult, StepResult } from "../result.ts";
 import type { TranscriptEvent } from "../transcript.ts";
 import { escapedOffset, previewBytes, previewExpected, previewReceived } from "./format.ts";
@@ -180,12 +184,18 @@ export function formatProcesses(processes: readonly ProcessReport[], maxLines = 
       }
       const all = text.split("\n");
       const shown = all.slice(-maxLines);
+      const size = process[`${stream}Size`] ?? 0;
+      const kept = new TextEncoder().encode(process[stream]).length;
       lines.push(
         `  ${stream}${
-          all.length > shown.length ? ` (last ${shown.length} of ${all.length} lines)` : ""
+          size > kept
+            ? ` (last ${shown.length} lines of ${size} bytes)`
+            : all.length > shown.length
+            ? ` (last ${shown.length} of ${all.length} lines)`
+            : ""
         }:`,
       );
-      for (const line of shown) lines.push(`    ${line}`);
+      for (const line of shown) lines.push(`    ${clipText(line, MAX_OUTPUT_LINE)}`);
     }
   }
   return lines;
