@@ -446,6 +446,11 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Kills its group and its strays at once, without a grace period. */
   killNow(): void {
+    if (this.#exit === undefined) {
+      this.#transcript?.record(this.name, "note", {
+        detail: "killed at once (SIGKILL): a second signal skipped the grace period",
+      });
+    }
     signalGroup(this.pid, "SIGKILL");
     const watched = new Set(this.#pipes);
     if (this.#serves !== undefined) {
