@@ -129,7 +129,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (isRecord(value)) return "a mapping";
   if (typeof value === "string") return `"${value}"`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === "number" ? `number ${value}` : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /**
