@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import { LineClient } from "../test/line_client.ts";
 import { MAX_LINE_BYTES, PROMPT } from "./chat.ts";
 import { startServer } from "./mod.ts";
@@ -164,4 +164,74 @@ Deno.test("chat serves hundreds of clients", async () => {
     `[SERVER] Online users: ${Array.from({ length: count }, (_, i) => `user${i}`).join(", ")}\n`,
   );
   await Promise.all(clients.map((client) => client.close()));
+});
+
+Deno.test("chat refuses names with invisible, format or bidi characters, or a comma", async () => {
+  await using server = startServer("chat");
+  await using client = await LineClient.connect(server.port);
+  await client.expectText(PROMPT);
+  const names = [
+    "al\u200bice", // zero-width space
+    "al\u200dice", // zero-width joiner
+    "\u202eecila", // right-to-left override
+    "al\u2066ice", // left-to-right isolate
+    "ali\ufeffce", // byte order mark
+    "al\u3164ice", // Hangul filler (renders as nothing)
+    "alice,bob", // would split /users
+    "a\u0007b", // bell
+  ];
+  for (const name of names) {
+    await client.send(`${name}\n`);
+    await client.expectText(`[SERVER] Username refused\n${PROMPT}`);
+  }
+  await client.send("élodie\n");
+  await client.expectLines("[SERVER] élodie joined the chat!", "[SERVER] Welcome to the chat!");
+});
+
+Deno.test("chat's memory returns near its idle level after 2,000 clients leave", async () => {
+  // The server runs as a user runs it, in its own process, so its RSS is its own.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "serve", "chat"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const banner = (await lines.read()).value ?? "";
+    const port = Number(/:(\d+) /.exec(banner)?.[1]);
+    const rss = (): number =>
+      Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`))?.[1]) /
+      1024;
+    const idle = rss();
+    const clients: Deno.TcpConn[] = [];
+    const encoder = new TextEncoder();
+    for (let i = 0; i < 1999; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(encoder.encode(`user${i}\n`));
+      clients.push(conn);
+    }
+    // Everyone has joined once the last one is welcomed.
+    const last = await join(port, "user1999");
+    const crowded = rss();
+    for (const conn of clients) conn.close();
+    await last.close();
+    // The server collects once the last client is gone; wait for it, bounded.
+    let after = rss();
+    const deadline = Date.now() + 20_000;
+    while (after > idle + 60 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = rss();
+    }
+    console.log(
+      `chat RSS: idle ${idle.toFixed(0)} MiB, 2000 clients ${crowded.toFixed(0)} MiB, after ${
+        after.toFixed(0)
+      } MiB`,
+    );
+    assert(after <= idle + 60, `RSS ${after.toFixed(0)} MiB after, ${idle.toFixed(0)} MiB idle`);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await lines.cancel();
+  }
 });
