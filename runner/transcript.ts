@@ -164,10 +164,11 @@ export class Transcript {
       counts = { kept: 0, dropped: 0, lastAt: 0 };
       log.perChannel.set(name, counts);
     }
-    // An end or close always fits: it says how the channel's story ended.
-    const closing = kind === "end" || kind === "close";
+    // Ends, closes and notes always fit: they say how the channel's story
+    // ended and what was left out, and there are few of them.
+    const always = kind === "end" || kind === "close" || kind === "note";
     if (
-      !closing && (counts.kept >= log.maxChannelEvents || log.events.length >= log.maxEvents)
+      !always && (counts.kept >= log.maxChannelEvents || log.events.length >= log.maxEvents)
     ) {
       log.dropped++;
       counts.dropped++;

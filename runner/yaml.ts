@@ -75,6 +75,20 @@ class AliasBombError extends RangeError {
   }
 }
 
+/** The deepest nesting of lists and mappings read: far more than a suite needs. */
+export const MAX_DEPTH = 100;
+
+/** A document nested deeper than {@linkcode MAX_DEPTH}. */
+class DepthError extends RangeError {
+  readonly line: number;
+
+  constructor(line: number) {
+    super(`Lists and mappings are nested more than ${MAX_DEPTH} levels deep`);
+    this.name = "DepthError";
+    this.line = line;
+  }
+}
+
 /**
  * Counts what aliases expand to. The parser shares the aliased value instead
  * of copying it, so parsing stays cheap, but everything that walks the value
@@ -135,6 +149,7 @@ function createPositionLoader(
   }
   class PositionLoader extends Loader {
     override composeNode(...args: unknown[]): ComposedNode | undefined {
+      if (frames.length >= MAX_DEPTH) throw new DepthError(this.line + 1);
       frames.at(-1)?.push(this.line + 1);
       const children: number[] = [];
       frames.push(children);
