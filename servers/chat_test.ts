@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { LineClient } from "../test/line_client.ts";
 import { MAX_LINE_BYTES, PROMPT } from "./chat.ts";
 import { startServer } from "./mod.ts";
+import { reportFigure } from "../test/_helpers.ts";
 
 async function join(port: number, name: string): Promise<LineClient> {
   const client = await LineClient.connect(port);
@@ -223,7 +224,7 @@ Deno.test("chat's memory returns near its idle level after 2,000 clients leave",
       await new Promise((resolve) => setTimeout(resolve, 100));
       after = rss();
     }
-    console.log(
+    reportFigure(
       `chat RSS: idle ${idle.toFixed(0)} MiB, 2000 clients ${crowded.toFixed(0)} MiB, after ${
         after.toFixed(0)
       } MiB`,

@@ -244,3 +244,8 @@ export function isRunning(pid: number): boolean {
 export function fixture(name: string): string {
   return new URL(`./fixtures/${name}`, import.meta.url).pathname;
 }
+
+/** Prints a measured figure beside the test output (stderr; tests keep stdout for results). */
+export function reportFigure(text: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`${text}\n`));
+}

@@ -9,6 +9,7 @@ import { stringify } from "@std/yaml";
 import { InvalidSuiteError, parseSuite } from "../mod.ts";
 import { findSuiteFiles } from "../runner/run_files.ts";
 import { parseYaml } from "../runner/yaml.ts";
+import { reportFigure } from "./_helpers.ts";
 
 /** A small seeded generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -132,5 +133,5 @@ Deno.test("mutated example files load or are refused with a list of problems, ne
   }
   assertEquals(crashes.slice(0, 3), []);
   // The mutations are strong enough to break most files.
-  console.log(`${rounds} mutants: ${refused} refused, ${rounds - refused} still valid`);
+  reportFigure(`${rounds} mutants: ${refused} refused, ${rounds - refused} still valid`);
 });

@@ -3,8 +3,7 @@
 
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
 import { InvalidSuiteError, loadSuite, parseSuite } from "../mod.ts";
-import { runMeasured, runParley } from "./_helpers.ts";
-import { CLI } from "./_helpers.ts";
+import { CLI, runMeasured, runParley } from "./_helpers.ts";
 
 function problems(yaml: string): string[] {
   try {

@@ -3,13 +3,21 @@
 // and no peer can make a run hang or grow without bound.
 
 import { assert, assertEquals, assertLess, assertMatch, assertStringIncludes } from "@std/assert";
-import { failureOf, only, runText, startPythonPeer, startTestServer, write } from "./_helpers.ts";
-import { CLI } from "./_helpers.ts";
+import {
+  CLI,
+  failureOf,
+  only,
+  runText,
+  startPythonPeer,
+  startTestServer,
+  type TestServer,
+  write,
+} from "./_helpers.ts";
 
 const encoder = new TextEncoder();
 
 /** A server that sends `text` to each client at once, or one byte at a time, then waits. */
-function sender(text: string, drip: boolean) {
+function sender(text: string, drip: boolean): TestServer {
   return startTestServer(async (conn) => {
     const bytes = encoder.encode(text);
     if (drip) {
@@ -179,7 +187,7 @@ steps:
 Deno.test("Ctrl-C ends a run stuck in a backtracking regex", async () => {
   let sent!: () => void;
   const trapped = new Promise<void>((resolve) => (sent = resolve));
-  await using notices = startTestServer(async () => sent());
+  await using notices = startTestServer(() => Promise.resolve(sent()));
   await using peer = await startPythonPeer(trap(notices.port));
   const dir = await Deno.makeTempDir();
   try {
@@ -212,7 +220,10 @@ steps:
 });
 
 /** A UDP peer that answers the first datagram with `count` datagrams from `make(i)`. */
-function udpBurst(count: number, make: (index: number) => Uint8Array) {
+function udpBurst(
+  count: number,
+  make: (index: number) => Uint8Array,
+): { port: number; close(): Promise<void> } {
   const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const done = (async () => {
     const [, from] = await socket.receive();

@@ -3,8 +3,16 @@
 // its stdout, one that ignores SIGTERM, and one that outruns its reader.
 
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
-import { failureOf, fixture, isRunning, only, runMeasured, runText } from "./_helpers.ts";
-import { CLI } from "./_helpers.ts";
+import {
+  CLI,
+  failureOf,
+  fixture,
+  isRunning,
+  only,
+  reportFigure,
+  runMeasured,
+  runText,
+} from "./_helpers.ts";
 
 Deno.test("a helper that leaves the group with the program's pipes and socket is found and stopped", async () => {
   const dir = await Deno.makeTempDir();
@@ -135,7 +143,7 @@ steps:
     assertStringIncludes(run.stdout, "stdout (last 20 lines of 1073741824 bytes):");
     assertStringIncludes(run.stdout, "stderr:\n          flooded\n");
     assertLess(run.peakMiB, 300, `peak RSS ${run.peakMiB.toFixed(0)} MiB`);
-    console.log(`1 GiB of program output: peak RSS ${run.peakMiB.toFixed(0)} MiB`);
+    reportFigure(`1 GiB of program output: peak RSS ${run.peakMiB.toFixed(0)} MiB`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

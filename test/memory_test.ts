@@ -2,7 +2,7 @@
 // process by the kernel (getrusage), not guessed.
 
 import { assertEquals, assertLess, assertStringIncludes } from "@std/assert";
-import { CLI, fixture, runMeasured, startPythonPeer } from "./_helpers.ts";
+import { CLI, fixture, reportFigure, runMeasured, startPythonPeer } from "./_helpers.ts";
 
 Deno.test("a 5 s flood of 1-byte UDP datagrams stays under 300 MB", async () => {
   await using peer = await startPythonPeer(
@@ -26,7 +26,7 @@ steps:
     assertEquals(run.code, 1);
     assertStringIncludes(run.stdout, "datagrams dropped");
     assertLess(run.peakMiB, 300, `peak RSS ${run.peakMiB.toFixed(0)} MiB`);
-    console.log(`UDP flood for 5s: peak RSS ${run.peakMiB.toFixed(0)} MiB`);
+    reportFigure(`UDP flood for 5s: peak RSS ${run.peakMiB.toFixed(0)} MiB`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -69,7 +69,7 @@ Deno.test("150 failing scenarios against a flooding peer write every report unde
     assertLess(html, 20 * 1024 * 1024, `HTML report of ${html} bytes`);
     assertLess(run.peakMiB, 400, `peak RSS ${run.peakMiB.toFixed(0)} MiB`);
     const json = (await Deno.stat(`${dir}/report.json`)).size;
-    console.log(
+    reportFigure(
       `150 flooded scenarios: peak RSS ${run.peakMiB.toFixed(0)} MiB, HTML ${
         (html / 1024 / 1024).toFixed(1)
       } MiB, JSON ${(json / 1024 / 1024).toFixed(1)} MiB`,

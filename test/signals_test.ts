@@ -103,7 +103,7 @@ Deno.test("a second signal kills a process that ignores SIGTERM at once", async 
   const dir = await Deno.makeTempDir();
   let told!: () => void;
   const termed = new Promise<void>((resolve) => (told = resolve));
-  await using notices = startTestServer(async () => told());
+  await using notices = startTestServer(() => Promise.resolve(told()));
   const peer = waitingPeer();
   try {
     const path = await suiteFile(
