@@ -14,8 +14,9 @@
  * @module
  */
 
-import vm from "node:vm";
 import type { RegexJob, RegexJobResult } from "./regex_worker.ts";
+
+type VmModule = typeof import("node:vm");
 
 /** What matchers need of a regex: its source for messages, and a search. */
 export interface RegexLike {
@@ -106,11 +107,18 @@ export class RegexTimeoutError extends Error {
   }
 }
 
-let context: vm.Context | undefined;
-let script: vm.Script | undefined;
+// node:vm costs 20 ms of start-up: it is loaded the first time a regex runs.
+let vm: VmModule | undefined;
+let loadingVm: Promise<void> | undefined;
+let context: ReturnType<VmModule["createContext"]> | undefined;
+let script: InstanceType<VmModule["Script"]> | undefined;
 
 /** Runs `regex.exec(text)` under a watchdog; `undefined` when it ran out of time. */
-function execInProcess(regex: RegExp, text: string): RegExpExecArray | null | undefined {
+function execInProcess(
+  vm: VmModule,
+  regex: RegExp,
+  text: string,
+): RegExpExecArray | null | undefined {
   context ??= vm.createContext({ regex: undefined, text: undefined });
   script ??= new vm.Script("regex.exec(text)");
   context.regex = regex;
@@ -174,13 +182,17 @@ function execInWorker(
 
 /**
  * Wraps a regex so that its searches cannot block the runner: in-process
- * under a 50 ms watchdog, then in a worker that can be terminated.
+ * under a 50 ms watchdog, then in a worker that can be terminated. Its
+ * first search also loads the watchdog, so run it with
+ * {@linkcode settleMatch}.
  *
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { guardRegex } from "./regex_guard.ts";
- * assert(guardRegex(/h(?<rest>i)/).exec("hi")?.groups?.rest === "i");
+ * import { guardRegex, settleMatch } from "./regex_guard.ts";
+ * const regex = guardRegex(/h(?<rest>i)/);
+ * const match = await settleMatch(() => regex.exec("hi"), AbortSignal.timeout(1000));
+ * assert(match?.groups?.rest === "i");
  * ```
  *
  * @param regex The compiled regex.
@@ -199,8 +211,14 @@ export function guardRegex(regex: RegExp): RegexLike {
         if (known instanceof Error) throw known;
         return known;
       }
+      if (vm === undefined) {
+        loadingVm ??= import("node:vm").then((module) => {
+          vm = module.default;
+        });
+        throw new RegexPending(regex.source, text.length, loadingVm, () => {});
+      }
       if (!slow) {
-        const result = execInProcess(regex, text);
+        const result = execInProcess(vm, regex, text);
         if (result !== undefined) return result;
         // It backtracks: every later search of this regex goes to a worker at once.
         slow = true;
