@@ -113,6 +113,9 @@ const EXPECT_KEYS = ["on", "timeout", "stream", ...EXPECT_KINDS];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
 const FAILURES = ["refused", "timeout", "unresolved", "any"];
 const NAME = /^[A-Za-z_][\w-]*$/;
+/** Durations that `--timeout-scale` leaves alone: they are part of what is tested, or a wall-clock bound. */
+const UNSCALED = { scaled: false } as const;
+
 /** The most problems reported for one file; the rest are counted. */
 const MAX_ISSUES = 50;
 const MIN_MAX_BUFFER = 1024;
@@ -469,7 +472,7 @@ class Validator {
       root.max_time,
       at("max_time"),
       `"max_time"`,
-      { scaled: false },
+      UNSCALED,
     );
     const secrets = root.secrets === undefined ? [] : this.names(root.secrets, at("secrets"));
     const maxBuffer = root.max_buffer === undefined
@@ -909,7 +912,7 @@ class Validator {
         const options = this.options(value, siblings, "duration", place);
         if (options === undefined) return undefined;
         this.checkKeys(options, ["duration"], place, `"sleep"`);
-        const duration = this.duration(options.duration, place, `"sleep"`);
+        const duration = this.duration(options.duration, place, `"sleep"`, UNSCALED);
         return duration === undefined
           ? undefined
           : { ...base, action: "sleep", duration, timeout: undefined };
@@ -1197,7 +1200,7 @@ class Validator {
       : this.positiveInteger(options.chunk_size, place, `"chunk_size"`, MAX_MAX_BUFFER);
     const delay = options.delay === undefined
       ? DEFAULT_SPLIT_DELAY
-      : this.duration(options.delay, place, `"delay"`) ?? DEFAULT_SPLIT_DELAY;
+      : this.duration(options.delay, place, `"delay"`, UNSCALED) ?? DEFAULT_SPLIT_DELAY;
     if (chunks === undefined && chunkSize === undefined) return undefined;
     return { chunks, chunkSize, delay };
   }
@@ -1351,7 +1354,7 @@ class Validator {
         }
         break;
       case "silence": {
-        const duration = this.duration(value, place, `"silence"`);
+        const duration = this.duration(value, place, `"silence"`, UNSCALED);
         if (duration !== undefined) expectation = { kind: "silence", duration };
         break;
       }
@@ -1538,7 +1541,7 @@ class Validator {
       : this.positiveInteger(options.concurrency, place, `"concurrency"`, MAX_CONCURRENCY);
     const maxP95 = options.max_p95 === undefined
       ? undefined
-      : this.duration(options.max_p95, place, `"max_p95"`);
+      : this.duration(options.max_p95, place, `"max_p95"`, UNSCALED);
     if (!Array.isArray(options.steps) || options.steps.length === 0) {
       this.error(
         place,
