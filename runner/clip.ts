@@ -81,28 +81,27 @@ export function clipText(text: string, max: number = CLIP_TEXT): string {
  */
 export function clipFailure(failure: StepFailure): StepFailure {
   const focus = failure.offset ?? 0;
-  let clipped: StepFailure = {
+  // Already clipped parts (a start is set) are kept as they are.
+  const part = (bytes: Uint8Array | undefined, start: number | undefined) =>
+    bytes === undefined || start !== undefined ? undefined : {
+      ...clipBytesAround(bytes, focus),
+      size: bytes.length,
+    };
+  const received = part(failure.received, failure.receivedStart);
+  const expected = part(failure.expectedBytes, failure.expectedStart);
+  return {
     ...failure,
     message: clipText(failure.message, 2 * CLIP_TEXT),
     ...(failure.expected === undefined ? {} : { expected: clipText(failure.expected) }),
+    ...(received === undefined ? {} : {
+      received: received.bytes,
+      receivedStart: received.start,
+      receivedSize: received.size,
+    }),
+    ...(expected === undefined ? {} : {
+      expectedBytes: expected.bytes,
+      expectedStart: expected.start,
+      expectedSize: expected.size,
+    }),
   };
-  if (failure.received !== undefined && failure.receivedStart === undefined) {
-    const { bytes, start } = clipBytesAround(failure.received, focus);
-    clipped = {
-      ...clipped,
-      received: bytes,
-      receivedStart: start,
-      receivedSize: failure.received.length,
-    };
-  }
-  if (failure.expectedBytes !== undefined && failure.expectedStart === undefined) {
-    const { bytes, start } = clipBytesAround(failure.expectedBytes, focus);
-    clipped = {
-      ...clipped,
-      expectedBytes: bytes,
-      expectedStart: start,
-      expectedSize: failure.expectedBytes.length,
-    };
-  }
-  return clipped;
 }

@@ -36,7 +36,7 @@ import type { Scenario, Step, Suite, Transport } from "./suite.ts";
 import { Transcript } from "./transcript.ts";
 import { Deadline } from "./deadline.ts";
 import { clipFailure } from "./clip.ts";
-import { RunTimeLimitError, stopOutcome } from "./stop_reason.ts";
+import { stopOutcome, withinTimeLimit } from "./stop_reason.ts";
 import { SecretMask, secretsOfEnvironment } from "./mask.ts";
 
 /** Options for {@linkcode runSuite} and {@linkcode runFiles}. */
@@ -431,15 +431,12 @@ async function startProgram(
  * @param options Cancellation, timeout scale, reporters and environment.
  * @returns The suite's result.
  */
-export async function runSuite(suite: Suite, options: RunOptions = {}): Promise<SuiteResult> {
-  if (suite.maxTime === undefined) return await runSuiteWithin(suite, options);
+export function runSuite(suite: Suite, options: RunOptions = {}): Promise<SuiteResult> {
   // The suite's own wall-clock limit joins the run's signal.
-  using limit = new Deadline(
-    suite.maxTime,
-    [options.signal],
-    () => new RunTimeLimitError(suite.maxTime!, "max_time"),
+  return withinTimeLimit(
+    (signal) => runSuiteWithin(suite, { ...options, signal }),
+    { limit: suite.maxTime, source: "max_time", signal: options.signal },
   );
-  return await runSuiteWithin(suite, { ...options, signal: limit.signal });
 }
 
 async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteResult> {

@@ -18,8 +18,7 @@ import {
 } from "./result.ts";
 import { type RunOptions, runSuite } from "./run.ts";
 import type { Suite } from "./suite.ts";
-import { Deadline } from "./deadline.ts";
-import { RunTimeLimitError } from "./stop_reason.ts";
+import { withinTimeLimit } from "./stop_reason.ts";
 
 /** One of N equal parts of the files, for a CI matrix. */
 export interface Shard {
@@ -175,17 +174,14 @@ class GroupedReporter implements Reporter {
  * @param options Concurrency, sharding, bail, and everything {@linkcode runSuite} takes.
  * @returns What passed, failed, was skipped or invalid.
  */
-export async function runFiles(
+export function runFiles(
   paths: readonly string[],
   options: RunFilesOptions = {},
 ): Promise<RunSummary> {
-  if (options.maxTime === undefined) return await runFilesWithin(paths, options);
-  using limit = new Deadline(
-    options.maxTime,
-    [options.signal],
-    () => new RunTimeLimitError(options.maxTime!, "--max-time"),
+  return withinTimeLimit(
+    (signal) => runFilesWithin(paths, { ...options, signal }),
+    { limit: options.maxTime, source: "--max-time", signal: options.signal },
   );
-  return await runFilesWithin(paths, { ...options, signal: limit.signal });
 }
 
 async function runFilesWithin(

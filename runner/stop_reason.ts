@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Deadline } from "./deadline.ts";
 import { formatDuration } from "./duration.ts";
 import type { FailureReason } from "./result.ts";
 
@@ -78,4 +79,47 @@ export function stopOutcome(
     };
   }
   return { reason: "aborted", message: "Run cancelled", notRun: "run cancelled" };
+}
+
+/** Options for {@linkcode withinTimeLimit}. */
+export interface TimeLimitOptions {
+  /** The limit in milliseconds; none when undefined. */
+  limit: number | undefined;
+  /** What set it, for the message: `--max-time` or `max_time`. */
+  source: string;
+  /**
+   * The signal the limit joins.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Runs `work` with a signal that also aborts, with a {@linkcode RunTimeLimitError},
+ * once the limit passes; the timer is cleared when `work` ends.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { withinTimeLimit } from "./stop_reason.ts";
+ * const aborted = await withinTimeLimit(
+ *   (signal) => Promise.resolve(signal?.aborted),
+ *   { limit: 1000, source: "--max-time" },
+ * );
+ * assertEquals(aborted, false);
+ * ```
+ *
+ * @param work What to run, given the signal to honour.
+ * @param options The limit, its source and the signal it joins.
+ * @returns What `work` returned.
+ */
+export async function withinTimeLimit<T>(
+  work: (signal: AbortSignal | undefined) => Promise<T>,
+  options: TimeLimitOptions,
+): Promise<T> {
+  const { limit, source, signal } = options;
+  if (limit === undefined) return await work(signal);
+  using deadline = new Deadline(limit, [signal], () => new RunTimeLimitError(limit, source));
+  return await work(deadline.signal);
 }

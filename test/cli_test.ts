@@ -1,24 +1,7 @@
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { CLI, runParley } from "./_helpers.ts";
 
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
-
-async function parley(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const parley = runParley;
 
 async function tempSuite(text: string): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".yaml" });
