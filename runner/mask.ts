@@ -57,17 +57,27 @@ export function secretsOfEnvironment(env: Readonly<Record<string, string>>): str
  * ```
  */
 export class SecretMask {
-  readonly #texts: readonly string[];
-  readonly #bytes: readonly Uint8Array[];
+  #texts: readonly string[] = [];
+  #bytes: readonly Uint8Array[] = [];
 
   /**
    * Creates a mask.
    *
    * @param secrets The values to hide; empty ones are ignored.
    */
-  constructor(secrets: Iterable<string>) {
+  constructor(secrets: Iterable<string> = []) {
+    this.add(secrets);
+  }
+
+  /**
+   * Hides more values, e.g. a suite's secret variables once their values are known.
+   *
+   * @param secrets The values to hide; empty ones are ignored.
+   */
+  add(secrets: Iterable<string>): void {
     // Longest first, so that a secret containing another is masked whole.
-    this.#texts = [...new Set(secrets)].filter((secret) => secret.length > 0)
+    this.#texts = [...new Set([...this.#texts, ...secrets])]
+      .filter((secret) => secret.length > 0)
       .sort((a, b) => b.length - a.length);
     this.#bytes = this.#texts.map((secret) => encoder.encode(secret));
   }

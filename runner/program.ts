@@ -58,16 +58,23 @@ function freePort(transport: Transport): number {
  * @returns Its command, status and output tails.
  */
 export function processReport(name: string, process: RunningProcess): ProcessReport {
+  const stdout = process.stdoutText();
+  const stderr = process.stderrText();
+  const sizes = process.outputSizes;
+  // The full size is told only where the tail left something out.
+  const clipped = (text: string, size: number): boolean => encoder.encode(text).length < size;
   return {
     name,
     command: process.command,
     status: process.exit === undefined ? "running" : describeExit(process.exit),
-    stdout: process.stdoutText(),
-    stderr: process.stderrText(),
-    stdoutSize: process.outputSizes.stdout,
-    stderrSize: process.outputSizes.stderr,
+    stdout,
+    stderr,
+    ...(clipped(stdout, sizes.stdout) ? { stdoutSize: sizes.stdout } : {}),
+    ...(clipped(stderr, sizes.stderr) ? { stderrSize: sizes.stderr } : {}),
   };
 }
+
+const encoder = new TextEncoder();
 
 /** A started, ready program under test. */
 export class ProgramUnderTest implements AsyncDisposable {

@@ -78,9 +78,9 @@ export interface ProcessReport {
   readonly stdout: string;
   /** The last of its stderr (64 KiB at most). */
   readonly stderr: string;
-  /** How many bytes it wrote to stdout in all. */
+  /** How many bytes it wrote to stdout in all, when `stdout` holds only the last of them. */
   readonly stdoutSize?: number;
-  /** How many bytes it wrote to stderr in all. */
+  /** How many bytes it wrote to stderr in all, when `stderr` holds only the last of them. */
   readonly stderrSize?: number;
 }
 

@@ -445,7 +445,26 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
   const selected = suite.scenarios.filter((scenario) => options.filter?.(suite, scenario) ?? true);
   for (const reporter of reporters) reporter.suiteStarted?.(suite);
   const scenarios: ScenarioResult[] = [];
-  let mask = new SecretMask(options.secrets ?? environmentSecrets());
+  const mask = new SecretMask(options.secrets ?? environmentSecrets());
+  /** Adds the suite's secret variables, with the values this run resolved. */
+  function maskSecrets(variables: Readonly<Record<string, string>>): void {
+    mask.add(suite.secrets.flatMap((name) => variables[name] ?? []));
+  }
+  // Known before anything starts, so that a program that fails to start is masked too;
+  // a secret whose value needs ${port} is added once the port is known.
+  for (const name of suite.secrets) {
+    const given = options.variables?.[name];
+    const template = suite.variables[name];
+    try {
+      const value = given ??
+        (template === undefined
+          ? undefined
+          : interpolate(template, { ...options.variables }, { env: options.env ?? readEnv }));
+      if (value !== undefined) mask.add([value]);
+    } catch {
+      // It refers to a variable known only later.
+    }
+  }
   function finish(unmasked: ScenarioResult): void {
     const result = mask.result(unmasked);
     scenarios.push(result);
@@ -493,14 +512,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
     }
   }
 
-  if (suite.secrets.length > 0) {
-    // The suite's secret variables, with their values as the run resolves them.
-    const values = setup?.variables ?? { ...suite.variables, ...options.variables };
-    mask = new SecretMask([
-      ...(options.secrets ?? environmentSecrets()),
-      ...suite.secrets.flatMap((name) => values[name] === undefined ? [] : [values[name]]),
-    ]);
-  }
+  if (setup !== undefined) maskSecrets(setup.variables);
   if (error !== undefined) error = mask.text(error);
 
   /** One attempt at a scenario, with its own program when the suite asks for one per scenario. */
@@ -526,6 +538,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
         port: own.port,
         transport: suite.program!.transport,
       }, options);
+      maskSecrets(ownSetup.variables);
       return await runScenario(suite, scenario, ownSetup, own, options, notes, mask);
     } finally {
       await own.stop();

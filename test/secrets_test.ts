@@ -95,3 +95,26 @@ Deno.test("short values of variables named like secrets are not masked everywher
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a secret variable is masked even when the program under test fails to start", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/start.yaml`;
+    await Deno.writeTextFile(
+      path,
+      `name: start
+vars: { pw: "\${env.PLAIN_VALUE}" }
+secrets: [pw]
+spawn: { run: ["sh", "-c", "echo starting with \${pw}; exit 4"] }
+steps: [connect]
+`,
+    );
+    const { code, stdout } = await runParley(["run", path], { PLAIN_VALUE: LISTED });
+    assertEquals(code, 1);
+    assert(!stdout.includes(LISTED), stdout);
+    assertStringIncludes(stdout, `program under test: sh -c "echo starting with ***; exit 4"`);
+    assertStringIncludes(stdout, "stdout:\n          starting with ***\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -184,11 +184,10 @@ export function formatProcesses(processes: readonly ProcessReport[], maxLines = 
       }
       const all = text.split("\n");
       const shown = all.slice(-maxLines);
-      const size = process[`${stream}Size`] ?? 0;
-      const kept = new TextEncoder().encode(process[stream]).length;
+      const size = process[`${stream}Size`];
       lines.push(
         `  ${stream}${
-          size > kept
+          size !== undefined
             ? ` (last ${shown.length} lines of ${size} bytes)`
             : all.length > shown.length
             ? ` (last ${shown.length} of ${all.length} lines)`

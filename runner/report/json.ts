@@ -100,7 +100,15 @@ function scenario(result: ScenarioResult): Record<string, unknown> {
     steps: result.steps.map(step),
     transcript: result.transcript.map(event),
     dropped_events: result.droppedEvents,
-    processes: result.processes,
+    processes: result.processes.map((process) => ({
+      name: process.name,
+      command: process.command,
+      status: process.status,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      ...(process.stdoutSize === undefined ? {} : { stdout_size: process.stdoutSize }),
+      ...(process.stderrSize === undefined ? {} : { stderr_size: process.stderrSize }),
+    })),
   };
 }
 
