@@ -63,6 +63,21 @@ for (const [text, expectation, expected] of CASES) {
   });
 }
 
+Deno.test("a regex takes the same bytes at once and dripped, so the next step sees the same rest", async () => {
+  for (const drip of [false, true]) {
+    await using server = sender("abc\n", drip);
+    const result = await runText(`
+name: rest
+steps:
+  - connect: { to: "tcp://127.0.0.1:${server.port}" }
+  - expect: { regex: "(?<taken>ab|a)", timeout: 2s }
+  - expect: { line: "c", timeout: 2s }
+  - send: "\${taken}"
+`);
+    assertEquals(only(result).status, "passed", `drip: ${drip}`);
+  }
+});
+
 /** A python3 peer that sends `data`, then resets the connection (SO_LINGER 0). */
 function resettingPeer(data: string): string {
   return `

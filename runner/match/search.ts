@@ -81,13 +81,21 @@ export function expectContains(text: string): Matcher {
 /**
  * Continuations that extend or break a match that ends at the last byte:
  * a newline (`$`), word characters, digits, spaces, punctuation and a
- * non-ASCII letter (`\w+`, `\d+`, `.*`, `[^;]*`, `\s*`).
+ * non-ASCII letter (`\w+`, `\d+`, `.*`, `[^;]*`, `\s*`). The characters
+ * of the pattern itself are tried too (`ab|a` against `a` waits for a `b`).
  */
 const PROBES = ["\n", "a", "Z", "0", "_", " ", "\t", ".", ";", "-", "é", "\u0000"];
 
+/** The continuations to try for a regex: the common ones and every character of its source. */
+function probesOf(source: string): string[] {
+  return [...new Set([...PROBES, ...source])].slice(0, MAX_PROBES);
+}
+
+const MAX_PROBES = 64;
+
 /** Whether the match stays the same whatever likely bytes come next. */
 function stableAtEnd(search: RegexLike, text: string, match: RegExpExecArray): boolean {
-  for (const probe of PROBES) {
+  for (const probe of probesOf(search.source)) {
     const next = search.exec(text + probe);
     if (next === null || next.index !== match.index || next[0] !== match[0]) return false;
   }
