@@ -249,3 +249,51 @@ export function fixture(name: string): string {
 export function reportFigure(text: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(`${text}\n`));
 }
+
+function onPath(tool: string): boolean {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (dir === "") continue;
+    try {
+      const info = Deno.statSync(`${dir}/${tool}`);
+      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return true;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return false;
+}
+
+/**
+ * Declares a test that drives tools which a fresh machine may lack
+ * (`redis-server`, `xmllint`, …). Where one is missing the test is ignored,
+ * its name saying why ("ignored: redis-server is not installed"); with
+ * `PARLEY_REQUIRE_TOOLS=1` (as `.ci/run` sets it) a missing tool fails the
+ * test instead, so CI never skips silently.
+ *
+ * @param tools The commands the test runs.
+ * @param name The test's name.
+ * @param fn The test.
+ */
+export function testWithTools(tools: string[], name: string, fn: () => Promise<void>): void {
+  const missing = tools.filter((tool) => !onPath(tool));
+  if (missing.length > 0 && Deno.env.get("PARLEY_REQUIRE_TOOLS") !== "1") {
+    Deno.test({
+      name: `${name} (ignored: ${missing.join(", ")} ${
+        missing.length === 1 ? "is" : "are"
+      } not installed)`,
+      ignore: true,
+      fn,
+    });
+    return;
+  }
+  Deno.test(name, async () => {
+    if (missing.length > 0) {
+      throw new Error(
+        `${
+          missing.join(", ")
+        } must be installed: PARLEY_REQUIRE_TOOLS=1 makes a missing tool a failure`,
+      );
+    }
+    await fn();
+  });
+}

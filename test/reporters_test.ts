@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import { createReporters, findSuiteFiles, runFiles, type RunSummary } from "../mod.ts";
+import { testWithTools } from "./_helpers.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
 
@@ -50,7 +51,7 @@ async function withDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-Deno.test("JUnit XML validates against the JUnit XSD", async () => {
+testWithTools(["xmllint"], "JUnit XML validates against the JUnit XSD", async () => {
   await withDir(async (dir) => {
     await mixedRun(dir, ["pretty=/dev/null", `junit=${dir}/out/junit.xml`]);
     const { code, stderr } = await new Deno.Command("xmllint", {
@@ -253,53 +254,57 @@ Deno.test("GitHub Actions annotations point at the failed step", async () => {
   });
 });
 
-Deno.test("the HTML report renders in headless Chromium with a sequence diagram", async () => {
-  await withDir(async (dir) => {
-    await mixedRun(dir, ["pretty=/dev/null", `html=${dir}/report.html`]);
-    const html = await Deno.readTextFile(`${dir}/report.html`);
-    assertEquals(/(src|href)="https?:/.test(html), false, "no network fetches");
-    const chromium = [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${dir}/profile`,
-    ];
-    const dom = await new Deno.Command("chromium", {
-      args: [...chromium, "--dump-dom", `file://${dir}/report.html`],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const page = new TextDecoder().decode(dom.stdout);
-    assertStringIncludes(page, `<span class="failed">1 failed</span>`);
-    assertStringIncludes(page, `<svg xmlns="http://www.w3.org/2000/svg" class="sequence"`);
-    assertStringIncludes(page, `class="label send">"\\x00\\x01\\xff&lt;&amp;"</text>`);
-    assertStringIncludes(
-      page,
-      `class="failed-text">✗ Byte 2 differs: expected 0xfe, got 0xff</text>`,
-    );
-    assertStringIncludes(page, `<details class="scenario failed"`);
-    // A screenshot of the failing scenario, opened at the top of the page.
-    const shot = await new Deno.Command("chromium", {
-      args: [
-        ...chromium,
-        `--screenshot=${dir}/failing.png`,
-        "--window-size=1200,900",
-        `file://${dir}/report.html`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    assertEquals(shot.code, 0);
-    const png = await Deno.readFile(`${dir}/failing.png`);
-    assertEquals([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
-    assert(png.length > 10_000, `screenshot too small: ${png.length} bytes`);
-  });
-});
+testWithTools(
+  ["chromium"],
+  "the HTML report renders in headless Chromium with a sequence diagram",
+  async () => {
+    await withDir(async (dir) => {
+      await mixedRun(dir, ["pretty=/dev/null", `html=${dir}/report.html`]);
+      const html = await Deno.readTextFile(`${dir}/report.html`);
+      assertEquals(/(src|href)="https?:/.test(html), false, "no network fetches");
+      const chromium = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${dir}/profile`,
+      ];
+      const dom = await new Deno.Command("chromium", {
+        args: [...chromium, "--dump-dom", `file://${dir}/report.html`],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      const page = new TextDecoder().decode(dom.stdout);
+      assertStringIncludes(page, `<span class="failed">1 failed</span>`);
+      assertStringIncludes(page, `<svg xmlns="http://www.w3.org/2000/svg" class="sequence"`);
+      assertStringIncludes(page, `class="label send">"\\x00\\x01\\xff&lt;&amp;"</text>`);
+      assertStringIncludes(
+        page,
+        `class="failed-text">✗ Byte 2 differs: expected 0xfe, got 0xff</text>`,
+      );
+      assertStringIncludes(page, `<details class="scenario failed"`);
+      // A screenshot of the failing scenario, opened at the top of the page.
+      const shot = await new Deno.Command("chromium", {
+        args: [
+          ...chromium,
+          `--screenshot=${dir}/failing.png`,
+          "--window-size=1200,900",
+          `file://${dir}/report.html`,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assertEquals(shot.code, 0);
+      const png = await Deno.readFile(`${dir}/failing.png`);
+      assertEquals([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+      assert(png.length > 10_000, `screenshot too small: ${png.length} bytes`);
+    });
+  },
+);
 
 Deno.test("the progress line counts files, scenarios and failures, and is cleared at the end", async () => {
   await withDir(async (dir) => {

@@ -5,6 +5,7 @@ import { assertEquals, assertMatch } from "@std/assert";
 import { loadSuite, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
 import { RunningProcess } from "../runner/process.ts";
 import { waitForPort } from "../runner/ready.ts";
+import { testWithTools } from "./_helpers.ts";
 
 function freePort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -35,7 +36,7 @@ function statuses(result: SuiteResult): string[] {
   );
 }
 
-Deno.test("the Redis suite passes against a real redis-server", async () => {
+testWithTools(["redis-server"], "the Redis suite passes against a real redis-server", async () => {
   const port = freePort();
   await using _redis = await start(
     [
@@ -62,28 +63,32 @@ Deno.test("the Redis suite passes against a real redis-server", async () => {
   ]);
 });
 
-Deno.test("the memcached suites pass against a real memcached, over TCP and UDP", async () => {
-  const port = freePort();
-  const udpPort = freePort();
-  await using _memcached = await start(
-    ["memcached", "-u", "root", "-l", "127.0.0.1", "-p", String(port), "-U", String(udpPort)],
-    port,
-  );
-  const env = (name: string): string | undefined =>
-    ({ MEMCACHED_PORT: String(port), MEMCACHED_UDP_PORT: String(udpPort) } as Record<
-      string,
-      string
-    >)[name];
-  const tcp = await runSuite(await loadSuite("examples/services/memcached.yaml"), { env });
-  assertEquals(statuses(tcp), [
-    "set, get and delete: passed",
-    "incr counts: passed",
-    "a malformed command is an error: passed",
-    "the version answers: passed",
-  ]);
-  const udp = await runSuite(await loadSuite("examples/services/memcached_udp.yaml"), { env });
-  assertEquals(statuses(udp), ["version over one datagram: passed", "a miss is END: passed"]);
-});
+testWithTools(
+  ["memcached"],
+  "the memcached suites pass against a real memcached, over TCP and UDP",
+  async () => {
+    const port = freePort();
+    const udpPort = freePort();
+    await using _memcached = await start(
+      ["memcached", "-u", "root", "-l", "127.0.0.1", "-p", String(port), "-U", String(udpPort)],
+      port,
+    );
+    const env = (name: string): string | undefined =>
+      ({ MEMCACHED_PORT: String(port), MEMCACHED_UDP_PORT: String(udpPort) } as Record<
+        string,
+        string
+      >)[name];
+    const tcp = await runSuite(await loadSuite("examples/services/memcached.yaml"), { env });
+    assertEquals(statuses(tcp), [
+      "set, get and delete: passed",
+      "incr counts: passed",
+      "a malformed command is an error: passed",
+      "the version answers: passed",
+    ]);
+    const udp = await runSuite(await loadSuite("examples/services/memcached_udp.yaml"), { env });
+    assertEquals(statuses(udp), ["version over one datagram: passed", "a miss is END: passed"]);
+  },
+);
 
 Deno.test("a suite whose service never comes up fails once, with one clear error", async () => {
   const port = freePort();
@@ -109,7 +114,7 @@ scenarios:
   ]);
 });
 
-Deno.test("wait lets a service that starts late be tested", async () => {
+testWithTools(["redis-server"], "wait lets a service that starts late be tested", async () => {
   const port = freePort();
   const suite = parseSuite(`
 name: late
