@@ -84,6 +84,8 @@ export class SpawnError extends Error {
 }
 
 const TAIL_BYTES = 64 * 1024;
+/** The environment variable that marks a started process and its descendants. */
+const MARKER_NAME = "PARLEY_PROCESS";
 const STOP_GRACE_MS = 2_000;
 /** How long output may still be read once the process and its group are gone. */
 const DRAIN_MS = 500;
@@ -157,6 +159,8 @@ export class RunningProcess implements AsyncDisposable {
   readonly #transcript: Transcript | undefined;
   /** The pipes created for it, as `/proc` names them: what a daemon it starts inherits. */
   readonly #pipes: readonly string[];
+  /** The environment entry its descendants inherit. */
+  readonly #marker: string;
   readonly #strays: Holder[] = [];
   #exit: ProcessExit | undefined;
   #stopping = false;
@@ -166,7 +170,7 @@ export class RunningProcess implements AsyncDisposable {
   private constructor(
     args: readonly string[],
     child: Deno.ChildProcess,
-    pipes: readonly string[],
+    traces: { pipes: readonly string[]; marker: string },
     options: ProcessOptions,
   ) {
     this.name = options.name;
@@ -183,7 +187,8 @@ export class RunningProcess implements AsyncDisposable {
     this.#readBySteps = options.readBySteps ?? false;
     this.#serves = options.serves;
     this.#transcript = options.transcript;
-    this.#pipes = pipes;
+    this.#pipes = traces.pipes;
+    this.#marker = traces.marker;
     running.add(this);
     const transcript = options.transcript;
     this.#pumps = [
@@ -224,6 +229,10 @@ export class RunningProcess implements AsyncDisposable {
     const env = { ...options.env };
     // Python block-buffers output into a pipe; tests need every prompt now.
     env.PYTHONUNBUFFERED ??= "1";
+    // Its descendants inherit this mark, so they are found even once they
+    // left the group and closed every file they inherited (a daemon).
+    const marker = crypto.randomUUID();
+    env[MARKER_NAME] = marker;
     let child: Deno.ChildProcess;
     // The pipes are named from our side: the ones that appear across the spawn.
     // (The child's own /proc/PID/fd may still show our stdio until it execs.)
@@ -254,7 +263,7 @@ export class RunningProcess implements AsyncDisposable {
     const pipes = openLinks(Deno.pid).filter((link) =>
       link.startsWith("pipe:") && !before.has(link)
     );
-    return new RunningProcess(args, child, pipes, options);
+    return new RunningProcess(args, child, { pipes, marker: `${MARKER_NAME}=${marker}` }, options);
   }
 
   async #pump(
@@ -303,6 +312,20 @@ export class RunningProcess implements AsyncDisposable {
   /** How many bytes it wrote to each stream in all. */
   get outputSizes(): { readonly stdout: number; readonly stderr: number } {
     return { stdout: this.#tails.stdout.total, stderr: this.#tails.stderr.total };
+  }
+
+  /**
+   * Whether a descendant of it still runs (a daemon it started, in its group
+   * or not), found by its pipes, its port or its inherited mark.
+   *
+   * @returns Whether one was found.
+   */
+  hasLiveDescendants(): boolean {
+    const watched = new Set(this.#pipes);
+    if (this.#serves !== undefined) {
+      for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
+    }
+    return findHolders(watched, { marker: this.#marker }).length > 0;
   }
 
   /** Processes that outlived it, holding its pipes or its port, that stopping it had to stop too. */
@@ -399,7 +422,7 @@ export class RunningProcess implements AsyncDisposable {
       for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
     }
     // Found before signalling, while the group still holds them too.
-    const strays = findHolders(watched, { skipGroup: this.pid });
+    const strays = findHolders(watched, { skipGroup: this.pid, marker: this.#marker });
     if (this.#exit === undefined) {
       signalGroup(this.pid, "SIGTERM");
       for (const stray of strays) signalProcess(stray.pid, "SIGTERM");
@@ -414,11 +437,12 @@ export class RunningProcess implements AsyncDisposable {
     signalGroup(this.pid, "SIGKILL");
     for (const stray of strays) signalProcess(stray.pid, "SIGKILL");
     // A stray may have forked again meanwhile: whatever still holds them goes.
-    const late = findHolders(watched, { skipGroup: this.pid }).filter((holder) =>
+    const late = findHolders(watched, { skipGroup: this.pid, marker: this.#marker }).filter((holder) =>
       !strays.some((stray) => stray.pid === holder.pid)
     );
     for (const stray of late) signalProcess(stray.pid, "SIGKILL");
     this.#strays.push(...strays, ...late);
+    await waitUntilGone(this.#strays.map((stray) => stray.pid));
     if (this.#strays.length > 0) {
       this.#transcript?.record(this.name, "note", { detail: describeStrays(this.#strays) });
     }
@@ -456,7 +480,7 @@ export class RunningProcess implements AsyncDisposable {
     if (this.#serves !== undefined) {
       for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
     }
-    for (const stray of findHolders(watched, { skipGroup: this.pid })) {
+    for (const stray of findHolders(watched, { skipGroup: this.pid, marker: this.#marker })) {
       signalProcess(stray.pid, "SIGKILL");
     }
   }
@@ -502,6 +526,34 @@ export function describeStrays(strays: readonly Holder[]): string {
   return `Stopped ${strays.length} ${
     strays.length === 1 ? "process that" : "processes that"
   } outlived it: ${strays.map((stray) => `${stray.pid} (${stray.command})`).join(", ")}`;
+}
+
+/** How long killed strays may take to vanish before stopping goes on without them. */
+const VANISH_MS = 1_000;
+
+/**
+ * Waits, at most {@linkcode VANISH_MS}, until killed processes are gone. They
+ * are not our children, and Deno offers no pidfd to be told of their end, so
+ * this looks at /proc every 10 ms: the only polling in stopping, and it ends
+ * as soon as the kernel has torn them down (usually at the first look).
+ */
+async function waitUntilGone(pids: readonly number[]): Promise<void> {
+  const deadline = performance.now() + VANISH_MS;
+  let left = pids.filter(isAlive);
+  while (left.length > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    left = left.filter(isAlive);
+  }
+}
+
+/** Whether a process exists and has not exited (a zombie has). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat[stat.lastIndexOf(")") + 2] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 function signalProcess(pid: number, signal: Deno.Signal): void {

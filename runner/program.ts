@@ -154,10 +154,17 @@ export class ProgramUnderTest implements AsyncDisposable {
         waitingFor = `to ${
           spec.transport === "tcp" ? "listen on" : "bind"
         } ${spec.transport.toUpperCase()} port ${port}`;
+        // A program that daemonizes exits 0 and leaves a descendant to listen:
+        // that is no reason to stop waiting, while the descendant lives.
+        const gaveUp = process.exited.then((exit) =>
+          exit.code === 0 && exit.signal === null && process.hasLiveDescendants()
+            ? new Promise<never>(() => {})
+            : exit
+        );
         ready = await waitForPort(port, {
           transport: spec.transport,
           signal: deadline.signal,
-          stopped: process.exited,
+          stopped: gaveUp,
         });
       } else {
         const regex = guardRegex(compileRegex(spec.ready.pattern));
@@ -181,10 +188,14 @@ export class ProgramUnderTest implements AsyncDisposable {
       await process.stop();
       const report = processReport("program under test", process);
       throw new ProgramStartError(
-        exit !== undefined
+        exit !== undefined && !(exit.code === 0 && exit.signal === null && deadline.signal.aborted)
           ? `The program under test ${
             describeExit(exit)
           } before it was ready (waiting for it ${waitingFor})`
+          : exit !== undefined && !options.signal?.aborted
+          ? `The program under test exited with code 0, and what it left running did not ${
+            waitingFor.replace(/^to /, "")
+          } within ${formatDuration(spec.timeout)}`
           : options.signal?.aborted
           ? "Run cancelled while the program under test was starting"
           : `The program under test was not ready within ${

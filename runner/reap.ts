@@ -103,12 +103,38 @@ export function portSockets(port: number, transport: Transport): string[] {
   return links;
 }
 
+/** Options for {@linkcode findHolders}. */
+export interface FindOptions {
+  /**
+   * The process group to leave out: stopping the group reaches its members.
+   *
+   * @default {undefined}
+   */
+  skipGroup?: number;
+  /**
+   * An environment entry (`NAME=VALUE`) that marks processes as descendants
+   * of one Parley started, even once they closed every file they inherited.
+   *
+   * @default {undefined}
+   */
+  marker?: string;
+}
+
+/** Whether a process's environment holds the entry (descendants inherit it). */
+function hasMarker(pid: number, marker: string): boolean {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0").includes(marker);
+  } catch {
+    return false;
+  }
+}
+
 /** This process and its ancestors. */
 function ancestors(): Set<number> {
   const pids = new Set<number>([Deno.pid]);
   let pid = Deno.pid;
   while (pid > 1 && pids.size < 1000) {
-    const parent = statFields(pid)?.[1];
+    const parent = statOf(pid)?.parent;
     if (parent === undefined || pids.has(parent)) break;
     pids.add(parent);
     pid = parent;
@@ -116,19 +142,16 @@ function ancestors(): Set<number> {
   return pids;
 }
 
-/** State, parent and group of a process, from `/proc/PID/stat` (after the command's parenthesis). */
-function statFields(pid: number): number[] | undefined {
+/** State (`Z` for a zombie), parent and group of a process, from `/proc/PID/stat`. */
+function statOf(pid: number): { state: string; parent: number; group: number } | undefined {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(0, 3).map(Number);
+    // The command may hold spaces and parentheses: the fields start after the last ")".
+    const [state, parent, group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: state ?? "", parent: Number(parent), group: Number(group) };
   } catch {
     return undefined;
   }
-}
-
-/** The process group of a process, from `/proc/PID/stat` (after the command's closing parenthesis). */
-function groupOf(pid: number): number | undefined {
-  return statFields(pid)?.[2];
 }
 
 function commandOf(pid: number): string {
@@ -142,8 +165,9 @@ function commandOf(pid: number): string {
 }
 
 /**
- * The processes, other than this one and the members of `skipGroup` (which
- * stopping the group reaches anyway), that hold one of `links` open.
+ * The live processes, other than this one, its ancestors and the members of
+ * `skipGroup` (which stopping the group reaches anyway), that hold one of
+ * `links` open or carry `marker` in their environment.
  *
  * @example
  * ```ts
@@ -153,14 +177,14 @@ function commandOf(pid: number): string {
  * ```
  *
  * @param links `pipe:[…]` and `socket:[…]` links.
- * @param options The process group to leave out.
+ * @param options The process group to leave out and the marker to look for.
  * @returns The holders.
  */
 export function findHolders(
   links: ReadonlySet<string>,
-  options: { skipGroup?: number } = {},
+  options: FindOptions = {},
 ): Holder[] {
-  if (links.size === 0) return [];
+  if (links.size === 0 && options.marker === undefined) return [];
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync("/proc")];
@@ -174,8 +198,12 @@ export function findHolders(
     if (!/^\d+$/.test(entry.name)) continue;
     const pid = Number(entry.name);
     if (ours.has(pid)) continue;
-    if (openLinks(pid).some((link) => links.has(link))) {
-      if (options.skipGroup !== undefined && groupOf(pid) === options.skipGroup) continue;
+    const marked = options.marker !== undefined && hasMarker(pid, options.marker);
+    if (marked || openLinks(pid).some((link) => links.has(link))) {
+      const stat = statOf(pid);
+      // A zombie has exited already; a member of the group is stopped with it.
+      if (stat === undefined || stat.state === "Z") continue;
+      if (options.skipGroup !== undefined && stat.group === options.skipGroup) continue;
       holders.push({ pid, command: commandOf(pid) });
     }
   }

@@ -12,6 +12,7 @@ import {
   reportFigure,
   runMeasured,
   runText,
+  testWithTools,
 } from "./_helpers.ts";
 
 Deno.test("a helper that leaves the group with the program's pipes and socket is found and stopped", async () => {
@@ -148,3 +149,67 @@ steps:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a program that daemonizes (exits 0, its daemon listens) is waited for, used and stopped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pidFile = `${dir}/daemon.pid`;
+    const result = await runText(`
+name: daemonizes
+spawn: { run: ["python3", "${fixture("hostile/daemon_like_redis.py")}", "\${port}", "${pidFile}"] }
+steps:
+  - connect
+  - send: "hi\\n"
+  - expect: "hi\\n"
+`);
+    assertEquals(only(result).status, "passed", JSON.stringify(only(result).note));
+    const daemon = Number(await Deno.readTextFile(pidFile));
+    assert(!isRunning(daemon), `daemon ${daemon} is still running`);
+    assertStringIncludes(
+      result.notes?.[0] ?? "",
+      `The program under test: Stopped 1 process that outlived it: ${daemon} (`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a program that exits 0 without leaving anything running fails at once, not at the timeout", async () => {
+  const result = await runText(`
+name: exits
+spawn: { run: ["sh", "-c", "exit 0"], timeout: 60s }
+steps: [connect]
+`);
+  const scenario = only(result);
+  assertEquals(scenario.status, "failed");
+  assertStringIncludes(
+    scenario.note ?? "",
+    "The program under test exited with code 0 before it was ready",
+  );
+  assertLess(result.duration, 10_000);
+});
+
+testWithTools(
+  ["redis-server"],
+  "redis-server --daemonize yes is tested and stopped with its daemon",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const result = await runText(`
+name: redis daemon
+spawn:
+  run: ["redis-server", "--port", "\${port}", "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "", "--appendonly", "no", "--pidfile", "${dir}/redis.pid", "--dir", "${dir}"]
+steps:
+  - connect
+  - send: "PING\\r\\n"
+  - expect: "+PONG\\r\\n"
+`);
+      assertEquals(only(result).status, "passed", JSON.stringify(only(result).note));
+      const daemon = Number(await Deno.readTextFile(`${dir}/redis.pid`).catch(() => "0"));
+      assert(daemon === 0 || !isRunning(daemon), `redis ${daemon} is still running`);
+      assertStringIncludes(result.notes?.[0] ?? "", "Stopped 1 process that outlived it:");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
