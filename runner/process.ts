@@ -321,11 +321,21 @@ export class RunningProcess implements AsyncDisposable {
    * @returns Whether one was found.
    */
   hasLiveDescendants(): boolean {
-    const watched = new Set(this.#pipes);
+    return findHolders(this.#traces(), { marker: this.#marker }).length > 0;
+  }
+
+  /** What its descendants may hold: the pipes made for it, the sockets on its port. */
+  #traces(): Set<string> {
+    const traces = new Set(this.#pipes);
     if (this.#serves !== undefined) {
-      for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
+      for (const link of portSockets(this.#serves.port, this.#serves.transport)) traces.add(link);
     }
-    return findHolders(watched, { marker: this.#marker }).length > 0;
+    return traces;
+  }
+
+  /** The processes outside its group that hold one of `traces` or carry its mark. */
+  #findStrays(traces: ReadonlySet<string>): Holder[] {
+    return findHolders(traces, { skipGroup: this.pid, marker: this.#marker });
   }
 
   /** Processes that outlived it, holding its pipes or its port, that stopping it had to stop too. */
@@ -409,7 +419,7 @@ export class RunningProcess implements AsyncDisposable {
 
   async #stop(graceMs: number): Promise<ProcessExit> {
     this.#stopped.abort();
-    const watched = new Set(this.#pipes);
+    const watched = this.#traces();
     if (this.#exit === undefined) {
       this.#stopping = true;
       // Its own sockets, not what it inherited: Parley's parent may share those with others.
@@ -418,14 +428,12 @@ export class RunningProcess implements AsyncDisposable {
         if (link.startsWith("socket:") && !inherited.has(link)) watched.add(link);
       }
     }
-    if (this.#serves !== undefined) {
-      for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
-    }
     // Found before signalling, while the group still holds them too.
-    const strays = findHolders(watched, { skipGroup: this.pid, marker: this.#marker });
+    const strays = this.#findStrays(watched);
+    const started = performance.now();
+    for (const stray of strays) signalProcess(stray.pid, "SIGTERM");
     if (this.#exit === undefined) {
       signalGroup(this.pid, "SIGTERM");
-      for (const stray of strays) signalProcess(stray.pid, "SIGTERM");
       const timer = setTimeout(() => signalGroup(this.pid, "SIGKILL"), graceMs);
       try {
         await this.#child.status;
@@ -433,16 +441,21 @@ export class RunningProcess implements AsyncDisposable {
         clearTimeout(timer);
       }
     }
+    // Strays get the same grace to shut down cleanly (a daemon saving its state).
+    await waitUntilGone(
+      strays.map((stray) => stray.pid),
+      Math.max(0, graceMs - (performance.now() - started)),
+    );
     // Children it left behind in its group go too, and with them the pipes.
     signalGroup(this.pid, "SIGKILL");
     for (const stray of strays) signalProcess(stray.pid, "SIGKILL");
     // A stray may have forked again meanwhile: whatever still holds them goes.
-    const late = findHolders(watched, { skipGroup: this.pid, marker: this.#marker }).filter((holder) =>
+    const late = this.#findStrays(watched).filter((holder) =>
       !strays.some((stray) => stray.pid === holder.pid)
     );
     for (const stray of late) signalProcess(stray.pid, "SIGKILL");
     this.#strays.push(...strays, ...late);
-    await waitUntilGone(this.#strays.map((stray) => stray.pid));
+    await waitUntilGone(this.#strays.map((stray) => stray.pid), VANISH_MS);
     if (this.#strays.length > 0) {
       this.#transcript?.record(this.name, "note", { detail: describeStrays(this.#strays) });
     }
@@ -476,11 +489,7 @@ export class RunningProcess implements AsyncDisposable {
       });
     }
     signalGroup(this.pid, "SIGKILL");
-    const watched = new Set(this.#pipes);
-    if (this.#serves !== undefined) {
-      for (const link of portSockets(this.#serves.port, this.#serves.transport)) watched.add(link);
-    }
-    for (const stray of findHolders(watched, { skipGroup: this.pid, marker: this.#marker })) {
+    for (const stray of this.#findStrays(this.#traces())) {
       signalProcess(stray.pid, "SIGKILL");
     }
   }
@@ -532,13 +541,13 @@ export function describeStrays(strays: readonly Holder[]): string {
 const VANISH_MS = 1_000;
 
 /**
- * Waits, at most {@linkcode VANISH_MS}, until killed processes are gone. They
- * are not our children, and Deno offers no pidfd to be told of their end, so
- * this looks at /proc every 10 ms: the only polling in stopping, and it ends
- * as soon as the kernel has torn them down (usually at the first look).
+ * Waits, at most `limit` ms, until processes are gone. They are not our
+ * children, and Deno offers no pidfd to be told of their end, so this looks
+ * at /proc every 10 ms: the only polling in stopping, bounded, and over as
+ * soon as they are gone.
  */
-async function waitUntilGone(pids: readonly number[]): Promise<void> {
-  const deadline = performance.now() + VANISH_MS;
+async function waitUntilGone(pids: readonly number[], limit: number): Promise<void> {
+  const deadline = performance.now() + limit;
   let left = pids.filter(isAlive);
   while (left.length > 0 && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
