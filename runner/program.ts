@@ -17,6 +17,9 @@ import type { ProcessReport } from "./result.ts";
 import { invocation } from "./steps/spawn.ts";
 import type { SuiteProgram, Transport } from "./suite.ts";
 
+/** How long a program that exited 0 leaving no trace may take to have its daemon listen. */
+const DAEMON_GRACE_MS = 2_000;
+
 /** A program under test that could not be started or did not become ready. */
 export class ProgramStartError extends Error {
   /** What it printed, when it ran at all. */
@@ -154,18 +157,31 @@ export class ProgramUnderTest implements AsyncDisposable {
         waitingFor = `to ${
           spec.transport === "tcp" ? "listen on" : "bind"
         } ${spec.transport.toUpperCase()} port ${port}`;
+        const waited = new AbortController();
         // A program that daemonizes exits 0 and leaves a descendant to listen:
-        // that is no reason to stop waiting, while the descendant lives.
+        // no reason to stop waiting while a descendant is seen to live. One
+        // may also have shed every trace (stdio to /dev/null, its environment
+        // overwritten by its process title, as redis-server does): it gets a
+        // short grace to bind the port.
         const gaveUp = process.exited.then((exit) =>
-          exit.code === 0 && exit.signal === null && process.hasLiveDescendants()
+          exit.code !== 0 || exit.signal !== null
+            ? exit
+            : process.hasLiveDescendants()
             ? new Promise<never>(() => {})
-            : exit
+            : new Promise<ProcessExit>((resolve) => {
+              const timer = setTimeout(() => resolve(exit), DAEMON_GRACE_MS);
+              waited.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+            })
         );
-        ready = await waitForPort(port, {
-          transport: spec.transport,
-          signal: deadline.signal,
-          stopped: gaveUp,
-        });
+        try {
+          ready = await waitForPort(port, {
+            transport: spec.transport,
+            signal: deadline.signal,
+            stopped: gaveUp,
+          });
+        } finally {
+          waited.abort();
+        }
       } else {
         const regex = guardRegex(compileRegex(spec.ready.pattern));
         waitingFor = `to print a line matching /${regex.source}/`;

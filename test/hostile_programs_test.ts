@@ -174,7 +174,7 @@ steps:
   }
 });
 
-Deno.test("a program that exits 0 without leaving anything running fails at once, not at the timeout", async () => {
+Deno.test("a program that exits 0 leaving nothing running fails after a short grace, not at its timeout", async () => {
   const result = await runText(`
 name: exits
 spawn: { run: ["sh", "-c", "exit 0"], timeout: 60s }
