@@ -211,11 +211,15 @@ export function parseYaml(text: string): YamlDocument {
       value = first.done ? null : first.value ?? null;
     }
   } catch (error) {
-    const line = (error as { line?: unknown }).line;
+    const at = (error as { line?: unknown }).line;
+    const line = typeof at === "number" ? at : undefined;
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const hint = syntaxHint(text, line);
     throw new YamlSyntaxError(
-      `Invalid YAML: ${message.replace(/ at line \d+, column \d+:?$/, "")}`,
-      typeof line === "number" ? line : undefined,
+      `Invalid YAML: ${message.replace(/ at line \d+, column \d+:?$/, "")}${
+        hint === undefined ? "" : `; ${hint}`
+      }`,
+      line,
       { cause: error },
     );
   }
@@ -227,6 +231,50 @@ export function parseYaml(text: string): YamlDocument {
       return tables.get(container)?.get(key);
     },
   };
+}
+
+/**
+ * A hint for the usual causes of a YAML syntax error, looked for on the
+ * line the parser stopped at (and the one before, where a flow collection
+ * began): a tab in the indentation, `: ` inside a plain value, and `${` in
+ * a flow mapping, where `{` starts a mapping unless the value is quoted.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { syntaxHint } from "./yaml.ts";
+ * assertEquals(
+ *   syntaxHint("steps:\n  - send: a: b\n", 2),
+ *   `quote the value on line 2: a plain value cannot contain ": "`,
+ * );
+ * ```
+ *
+ * @param text The document.
+ * @param line The 1-based line of the error, when known.
+ * @returns The hint, or `undefined`.
+ */
+export function syntaxHint(text: string, line: number | undefined): string | undefined {
+  const lines = text.split(/\r?\n/);
+  const tabbed = lines.findIndex((entry) => /^[ ]*\t/.test(entry));
+  if (tabbed !== -1) {
+    return `YAML indents with spaces, not tabs (line ${tabbed + 1} starts with a tab)`;
+  }
+  if (line === undefined) return undefined;
+  for (const number of [line, line - 1]) {
+    const entry = lines[number - 1];
+    if (entry === undefined) continue;
+    if (/\{[^}]*:\s*\$\{/.test(entry)) {
+      return `quote values that contain "\${" in a { … } mapping on line ${number}, like { text: "\${name}" }: unquoted, "{" starts a mapping`;
+    }
+    // A plain (unquoted) value that itself holds ": ", in a block or a flow mapping.
+    if (
+      /^\s*(-\s+)?[^\s"'{[#][^:]*:\s+[^\s"'{[|>&*!#][^#]*?:\s/.test(entry) ||
+      /\{[^}]*:\s+[^\s"'{[,}][^,}"']*:\s/.test(entry)
+    ) {
+      return `quote the value on line ${number}: a plain value cannot contain ": "`;
+    }
+  }
+  return undefined;
 }
 
 /** The same clean-up the public parser does before loading. */
