@@ -12,6 +12,7 @@ import { interpolate } from "./interpolate.ts";
 import { compileRegex } from "./match/regex.ts";
 import { guardRegex } from "./match/regex_guard.ts";
 import { describeExit, type ProcessExit, RunningProcess, SpawnError } from "./process.ts";
+import { stopOutcome } from "./stop_reason.ts";
 import { isPortBound, ReadinessUnsupportedError, waitForPort } from "./ready.ts";
 import type { ProcessReport } from "./result.ts";
 import { invocation } from "./steps/spawn.ts";
@@ -213,7 +214,7 @@ export class ProgramUnderTest implements AsyncDisposable {
             waitingFor.replace(/^to /, "")
           } within ${formatDuration(spec.timeout)}`
           : options.signal?.aborted
-          ? "Run cancelled while the program under test was starting"
+          ? `${stopOutcome(options.signal.reason).message} while the program under test was starting`
           : `The program under test was not ready within ${
             formatDuration(spec.timeout)
           }: it did not ${waitingFor.replace(/^to /, "")}`,

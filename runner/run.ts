@@ -36,7 +36,7 @@ import type { Scenario, Step, Suite, Transport } from "./suite.ts";
 import { Transcript } from "./transcript.ts";
 import { Deadline } from "./deadline.ts";
 import { clipFailure } from "./clip.ts";
-import { stopOutcome, withinTimeLimit } from "./stop_reason.ts";
+import { RunInterruptedError, stopOutcome, withinTimeLimit } from "./stop_reason.ts";
 import { SecretMask, secretsOfEnvironment } from "./mask.ts";
 
 /** Options for {@linkcode runSuite} and {@linkcode runFiles}. */
@@ -550,8 +550,8 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
     for (const scenario of selected) {
       if (scenario.skip !== undefined) {
         finish(notRun(scenario, "skipped", scenario.skip));
-      } else if (error !== undefined) {
-        // The suite could not start: its one error stands for every scenario.
+      } else if (error !== undefined && !(options.signal?.reason instanceof RunInterruptedError)) {
+        // The suite could not start (in its time limit, too): its one error stands for every scenario.
         finish(notRun(scenario, "failed", error, errorReport));
       } else if (options.stopSignal?.aborted || options.signal?.aborted) {
         finish(
@@ -643,7 +643,9 @@ async function waitFor(suite: Suite, options: RunOptions): Promise<void> {
     pause = Math.min(pause * 2, 1_000);
   }
   if (options.signal?.aborted) {
-    throw new WaitTimeoutError("Run cancelled while waiting for the service");
+    throw new WaitTimeoutError(
+      `${stopOutcome(options.signal.reason).message} while waiting for the service`,
+    );
   }
   throw new WaitTimeoutError(
     `"${url}" did not accept connections within ${formatDuration(wait.timeout)}${

@@ -242,3 +242,74 @@ Deno.test("time limits above 24h are refused, before or after scaling", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a signal while the program under test starts stops it and reports every scenario as not run", async () => {
+  const dir = await Deno.makeTempDir();
+  let told!: () => void;
+  const started = new Promise<void>((resolve) => (told = resolve));
+  await using notices = startTestServer(() => Promise.resolve(told()));
+  try {
+    const script = `
+import os, socket, sys, time
+with open(sys.argv[1], "w") as f:
+    f.write(str(os.getpid()))
+socket.create_connection(("127.0.0.1", ${notices.port})).close()
+time.sleep(600)
+`;
+    const path = await suiteFile(
+      dir,
+      `name: slow start
+spawn: { run: ${JSON.stringify(["python3", "-c", script, `${dir}/program.pid`])}, timeout: 60s }
+scenarios:
+  - name: first
+    steps: [connect]
+  - name: second
+    steps: [connect]
+`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["task", "scenario", path, "--reporter", `json=${dir}/report.json`],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await started;
+    child.kill("SIGTERM");
+    assertEquals((await child.status).code, 143);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
+    assertEquals(
+      report.suites[0].error,
+      "Interrupted by SIGTERM while the program under test was starting",
+    );
+    assertEquals(
+      scenariosOf(JSON.stringify(report)).map((scenario) => [scenario.status, scenario.note]),
+      [
+        ["skipped", "not run: interrupted by SIGTERM"],
+        ["skipped", "not run: interrupted by SIGTERM"],
+      ],
+    );
+    const pid = Number(await Deno.readTextFile(`${dir}/program.pid`));
+    assert(!isRunning(pid), `program ${pid} is still running`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--max-time while the program under test starts fails the suite with exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = await suiteFile(
+      dir,
+      `name: slow start\nspawn: { run: ["sleep", "60"], timeout: 60s }\nsteps: [connect]\n`,
+    );
+    const { code, stdout } = await runParley(["run", path, "--max-time", "300ms"]);
+    assertEquals(code, 1);
+    assertStringIncludes(
+      stdout,
+      "The run's time limit of 300ms (--max-time) ran out while the program under test was starting",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
