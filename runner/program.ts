@@ -214,7 +214,9 @@ export class ProgramUnderTest implements AsyncDisposable {
             waitingFor.replace(/^to /, "")
           } within ${formatDuration(spec.timeout)}`
           : options.signal?.aborted
-          ? `${stopOutcome(options.signal.reason).message} while the program under test was starting`
+          ? `${
+            stopOutcome(options.signal.reason).message
+          } while the program under test was starting`
           : `The program under test was not ready within ${
             formatDuration(spec.timeout)
           }: it did not ${waitingFor.replace(/^to /, "")}`,
