@@ -10,12 +10,11 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { parseCommand, type RunCommand, type ServeCommand, usage, UsageError } from "./cli_args.ts";
 import {
   createReporters,
   findSuiteFiles,
   InvalidSuiteError,
-  isServerName,
   loadSuite,
   type Reporter,
   ReporterSpecError,
@@ -23,190 +22,25 @@ import {
   runFiles,
   type Scenario,
   selectShard,
-  SERVER_NAMES,
   SERVER_TRANSPORTS,
-  type Shard,
   startServer,
   type Suite,
 } from "./mod.ts";
 import { writeStderr, writeStdout } from "./runner/output.ts";
-import { parseDuration } from "./runner/duration.ts";
 import { killRunningProcesses } from "./runner/process.ts";
 import { RunInterruptedError } from "./runner/stop_reason.ts";
-import { parseAddress } from "./runner/steps/context.ts";
-import { suggestion } from "./runner/validate.ts";
-
-const USAGE = `Usage:
-  parley run [paths…] [options]     run scenario files (default path: scenarios/)
-  parley serve <${SERVER_NAMES.join("|")}> [--port N] [--host H]
-
-Options for run:
-  --reporter NAME[=PATH]  pretty (default), dot, tap, junit, json, html or
-                      gradescope; repeatable; without =PATH it writes to stdout
-                      (only one reporter may)
-  --jobs N            run N files at once (default: the number of CPUs)
-  --shard I/N         run the I-th of N equal parts of the files (CI matrix)
-  --filter TEXT       run scenarios whose "file › scenario" contains TEXT
-                      (or matches /regex/)
-  --bail              stop after the first failure
-  --retries N         re-run a failed scenario up to N times
-  --list              list the scenarios without running them
-  --var NAME=VALUE    set a variable (repeatable); overrides the suites' vars
-  --target URL        replace every suite's target (tcp://host:port)
-  --timeout-scale N   multiply every step timeout by N (slow machines; at most 1000)
-  --max-time D        stop the whole run after D (like 10m): the running
-                      scenarios fail, the rest are not run, reports are written
-  --no-color          never use colours (also: NO_COLOR=1)
-  -h, --help          show this help
-
-Exit codes: 0 all passed, 1 a scenario failed (or --max-time passed),
-2 invalid files or usage, 3 an internal error (a bug in Parley),
-128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
-`;
 
 /** What stops a run: Ctrl-C, `timeout(1)`, CI cancellation, `docker stop`, a closed terminal. */
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-const MAX_TIMEOUT_SCALE = 1000;
+const SIGNAL_NUMBERS: Record<(typeof STOP_SIGNALS)[number], number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGTERM: 15,
+};
 
-const RUN_FLAGS = [
-  "max-time",
-  "timeout-scale",
-  "reporter",
-  "jobs",
-  "shard",
-  "filter",
-  "bail",
-  "retries",
-  "list",
-  "var",
-  "target",
-  "color",
-  "no-color",
-  "help",
-  "h",
-];
-const SERVE_FLAGS = ["port", "host", "help", "h"];
-
-/** What `parseArgs` returns, typed: the std build we resolve ships no types. */
-interface ParsedArgs {
-  _: (string | number)[];
-  [flag: string]: unknown;
-}
-
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-function checkFlags(args: Record<string, unknown>, allowed: string[]): void {
-  for (const key of Object.keys(args)) {
-    if (key === "_" || allowed.includes(key)) continue;
-    throw new UsageError(`Unknown option "--${key}"${suggestion(key, allowed)}`);
-  }
-}
-
-function wholeNumber(value: unknown, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) {
-    throw new UsageError(`Invalid ${flag} "${value}": expected a whole number`);
-  }
-  return number;
-}
-
-/** `--filter TEXT` matches "file › scenario" names as a substring, `--filter /regex/flags` as a regex. */
-function nameFilter(text: string): (name: string) => boolean {
-  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
-  if (regex === null) return (name) => name.includes(text);
-  let compiled: RegExp;
-  try {
-    compiled = new RegExp(regex[1], regex[2]);
-  } catch (error) {
-    throw new UsageError(`Invalid --filter ${text}: ${(error as Error).message}`);
-  }
-  return (name) => compiled.test(name);
-}
-
-async function run(argv: string[]): Promise<number> {
-  const args: ParsedArgs = parseArgs(argv, {
-    string: [
-      "timeout-scale",
-      "max-time",
-      "reporter",
-      "jobs",
-      "shard",
-      "filter",
-      "retries",
-      "var",
-      "target",
-    ],
-    collect: ["reporter", "var"],
-    boolean: ["color", "help", "bail", "list"],
-    negatable: ["color"],
-    default: { color: true },
-    alias: { h: "help" },
-  });
-  checkFlags(args, RUN_FLAGS);
-  if (args.help === true) {
-    writeStdout(USAGE);
-    return 0;
-  }
-  let timeoutScale = 1;
-  if (args["timeout-scale"] !== undefined) {
-    timeoutScale = Number(args["timeout-scale"]);
-    if (!(timeoutScale > 0 && timeoutScale <= MAX_TIMEOUT_SCALE)) {
-      throw new UsageError(
-        `Invalid --timeout-scale "${
-          args["timeout-scale"]
-        }": expected a positive number up to ${MAX_TIMEOUT_SCALE}`,
-      );
-    }
-  }
-  let maxTime: number | undefined;
-  if (args["max-time"] !== undefined) {
-    try {
-      maxTime = parseDuration(String(args["max-time"]));
-    } catch (error) {
-      throw new UsageError(`Invalid --max-time: ${(error as Error).message}`);
-    }
-  }
-  const jobs = args.jobs === undefined ? undefined : Math.max(1, wholeNumber(args.jobs, "--jobs"));
-  const retries = args.retries === undefined ? 0 : wholeNumber(args.retries, "--retries");
-  let shard: Shard | undefined;
-  if (args.shard !== undefined) {
-    const match = /^(\d+)\/(\d+)$/.exec(String(args.shard));
-    shard = match === null ? undefined : { index: Number(match[1]), total: Number(match[2]) };
-    if (shard === undefined || shard.index < 1 || shard.index > shard.total) {
-      throw new UsageError(
-        `Invalid --shard "${args.shard}": expected I/N with 1 <= I <= N, like 2/4`,
-      );
-    }
-  }
-  const variables: Record<string, string> = {};
-  for (const pair of (args.var as string[] | undefined) ?? []) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new UsageError(`Invalid --var "${pair}": expected name=value`);
-    variables[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  let target: string | undefined;
-  if (args.target !== undefined) {
-    target = String(args.target);
-    try {
-      parseAddress(target);
-    } catch {
-      throw new UsageError(
-        `Invalid --target "${target}": expected tcp://host:port or udp://host:port`,
-      );
-    }
-  }
-  const matches = args.filter === undefined ? undefined : nameFilter(String(args.filter));
-  const filter = matches === undefined
-    ? undefined
-    : (suite: Suite, scenario: Scenario) => matches(`${suite.file} › ${scenario.name}`);
-
-  const paths: string[] = args._.length === 0 ? ["scenarios"] : args._.map(String);
+/** The files under the command's paths, or a usage error that names what is missing. */
+async function suiteFiles(command: RunCommand): Promise<string[]> {
+  const { paths } = command;
   let files: string[];
   try {
     files = await findSuiteFiles(paths);
@@ -232,13 +66,22 @@ async function run(argv: string[]): Promise<number> {
       `No scenario files (*.yaml, *.yml) under ${paths.map((p) => `"${p}"`).join(", ")}`,
     );
   }
-  if (shard !== undefined) files = selectShard(files, shard);
-  if (args.list === true) return await list(files, filter, Object.keys(variables));
+  return command.shard === undefined ? files : selectShard(files, command.shard);
+}
 
-  const color = args.color !== false && Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+async function run(command: RunCommand): Promise<number> {
+  const files = await suiteFiles(command);
+  const matches = command.filter?.matches;
+  const filter = matches === undefined
+    ? undefined
+    : (suite: Suite, scenario: Scenario) => matches(`${suite.file} › ${scenario.name}`);
+  const { variables } = command;
+  if (command.list) return await list(files, filter, Object.keys(variables));
+
+  const color = command.color && Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
   let reporters: Reporter[];
   try {
-    reporters = createReporters((args.reporter as string[] | undefined) ?? [], {
+    reporters = await createReporters(command.reporters, {
       color,
       env: (name) => Deno.env.get(name),
       progress: Deno.stderr.isTerminal(),
@@ -260,19 +103,21 @@ async function run(argv: string[]): Promise<number> {
   });
   try {
     const summary = await runFiles(files, {
-      timeoutScale,
-      ...(maxTime === undefined ? {} : { maxTime }),
+      timeoutScale: command.timeoutScale,
+      ...(command.maxTime === undefined ? {} : { maxTime: command.maxTime }),
       signal: controller.signal,
       reporters,
-      ...(jobs === undefined ? {} : { jobs }),
-      retries,
-      bail: args.bail === true,
+      ...(command.jobs === undefined ? {} : { jobs: command.jobs }),
+      retries: command.retries,
+      bail: command.bail,
       variables,
-      ...(target === undefined ? {} : { target }),
+      ...(command.target === undefined ? {} : { target: command.target }),
       ...(filter === undefined ? {} : { filter }),
     });
     const reason = controller.signal.reason;
-    if (reason instanceof RunInterruptedError) return 128 + SIGNAL_NUMBERS[reason.signal];
+    if (reason instanceof RunInterruptedError) {
+      return 128 + SIGNAL_NUMBERS[reason.signal as (typeof STOP_SIGNALS)[number]];
+    }
     const internal = summary.suites.flatMap((suite) => suite.scenarios)
       .find((scenario) => scenario.steps.at(-1)?.failure?.reason === "internal");
     if (internal !== undefined) {
@@ -318,32 +163,8 @@ async function list(
   return invalid ? 2 : 0;
 }
 
-async function serve(argv: string[]): Promise<number> {
-  const args: ParsedArgs = parseArgs(argv, {
-    string: ["port", "host"],
-    boolean: ["help"],
-    alias: { h: "help" },
-  });
-  checkFlags(args, SERVE_FLAGS);
-  if (args.help === true) {
-    writeStdout(USAGE);
-    return 0;
-  }
-  const name = String(args._[0] ?? "");
-  if (!isServerName(name)) {
-    throw new UsageError(
-      name === ""
-        ? `Name a server to start: ${SERVER_NAMES.join(", ")}`
-        : `Unknown server "${name}"${suggestion(name, SERVER_NAMES)}; built-in servers: ${
-          SERVER_NAMES.join(", ")
-        }`,
-    );
-  }
-  const port = args.port === undefined ? 0 : Number(args.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`Invalid --port "${args.port}": expected 0 to 65535`);
-  }
-  const hostname = typeof args.host === "string" ? args.host : "127.0.0.1";
+async function serve(command: ServeCommand): Promise<number> {
+  const { server: name, port, hostname } = command;
   const server = startServer(name, { port, hostname });
   const transports = SERVER_TRANSPORTS[name].join("+");
   writeStdout(`${name} server listening on ${server.hostname}:${server.port} (${transports})\n`);
@@ -364,18 +185,20 @@ async function serve(argv: string[]): Promise<number> {
  * @returns 0 passed, 1 failed, 2 invalid input or usage.
  */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
   try {
-    if (command === "serve") return await serve(rest);
-    if (command === "run") return await run(rest);
-    if (command === "-h" || command === "--help" || command === "help") {
-      writeStdout(USAGE);
-      return 0;
+    const command = parseCommand(argv);
+    switch (command.kind) {
+      case "help":
+        writeStdout(usage());
+        return 0;
+      case "serve":
+        return await serve(command);
+      case "run":
+        return await run(command);
     }
-    return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      writeStderr(`error: ${error.message}\n\n${USAGE}`);
+      writeStderr(`error: ${error.message}\n\n${usage()}`);
       return 2;
     }
     if (error instanceof ReportWriteError) {

@@ -34,7 +34,7 @@ scenarios:
   );
   await Deno.writeTextFile(`${dir}/invalid.yaml`, `name: bad\nserver: echo\nsteps:\n  - sned: x\n`);
   let stdout = "";
-  const reporters = createReporters(specs, {
+  const reporters = await createReporters(specs, {
     stdout: (text) => (stdout += text),
     env: () => undefined,
   });
@@ -238,7 +238,7 @@ Deno.test("dot prints one character per scenario, then the failures", async () =
 Deno.test("GitHub Actions annotations point at the failed step", async () => {
   await withDir(async (dir) => {
     let stdout = "";
-    const reporters = createReporters(["pretty=/dev/null"], {
+    const reporters = await createReporters(["pretty=/dev/null"], {
       stdout: (text) => (stdout += text),
       env: (name) => (name === "GITHUB_ACTIONS" ? "true" : undefined),
     });
@@ -309,7 +309,7 @@ testWithTools(
 Deno.test("the progress line counts files, scenarios and failures, and is cleared at the end", async () => {
   await withDir(async (dir) => {
     let stderr = "";
-    const reporters = createReporters([`json=${dir}/r.json`], {
+    const reporters = await createReporters([`json=${dir}/r.json`], {
       progress: true,
       stderr: (text) => (stderr += text),
       stdout: () => {},
@@ -329,15 +329,15 @@ Deno.test("the progress line counts files, scenarios and failures, and is cleare
   });
 });
 
-Deno.test("no progress line when the pretty report already goes to the terminal", () => {
-  const reporters = createReporters([], { progress: true, stderr: () => {}, stdout: () => {} });
+Deno.test("no progress line when the pretty report already goes to the terminal", async () => {
+  const reporters = await createReporters([], { progress: true, stderr: () => {}, stdout: () => {} });
   assertEquals(reporters.length, 1);
 });
 
 Deno.test("with --jobs, the progress line still follows files as they run", async () => {
   await withDir(async (dir) => {
     let stderr = "";
-    const reporters = createReporters([`json=${dir}/r.json`], {
+    const reporters = await createReporters([`json=${dir}/r.json`], {
       progress: true,
       stderr: (text) => (stderr += text),
       stdout: () => {},

@@ -48,7 +48,7 @@ Deno.test("--jobs runs files at once, and each file's output stays together", as
       let out = "";
       const summary = await runFiles(paths, {
         jobs: 2,
-        reporters: createReporters([], { stdout: (text) => (out += text) }),
+        reporters: await createReporters([], { stdout: (text) => (out += text) }),
       });
       // Each suite waits for the other to connect: only a concurrent run passes.
       assertEquals([summary.passed, summary.failed], [2, 0]);
@@ -137,7 +137,7 @@ Deno.test("--retries re-runs a failed scenario and reports a pass on retry", asy
     let out = "";
     const summary = await runFiles(paths, {
       retries: 2,
-      reporters: createReporters([], { stdout: (text) => (out += text) }),
+      reporters: await createReporters([], { stdout: (text) => (out += text) }),
     });
     assertEquals(summary.suites[0].scenarios[0].status, "passed");
     assertEquals(summary.suites[0].scenarios[0].attempts, 3);

@@ -7,28 +7,110 @@
 import { dirname } from "@std/path";
 import type { RunSummary } from "../result.ts";
 import { suggestion } from "../validate.ts";
-import { DotReporter } from "./dot.ts";
-import { GithubAnnotationsReporter } from "./github.ts";
-import { GradescopeReporter } from "./gradescope.ts";
-import { HtmlReporter } from "./html.ts";
-import { JsonReporter } from "./json.ts";
-import { JunitReporter } from "./junit.ts";
 import { writeStderr, writeStdout } from "../output.ts";
-import { PrettyReporter } from "./pretty.ts";
-import { ProgressReporter } from "./progress.ts";
 import type { Reporter } from "./reporter.ts";
-import { TapReporter } from "./tap.ts";
+
+/** Where a reporter writes, as its factory receives it. */
+export interface ReporterOutput {
+  /** Writes text as the run goes: to stdout, or into the report file's buffer. */
+  readonly write: (text: string) => void;
+  /** Writes a whole report at the end: to stdout, or to the report file. */
+  readonly whole: (text: string) => void | Promise<void>;
+  /** Whether colours may be used (stdout is a terminal, and `NO_COLOR` is unset). */
+  readonly color: boolean;
+}
+
+/** A built-in reporter: its name, what it writes, and a factory. */
+export interface ReporterSpec {
+  /** The name `--reporter` takes. */
+  readonly name: string;
+  /** What it writes, for the usage text. */
+  readonly description: string;
+  /** Whether it writes as the run goes (else one whole report at the end). */
+  readonly streams: boolean;
+  /**
+   * Builds it; its module is loaded only now, so a run loads only the
+   * reporters it uses.
+   *
+   * @param output Where it writes.
+   * @returns The reporter.
+   */
+  create(output: ReporterOutput): Promise<Reporter>;
+}
+
+/**
+ * The built-in reporters, in the order the usage lists them. The CLI's
+ * usage text, `--reporter` validation and {@linkcode createReporters} all
+ * read this list.
+ */
+export const REPORTERS: readonly ReporterSpec[] = [
+  {
+    name: "pretty",
+    description: "a line per scenario and a failure report for each failure (the default)",
+    streams: true,
+    async create(output): Promise<Reporter> {
+      const { PrettyReporter } = await import("./pretty.ts");
+      return new PrettyReporter({ write: output.write, color: output.color });
+    },
+  },
+  {
+    name: "dot",
+    description: "a character per scenario, then the failures",
+    streams: true,
+    async create(output): Promise<Reporter> {
+      const { DotReporter } = await import("./dot.ts");
+      return new DotReporter(output.write);
+    },
+  },
+  {
+    name: "tap",
+    description: "TAP 14",
+    streams: true,
+    async create(output): Promise<Reporter> {
+      const { TapReporter } = await import("./tap.ts");
+      return new TapReporter(output.write);
+    },
+  },
+  {
+    name: "junit",
+    description: "JUnit XML",
+    streams: false,
+    async create(output): Promise<Reporter> {
+      const { JunitReporter } = await import("./junit.ts");
+      return new JunitReporter(output.whole);
+    },
+  },
+  {
+    name: "json",
+    description: "every result and transcript as JSON (docs/report.schema.json)",
+    streams: false,
+    async create(output): Promise<Reporter> {
+      const { JsonReporter } = await import("./json.ts");
+      return new JsonReporter(output.whole);
+    },
+  },
+  {
+    name: "html",
+    description: "one self-contained page with sequence diagrams",
+    streams: false,
+    async create(output): Promise<Reporter> {
+      const { HtmlReporter } = await import("./html.ts");
+      return new HtmlReporter(output.whole);
+    },
+  },
+  {
+    name: "gradescope",
+    description: "Gradescope's results.json",
+    streams: false,
+    async create(output): Promise<Reporter> {
+      const { GradescopeReporter } = await import("./gradescope.ts");
+      return new GradescopeReporter({ write: output.whole });
+    },
+  },
+];
 
 /** The reporter names `--reporter` takes. */
-export const REPORTER_NAMES = [
-  "pretty",
-  "dot",
-  "tap",
-  "junit",
-  "json",
-  "html",
-  "gradescope",
-] as const;
+export const REPORTER_NAMES: readonly string[] = REPORTERS.map((spec) => spec.name);
 
 /** A `--reporter` value that cannot be used. */
 export class ReporterSpecError extends RangeError {
@@ -154,13 +236,14 @@ class ToFile implements Reporter {
 
 /**
  * Builds reporters from `NAME[=PATH]` specs: without a path a reporter writes
- * to standard output, which only one may do. No specs means `pretty`.
+ * to standard output, which only one may do. No specs means `pretty`. Only
+ * the reporters asked for are loaded.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { createReporters } from "./mod.ts";
- * assertEquals(createReporters(["pretty", "junit=report.xml"]).length, 2);
+ * assertEquals((await createReporters(["pretty", "junit=report.xml"])).length, 2);
  * ```
  *
  * @param specs The `--reporter` values.
@@ -168,19 +251,21 @@ class ToFile implements Reporter {
  * @returns The reporters.
  * @throws {ReporterSpecError} For an unknown name, an empty path, or two reporters on stdout.
  */
-export function createReporters(
+export async function createReporters(
   specs: readonly string[],
   options: CreateReportersOptions = {},
-): Reporter[] {
+): Promise<Reporter[]> {
   const stdout = options.stdout ?? writeStdout;
   const save = options.writeFile ?? writeFile;
-  const reporters: Reporter[] = [];
+  const wanted: { spec: ReporterSpec; path: string | undefined }[] = [];
   let stdoutTaken: string | undefined;
-  for (const spec of specs.length === 0 ? ["pretty"] : specs) {
-    const at = spec.indexOf("=");
-    const name = at === -1 ? spec : spec.slice(0, at);
-    const path = at === -1 ? undefined : spec.slice(at + 1);
-    if (!(REPORTER_NAMES as readonly string[]).includes(name)) {
+  // Every spec is checked before any module is loaded.
+  for (const text of specs.length === 0 ? ["pretty"] : specs) {
+    const at = text.indexOf("=");
+    const name = at === -1 ? text : text.slice(0, at);
+    const path = at === -1 ? undefined : text.slice(at + 1);
+    const spec = REPORTERS.find((candidate) => candidate.name === name);
+    if (spec === undefined) {
       throw new ReporterSpecError(
         `Unknown reporter "${name}"${suggestion(name, REPORTER_NAMES)}; reporters: ${
           REPORTER_NAMES.join(", ")
@@ -196,48 +281,25 @@ export function createReporters(
       }
       stdoutTaken = name;
     }
+    wanted.push({ spec, path });
+  }
+  const reporters: Reporter[] = [];
+  for (const { spec, path } of wanted) {
     const sink = path === undefined ? undefined : new FileSink(path, save);
-    const write = sink?.write ?? stdout;
-    const whole = (text: string): void | Promise<void> =>
-      path === undefined ? stdout(text) : save(path, text);
-    let reporter: Reporter;
-    switch (name as typeof REPORTER_NAMES[number]) {
-      case "pretty":
-        reporter = new PrettyReporter({
-          write,
-          color: path === undefined && (options.color ?? false),
-        });
-        break;
-      case "dot":
-        reporter = new DotReporter(write);
-        break;
-      case "tap":
-        reporter = new TapReporter(write);
-        break;
-      case "junit":
-        reporter = new JunitReporter(whole);
-        break;
-      case "json":
-        reporter = new JsonReporter(whole);
-        break;
-      case "html":
-        reporter = new HtmlReporter(whole);
-        break;
-      case "gradescope":
-        reporter = new GradescopeReporter({ write: whole });
-        break;
-    }
-    reporters.push(
-      sink === undefined || !["pretty", "dot", "tap"].includes(name)
-        ? reporter
-        : new ToFile(reporter, sink),
-    );
+    const reporter = await spec.create({
+      write: sink?.write ?? stdout,
+      whole: (text) => path === undefined ? stdout(text) : save(path, text),
+      color: path === undefined && (options.color ?? false),
+    });
+    reporters.push(sink === undefined || !spec.streams ? reporter : new ToFile(reporter, sink));
   }
   if (options.env?.("GITHUB_ACTIONS") === "true") {
+    const { GithubAnnotationsReporter } = await import("./github.ts");
     reporters.push(new GithubAnnotationsReporter(stdout));
   }
   // On a terminal the pretty report shows progress itself; the line is for runs whose results go elsewhere.
   if (options.progress && stdoutTaken !== "pretty") {
+    const { ProgressReporter } = await import("./progress.ts");
     reporters.push(new ProgressReporter(options.stderr ?? writeStderr));
   }
   return reporters;

@@ -1,0 +1,419 @@
+/**
+ * The command line as data: argv in, a typed command out, nothing run.
+ * Every flag is declared once, in {@linkcode FLAGS}: parsing, the check for
+ * unknown flags and the usage text all read that table.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { REPORTERS } from "./runner/report/mod.ts";
+import { parseDuration } from "./runner/duration.ts";
+import type { Shard } from "./runner/run_files.ts";
+import { parseAddress } from "./runner/steps/context.ts";
+import { suggestion } from "./runner/validate.ts";
+import { isServerName, SERVER_NAMES, type ServerName } from "./servers/mod.ts";
+
+/** A command line that cannot be used; the CLI exits 2 with the usage. */
+export class UsageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, with the value given.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** One flag: its name, its value's placeholder (none for a switch), what it does. */
+export interface FlagSpec {
+  /** The long name, without `--`. */
+  readonly name: string;
+  /** The value's placeholder in the usage (`N`, `URL`); none for a switch. */
+  readonly value?: string;
+  /** Whether it may be given many times. */
+  readonly repeats?: boolean;
+  /** A one-letter alias. */
+  readonly alias?: string;
+  /** The commands that take it. */
+  readonly commands: readonly ("run" | "serve")[];
+  /** What it does, for the usage. */
+  readonly description: string;
+}
+
+/** Every flag of the command line. */
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "reporter",
+    value: "NAME[=PATH]",
+    repeats: true,
+    commands: ["run"],
+    description: `${
+      REPORTERS.map((spec) => spec.name).join(", ")
+    } (default: pretty); repeatable; without =PATH it writes to stdout (only one reporter may)`,
+  },
+  {
+    name: "jobs",
+    value: "N",
+    commands: ["run"],
+    description: "run N files at once (default: the number of CPUs)",
+  },
+  {
+    name: "shard",
+    value: "I/N",
+    commands: ["run"],
+    description: "run the I-th of N equal parts of the files (CI matrix)",
+  },
+  {
+    name: "filter",
+    value: "TEXT",
+    commands: ["run"],
+    description: `run scenarios whose "file › scenario" contains TEXT (or matches /regex/)`,
+  },
+  { name: "bail", commands: ["run"], description: "stop after the first failure" },
+  {
+    name: "retries",
+    value: "N",
+    commands: ["run"],
+    description: "re-run a failed scenario up to N times",
+  },
+  { name: "list", commands: ["run"], description: "list the scenarios without running them" },
+  {
+    name: "var",
+    value: "NAME=VALUE",
+    repeats: true,
+    commands: ["run"],
+    description: "set a variable (repeatable); overrides the suites' vars",
+  },
+  {
+    name: "target",
+    value: "URL",
+    commands: ["run"],
+    description: "replace every suite's target (tcp://host:port)",
+  },
+  {
+    name: "timeout-scale",
+    value: "N",
+    commands: ["run"],
+    description: "multiply every step timeout by N (slow machines; at most 1000)",
+  },
+  {
+    name: "max-time",
+    value: "D",
+    commands: ["run"],
+    description: "stop the whole run after D (like 10m): the running scenarios fail, " +
+      "the rest are not run, reports are written",
+  },
+  {
+    name: "no-color",
+    commands: ["run"],
+    description: "never use colours (also: NO_COLOR=1)",
+  },
+  {
+    name: "port",
+    value: "N",
+    commands: ["serve"],
+    description: "the port to listen on (default: a free one)",
+  },
+  {
+    name: "host",
+    value: "H",
+    commands: ["serve"],
+    description: "the address to listen on (default: 127.0.0.1)",
+  },
+  { name: "help", alias: "h", commands: ["run", "serve"], description: "show this help" },
+];
+
+const MAX_TIMEOUT_SCALE = 1000;
+
+/** `--filter`: the text given, and the test it stands for. */
+export interface NameFilter {
+  /** As given. */
+  readonly text: string;
+  /**
+   * Whether a `file › scenario` name is selected.
+   *
+   * @param name The name.
+   * @returns Whether it matches.
+   */
+  matches(name: string): boolean;
+}
+
+/** What `parley run` was asked to do. */
+export interface RunCommand {
+  /** The command. */
+  readonly kind: "run";
+  /** Files and directories (default `scenarios`). */
+  readonly paths: readonly string[];
+  /** `--reporter` values. */
+  readonly reporters: readonly string[];
+  /** `--jobs`. */
+  readonly jobs?: number;
+  /** `--shard`. */
+  readonly shard?: Shard;
+  /** `--filter`. */
+  readonly filter?: NameFilter;
+  /** `--bail`. */
+  readonly bail: boolean;
+  /** `--retries`. */
+  readonly retries: number;
+  /** `--list`. */
+  readonly list: boolean;
+  /** `--var` values. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** `--target`. */
+  readonly target?: string;
+  /** `--timeout-scale`. */
+  readonly timeoutScale: number;
+  /** `--max-time`, in milliseconds. */
+  readonly maxTime?: number;
+  /** `false` with `--no-color`. */
+  readonly color: boolean;
+}
+
+/** What `parley serve` was asked to do. */
+export interface ServeCommand {
+  /** The command. */
+  readonly kind: "serve";
+  /** The server. */
+  readonly server: ServerName;
+  /** The port (0: a free one). */
+  readonly port: number;
+  /** The address. */
+  readonly hostname: string;
+}
+
+/** A parsed command line. */
+export type CliCommand = { readonly kind: "help" } | RunCommand | ServeCommand;
+
+/** What `parseArgs` returns, typed: the std build we resolve ships no types. */
+interface ParsedArgs {
+  _: (string | number)[];
+  [flag: string]: unknown;
+}
+
+function parse(argv: readonly string[], command: "run" | "serve"): ParsedArgs {
+  const flags = FLAGS.filter((flag) => flag.commands.includes(command));
+  const parsed: ParsedArgs = parseArgs([...argv], {
+    string: flags.filter((flag) => flag.value !== undefined).map((flag) => flag.name),
+    boolean: [
+      ...flags.filter((flag) => flag.value === undefined && !flag.name.startsWith("no-"))
+        .map((flag) => flag.name),
+      ...flags.filter((flag) => flag.name.startsWith("no-")).map((flag) => flag.name.slice(3)),
+    ],
+    collect: flags.filter((flag) => flag.repeats).map((flag) => flag.name),
+    negatable: flags.filter((flag) => flag.name.startsWith("no-")).map((flag) =>
+      flag.name.slice(3)
+    ),
+    // A negatable switch is on unless negated (`--no-color`).
+    default: Object.fromEntries(
+      flags.filter((flag) => flag.name.startsWith("no-")).map((flag) => [flag.name.slice(3), true]),
+    ),
+    alias: Object.fromEntries(
+      flags.filter((flag) => flag.alias !== undefined).map((flag) => [flag.alias, flag.name]),
+    ),
+  });
+  const known = new Set([
+    "_",
+    ...flags.flatMap((flag) => [
+      flag.name.startsWith("no-") ? flag.name.slice(3) : flag.name,
+      ...(flag.alias === undefined ? [] : [flag.alias]),
+    ]),
+  ]);
+  for (const key of Object.keys(parsed)) {
+    if (known.has(key)) continue;
+    throw new UsageError(
+      `Unknown option "--${key}"${suggestion(key, flags.map((flag) => flag.name))}`,
+    );
+  }
+  return parsed;
+}
+
+/** A flag's value as text (given twice, the last one counts, as `parseArgs` does). */
+function one(value: unknown): string | undefined {
+  return value === undefined ? undefined : String(value);
+}
+
+function wholeNumber(value: string, flag: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isInteger(number) || number < 0) {
+    throw new UsageError(`Invalid --${flag} "${value}": expected a whole number`);
+  }
+  return number;
+}
+
+/** `--filter TEXT` matches names as a substring, `--filter /regex/flags` as a regex. */
+function nameFilter(text: string): NameFilter {
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
+  if (regex === null) return { text, matches: (name) => name.includes(text) };
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(regex[1]!, regex[2]);
+  } catch (error) {
+    throw new UsageError(`Invalid --filter ${text}: ${(error as Error).message}`);
+  }
+  return { text, matches: (name) => compiled.test(name) };
+}
+
+function runCommand(args: ParsedArgs): RunCommand {
+  const scaleText = one(args["timeout-scale"]);
+  const timeoutScale = scaleText === undefined ? 1 : Number(scaleText);
+  if (!(timeoutScale > 0 && timeoutScale <= MAX_TIMEOUT_SCALE)) {
+    throw new UsageError(
+      `Invalid --timeout-scale "${scaleText}": expected a positive number up to ${MAX_TIMEOUT_SCALE}`,
+    );
+  }
+  let maxTime: number | undefined;
+  const maxTimeText = one(args["max-time"]);
+  if (maxTimeText !== undefined) {
+    try {
+      maxTime = parseDuration(maxTimeText);
+    } catch (error) {
+      throw new UsageError(`Invalid --max-time: ${(error as Error).message}`);
+    }
+  }
+  const jobsText = one(args.jobs);
+  const retriesText = one(args.retries);
+  let shard: Shard | undefined;
+  const shardText = one(args.shard);
+  if (shardText !== undefined) {
+    const match = /^(\d+)\/(\d+)$/.exec(shardText);
+    shard = match === null ? undefined : { index: Number(match[1]), total: Number(match[2]) };
+    if (shard === undefined || shard.index < 1 || shard.index > shard.total) {
+      throw new UsageError(
+        `Invalid --shard "${shardText}": expected I/N with 1 <= I <= N, like 2/4`,
+      );
+    }
+  }
+  const variables: Record<string, string> = {};
+  for (const pair of (args.var as string[] | undefined) ?? []) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`Invalid --var "${pair}": expected name=value`);
+    variables[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const target = one(args.target);
+  if (target !== undefined) {
+    try {
+      parseAddress(target);
+    } catch {
+      throw new UsageError(
+        `Invalid --target "${target}": expected tcp://host:port or udp://host:port`,
+      );
+    }
+  }
+  const filterText = one(args.filter);
+  return {
+    kind: "run",
+    paths: args._.length === 0 ? ["scenarios"] : args._.map(String),
+    reporters: (args.reporter as string[] | undefined) ?? [],
+    ...(jobsText === undefined ? {} : { jobs: Math.max(1, wholeNumber(jobsText, "jobs")) }),
+    ...(shard === undefined ? {} : { shard }),
+    ...(filterText === undefined ? {} : { filter: nameFilter(filterText) }),
+    bail: args.bail === true,
+    retries: retriesText === undefined ? 0 : wholeNumber(retriesText, "retries"),
+    list: args.list === true,
+    variables,
+    ...(target === undefined ? {} : { target }),
+    timeoutScale,
+    ...(maxTime === undefined ? {} : { maxTime }),
+    color: args.color !== false,
+  };
+}
+
+function serveCommand(args: ParsedArgs): ServeCommand {
+  const name = String(args._[0] ?? "");
+  if (!isServerName(name)) {
+    throw new UsageError(
+      name === ""
+        ? `Name a server to start: ${SERVER_NAMES.join(", ")}`
+        : `Unknown server "${name}"${suggestion(name, SERVER_NAMES)}; built-in servers: ${
+          SERVER_NAMES.join(", ")
+        }`,
+    );
+  }
+  const portText = one(args.port);
+  const port = portText === undefined ? 0 : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || portText?.trim() === "") {
+    throw new UsageError(`Invalid --port "${portText}": expected 0 to 65535`);
+  }
+  const host = one(args.host);
+  return { kind: "serve", server: name, port, hostname: host ?? "127.0.0.1" };
+}
+
+/**
+ * Parses the command line into a command, checking every value; runs
+ * nothing.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseCommand } from "./cli_args.ts";
+ * const command = parseCommand(["run", "a.yaml", "--jobs", "2"]);
+ * assertEquals(command.kind === "run" ? [command.paths, command.jobs] : [], [["a.yaml"], 2]);
+ * ```
+ *
+ * @param argv The arguments, without the program name.
+ * @returns The command.
+ * @throws {UsageError} For an unknown command or flag, or a value that cannot be used.
+ */
+export function parseCommand(argv: readonly string[]): CliCommand {
+  const [first, ...rest] = argv;
+  if (first === "-h" || first === "--help" || first === "help") return { kind: "help" };
+  const command = first === "serve" ? "serve" : "run";
+  const args = parse(first === "serve" || first === "run" ? rest : argv, command);
+  if (args.help === true) return { kind: "help" };
+  return command === "serve" ? serveCommand(args) : runCommand(args);
+}
+
+/** Splits text into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
+/**
+ * The usage text, from {@linkcode FLAGS}.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { usage } from "./cli_args.ts";
+ * assertStringIncludes(usage(), "--max-time D");
+ * ```
+ *
+ * @returns The text.
+ */
+export function usage(): string {
+  const options = (command: "run" | "serve"): string =>
+    FLAGS.filter((flag) => flag.commands.includes(command)).map((flag) => {
+      const name = `${flag.alias === undefined ? "" : `-${flag.alias}, `}--${flag.name}${
+        flag.value === undefined ? "" : ` ${flag.value}`
+      }`;
+      return `  ${name.padEnd(24)}${wrap(flag.description, 52).join(`\n${" ".repeat(26)}`)}`;
+    }).join("\n");
+  return `Usage:
+  parley run [paths…] [options]     run scenario files (default path: scenarios/)
+  parley serve <${SERVER_NAMES.join("|")}> [options]
+
+Options for run:
+${options("run")}
+
+Options for serve:
+${options("serve")}
+
+Exit codes: 0 all passed, 1 a scenario failed (or --max-time passed),
+2 invalid files or usage, 3 an internal error (a bug in Parley),
+128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+`;
+}
