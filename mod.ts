@@ -20,12 +20,15 @@
  * assert(result.scenarios[0].status === "passed");
  * ```
  *
+ * The built-in reporters' classes and formatters are in `./reporters.ts`
+ * (the package's `./reporters` export), loaded only by those who use them;
+ * here they are reached by name through {@linkcode createReporters}.
+ *
  * @module
  */
 
 export { loadSuite, parseSuite, type ValidateOptions } from "./runner/load.ts";
-export { validateSuite } from "./runner/validate.ts";
-export { parseYaml, type YamlDocument, YamlSyntaxError } from "./runner/yaml.ts";
+export { formatIssue, InvalidSuiteError, type ValidationIssue } from "./runner/errors.ts";
 export { type RunOptions, runSuite, WaitTimeoutError } from "./runner/run.ts";
 export {
   findSuiteFiles,
@@ -34,9 +37,7 @@ export {
   selectShard,
   type Shard,
 } from "./runner/run_files.ts";
-export { formatIssue, InvalidSuiteError, type ValidationIssue } from "./runner/errors.ts";
-export { UndefinedVariableError } from "./runner/interpolate.ts";
-export { formatDuration, parseDuration } from "./runner/duration.ts";
+export { RunInterruptedError, RunTimeLimitError } from "./runner/stop_reason.ts";
 export type {
   AcceptStep,
   CloseStep,
@@ -75,39 +76,16 @@ export type {
 } from "./runner/result.ts";
 export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.ts";
 export type { Reporter } from "./runner/report/reporter.ts";
-export { PrettyReporter, type PrettyReporterOptions } from "./runner/report/pretty.ts";
 export {
   createReporters,
   type CreateReportersOptions,
   REPORTER_NAMES,
+  type ReporterOutput,
+  REPORTERS,
+  type ReporterSpec,
   ReporterSpecError,
   ReportWriteError,
 } from "./runner/report/mod.ts";
-export { DotReporter } from "./runner/report/dot.ts";
-export { TapReporter } from "./runner/report/tap.ts";
-export { escapeXml, JunitReporter, junitXml } from "./runner/report/junit.ts";
-export { type JsonBytes, jsonReport, JsonReporter } from "./runner/report/json.ts";
-export { htmlReport, HtmlReporter, sequenceDiagram } from "./runner/report/html.ts";
-export {
-  type AnnotationLocation,
-  githubAnnotation,
-  GithubAnnotationsReporter,
-} from "./runner/report/github.ts";
-export { ProgressReporter } from "./runner/report/progress.ts";
-export {
-  GradescopeReporter,
-  type GradescopeReporterOptions,
-  type GradescopeResults,
-  gradescopeResults,
-  type GradescopeTest,
-} from "./runner/report/gradescope.ts";
-export {
-  type FailureFormatOptions,
-  formatFailure,
-  formatProcesses,
-  formatTranscript,
-} from "./runner/report/failure.ts";
-export { escapeBytes, previewBytes, type PreviewOptions } from "./runner/report/format.ts";
 export {
   isServerName,
   type ReferenceServer,

@@ -191,7 +191,8 @@ Deno.test("a failure inside an include names both files and the step", async () 
       `${dir}/suite.yaml`,
       `name: s\nserver: echo\nsteps:\n  - include: { file: login.yaml, vars: { user: alice } }\n`,
     );
-    const { loadSuite, formatFailure } = await import("../mod.ts");
+    const { loadSuite } = await import("../mod.ts");
+    const { formatFailure } = await import("../reporters.ts");
     const result = await runSuite(await loadSuite(`${dir}/suite.yaml`));
     const failure = failureOf(only(result));
     assertEquals(failure.trail?.[0].step.file, `${dir}/login.yaml`);
@@ -219,7 +220,7 @@ scenarios:
     hidden: true
     steps: [connect, { send: "a" }, { expect: "b" }]
 `);
-  const { runFiles: _, gradescopeResults } = await import("../mod.ts");
+  const { gradescopeResults } = await import("../reporters.ts");
   const result = await runSuite(suite);
   const results = gradescopeResults({
     suites: [result],

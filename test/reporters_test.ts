@@ -330,7 +330,11 @@ Deno.test("the progress line counts files, scenarios and failures, and is cleare
 });
 
 Deno.test("no progress line when the pretty report already goes to the terminal", async () => {
-  const reporters = await createReporters([], { progress: true, stderr: () => {}, stdout: () => {} });
+  const reporters = await createReporters([], {
+    progress: true,
+    stderr: () => {},
+    stdout: () => {},
+  });
   assertEquals(reporters.length, 1);
 });
 
