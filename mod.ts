@@ -17,7 +17,7 @@
  *   - expect: { line: "hello" }
  * `);
  * const result = await runSuite(suite);
- * assert(result.scenarios[0].status === "passed");
+ * assert(result.scenarios[0]?.status === "passed");
  * ```
  *
  * The built-in reporters' classes and formatters are in `./reporters.ts`

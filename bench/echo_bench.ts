@@ -75,7 +75,7 @@ async function time(run: () => Promise<void>): Promise<number> {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 // Warm up both paths (JIT, sockets) before measuring.
@@ -91,7 +91,7 @@ const plainMs = median(plainTimes);
 const parleyMs = median(parleyTimes);
 // Rounds alternate, so each pair shares the machine's state: the median of
 // the per-round ratios is steadier than the ratio of medians on a busy host.
-const ratio = median(parleyTimes.map((time, round) => time / plainTimes[round]));
+const ratio = median(parleyTimes.map((time, round) => time / plainTimes[round]!));
 const perConversation = (ms: number): string => `${(ms / conversations * 1000).toFixed(0)} µs each`;
 const lines = [
   `${conversations} conversations (connect, send a line, expect it back, close), ${rounds} alternating rounds`,

@@ -34,9 +34,9 @@ try {
     times[jobs] = performance.now() - started;
   }
   Deno.stdout.writeSync(new TextEncoder().encode(
-    `8 files × 3 scenarios waiting 100ms each\n--jobs 1: ${times[1].toFixed(0)} ms\n--jobs 4: ${
-      times[4].toFixed(0)
-    } ms\nspeed-up: ${(times[1] / times[4]).toFixed(2)}x\n`,
+    `8 files × 3 scenarios waiting 100ms each\n--jobs 1: ${times[1]!.toFixed(0)} ms\n--jobs 4: ${
+      times[4]!.toFixed(0)
+    } ms\nspeed-up: ${(times[1]! / times[4]!).toFixed(2)}x\n`,
   ));
 } finally {
   await Deno.remove(dir, { recursive: true });

@@ -27,7 +27,7 @@ export function splitCommandLine(line: string): string[] {
   let current = "";
   let inWord = false;
   for (let i = 0; i < line.length; i++) {
-    const char = line[i];
+    const char = line[i]!;
     if (char === "'") {
       const end = line.indexOf("'", i + 1);
       if (end === -1) throw new SyntaxError(`Unclosed ' in command line ${JSON.stringify(line)}`);
@@ -37,8 +37,8 @@ export function splitCommandLine(line: string): string[] {
     } else if (char === '"') {
       let j = i + 1;
       for (; j < line.length && line[j] !== '"'; j++) {
-        if (line[j] === "\\" && j + 1 < line.length && `"\\$\``.includes(line[j + 1])) j++;
-        current += line[j];
+        if (line[j] === "\\" && j + 1 < line.length && `"\\$\``.includes(line[j + 1]!)) j++;
+        current += line[j] ?? "";
       }
       if (j >= line.length) {
         throw new SyntaxError(`Unclosed " in command line ${JSON.stringify(line)}`);
@@ -46,7 +46,7 @@ export function splitCommandLine(line: string): string[] {
       inWord = true;
       i = j;
     } else if (char === "\\" && i + 1 < line.length) {
-      current += line[++i];
+      current += line[++i] ?? "";
       inWord = true;
     } else if (/\s/.test(char)) {
       if (inWord) args.push(current);

@@ -36,7 +36,7 @@ export function parseDuration(text: string): number {
       `Invalid duration "${text}": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
     );
   }
-  const ms = Number(match[1]) * UNITS[match[2]];
+  const ms = Number(match[1]) * UNITS[match[2]!]!;
   if (!(ms <= MAX_DURATION)) {
     throw new RangeError(`Invalid duration "${text}": at most 24h`);
   }

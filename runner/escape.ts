@@ -20,7 +20,7 @@ function hex(byte: number): string {
 
 /** The length of the valid, printable UTF-8 character at `i`, or 0. */
 function printableAt(bytes: Uint8Array, i: number): number {
-  const lead = bytes[i];
+  const lead = bytes[i]!;
   const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
   if (length === 0 || i + length > bytes.length) return 0;
   try {
@@ -48,7 +48,7 @@ function printableAt(bytes: Uint8Array, i: number): number {
 export function escapeBytes(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < bytes.length;) {
-    const byte = bytes[i];
+    const byte = bytes[i]!;
     if (ESCAPES[byte] !== undefined) {
       out += ESCAPES[byte];
       i++;

@@ -20,7 +20,7 @@ export type { ValidateOptions };
  * import { assert } from "@std/assert";
  * import { parseSuite } from "./load.ts";
  * const suite = parseSuite("name: echo\nserver: echo\nsteps: [connect, close]\n");
- * assert(suite.scenarios[0].steps.length === 2);
+ * assert(suite.scenarios[0]?.steps.length === 2);
  * ```
  *
  * @param text The YAML text.

@@ -104,7 +104,7 @@ class OutputTail {
     this.#chunks.push(bytes.slice());
     this.#size += bytes.length;
     this.#total += bytes.length;
-    while (this.#size - this.#chunks[0].length >= TAIL_BYTES) {
+    while (this.#size - this.#chunks[0]!.length >= TAIL_BYTES) {
       this.#size -= this.#chunks.shift()!.length;
     }
   }
@@ -238,9 +238,9 @@ export class RunningProcess implements AsyncDisposable {
     // (The child's own /proc/PID/fd may still show our stdio until it execs.)
     const before = new Set(openLinks(Deno.pid));
     try {
-      child = new Deno.Command(args[0], {
+      child = new Deno.Command(args[0]!, {
         args: args.slice(1),
-        cwd: options.cwd,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         env,
         stdin: "piped",
         stdout: "piped",

@@ -68,7 +68,7 @@ export async function isPortBound(port: number, transport: Transport): Promise<b
     for (const line of text.split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
       if (fields.length < 4) continue;
-      const [, local, , state] = fields;
+      const [, local = "", , state] = fields;
       if (!local.endsWith(`:${hexPort}`)) continue;
       if (transport === "udp" || state === LISTEN) found = true;
     }

@@ -95,7 +95,7 @@ export function portSockets(port: number, transport: Transport): string[] {
     }
     for (const line of text.split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length < 10 || !fields[1].endsWith(hexPort)) continue;
+      if (fields.length < 10 || !fields[1]!.endsWith(hexPort)) continue;
       if (transport === "tcp" && fields[3] !== "0A") continue;
       if (fields[9] !== "0") links.push(`socket:[${fields[9]}]`);
     }

@@ -46,7 +46,7 @@ export interface RunOptions {
    *
    * @default {undefined}
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Multiplies every step timeout, for slow machines.
    *
@@ -424,7 +424,7 @@ async function startProgram(
  *   - expect: "hi\\n"
  * `);
  * const result = await runSuite(suite);
- * assertEquals(result.scenarios[0].status, "passed");
+ * assertEquals(result.scenarios[0]?.status, "passed");
  * ```
  *
  * @param suite The suite.

@@ -217,7 +217,7 @@ async function runFilesWithin(
       const index = next++;
       let suite: Suite;
       try {
-        suite = await loadSuite(files[index], {
+        suite = await loadSuite(files[index]!, {
           variables: Object.keys(options.variables ?? {}),
           timeoutScale: options.timeoutScale ?? 1,
         });

@@ -74,7 +74,7 @@ const SPENT_PREVIEW_BYTES = 32;
  * import { Transcript } from "./transcript.ts";
  * const transcript = new Transcript();
  * transcript.record("main", "send", { bytes: new TextEncoder().encode("hi\n") });
- * assert(transcript.events[0].size === 3);
+ * assert(transcript.events[0]?.size === 3);
  * ```
  */
 export class Transcript {
@@ -182,17 +182,17 @@ export class Transcript {
     const detail = details.detail === undefined || log.mask === undefined
       ? details.detail
       : log.mask.text(details.detail);
-    let preview: Uint8Array | undefined;
+    let payload: { bytes: Uint8Array; size: number } | undefined;
     if (bytes !== undefined) {
       const room = log.previewBudget > 0 ? log.previewBytes : SPENT_PREVIEW_BYTES;
-      preview = bytes.slice(0, Math.min(room, bytes.length));
-      log.previewBudget -= preview.length;
+      payload = { bytes: bytes.slice(0, Math.min(room, bytes.length)), size: bytes.length };
+      log.previewBudget -= payload.bytes.length;
     }
     log.events.push({
       at: this.now(),
       channel: name,
       kind,
-      ...(bytes === undefined ? {} : { bytes: preview, size: bytes.length }),
+      ...payload,
       ...(detail === undefined ? {} : { detail: clipText(detail) }),
     });
   }

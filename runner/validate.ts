@@ -171,7 +171,7 @@ function substitute(value: unknown, variables: Readonly<Record<string, string>>)
     "g",
   );
   const replace = (text: string): string =>
-    text.replace(pattern, (_, name: string) => variables[name]);
+    text.replace(pattern, (_, name: string) => variables[name] ?? "");
   if (Array.isArray(value)) {
     value.forEach((item, index) => {
       if (typeof item === "string") value[index] = replace(item);
@@ -229,9 +229,9 @@ function flowText(value: unknown): string {
 
 /** Where in the file the validator is. */
 interface Place {
-  scenario?: string;
-  step?: number;
-  line?: number;
+  scenario?: string | undefined;
+  step?: number | undefined;
+  line?: number | undefined;
 }
 
 /** What a name refers to, as validation tracks it. */
@@ -323,7 +323,7 @@ class Validator {
     const indent = first.indexOf("-");
     const out = [first.slice(indent + 2).trim()];
     for (let i = line; i < lines.length; i++) {
-      const text = lines[i];
+      const text = lines[i]!;
       if (text.trim() === "" || text.trim().startsWith("#")) {
         if (text.trim() === "") break;
         continue;
@@ -460,7 +460,7 @@ class Validator {
     const addresses = ["server", "target", "spawn"].filter((key) => root[key] !== undefined);
     if (addresses.length > 1) {
       this.error(
-        at(addresses[1]),
+        at(addresses[1]!),
         `A suite has at most one of "server", "target" and "spawn", got ${list(addresses)}`,
       );
     }
@@ -742,7 +742,7 @@ class Validator {
       : typeof value === "string"
       ? /^(\d+)\s*([a-z]*)$/i.exec(value.trim())
       : null;
-    const unit = match === null ? undefined : units[match[2].toLowerCase()];
+    const unit = match === null ? undefined : units[match[2]!.toLowerCase()];
     const size = match === null || unit === undefined ? NaN : Number(match[1]) * unit;
     if (!(size >= MIN_MAX_BUFFER && size <= MAX_MAX_BUFFER)) {
       this.error(
@@ -771,7 +771,7 @@ class Validator {
       );
       return undefined;
     }
-    const port = match[3];
+    const port = match[3]!;
     if (!port.includes("${") && !(/^\d+$/.test(port) && Number(port) > 0 && Number(port) < 65536)) {
       this.error(place, `Invalid port "${port}" in ${what} "${text}": expected 1 to 65535`);
     }
@@ -879,7 +879,7 @@ class Validator {
         );
         return undefined;
       }
-      action = actions[0];
+      action = actions[0]!;
       value = raw[action];
       siblings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== action));
     } else {
@@ -1114,7 +1114,7 @@ class Validator {
       );
       return undefined;
     }
-    const encoding = given[0];
+    const encoding = given[0]!;
     const value = this.string(options[encoding], place, `"${encoding}"`);
     if (value === undefined) return undefined;
     this.template(value, place, defined);
@@ -1238,7 +1238,7 @@ class Validator {
       );
       return undefined;
     }
-    const kind = kinds[0];
+    const kind = kinds[0]!;
     if (kind === "json") return { kind: "json", value: raw.json };
     const text = this.string(raw[kind], place, `"${kind}"`);
     if (text === undefined) return undefined;
@@ -1267,7 +1267,7 @@ class Validator {
       );
       return undefined;
     }
-    const kind = kinds[0];
+    const kind = kinds[0]!;
     const value = options[kind];
     const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
     if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {

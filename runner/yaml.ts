@@ -213,7 +213,7 @@ export function parseYaml(text: string): YamlDocument {
   } catch (error) {
     const at = (error as { line?: unknown }).line;
     const line = typeof at === "number" ? at : undefined;
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const message = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
     const hint = syntaxHint(text, line);
     throw new YamlSyntaxError(
       `Invalid YAML: ${message.replace(/ at line \d+, column \d+:?$/, "")}${

@@ -79,10 +79,10 @@ class ChatClient {
         let count = 0;
         let size = 0;
         while (count < this.#queue.length && (count === 0 || size < WRITE_BYTES)) {
-          size += this.#queue[count++].length;
+          size += this.#queue[count++]!.length;
         }
         const batch = this.#queue.splice(0, count);
-        await writeAll(this.conn, batch.length === 1 ? batch[0] : concat(batch) as Uint8Array);
+        await writeAll(this.conn, batch.length === 1 ? batch[0]! : concat(batch) as Uint8Array);
         this.#queued -= size;
         this.#progress.notify();
       }

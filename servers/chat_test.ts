@@ -158,10 +158,10 @@ Deno.test("chat serves hundreds of clients", async () => {
     await client.skipThrough("[SERVER] Welcome to the chat!\n");
     clients.push(client);
   }
-  await clients[0].send("hello all\n");
+  await clients[0]!.send("hello all\n");
   await Promise.all(clients.slice(1).map((client) => client.skipThrough("[user0] hello all\n")));
-  await clients[count - 1].send("/users\n");
-  await clients[count - 1].skipThrough(
+  await clients[count - 1]!.send("/users\n");
+  await clients[count - 1]!.skipThrough(
     `[SERVER] Online users: ${Array.from({ length: count }, (_, i) => `user${i}`).join(", ")}\n`,
   );
   await Promise.all(clients.map((client) => client.close()));

@@ -72,12 +72,12 @@ export class UpperCaser {
     let runStart = 0;
     let i = 0;
     while (i < bytes.length) {
-      const lead = bytes[i];
+      const lead = bytes[i]!;
       const length = sequenceLength(lead);
       let valid = length > 0;
       let k = 1;
       for (; valid && k < length && i + k < bytes.length; k++) {
-        valid = validContinuation(lead, k, bytes[i + k]);
+        valid = validContinuation(lead, k, bytes[i + k]!);
       }
       if (valid && i + length > bytes.length) {
         // A character cut by the read: keep its start for the next chunk.
@@ -112,7 +112,7 @@ export class UpperCaser {
 /** Joins the parts, without a copy in the common case of a single one. */
 function join(parts: Uint8Array[]): Uint8Array {
   const nonEmpty = parts.filter((part) => part.length > 0);
-  return nonEmpty.length === 1 ? nonEmpty[0] : concat(nonEmpty) as Uint8Array;
+  return nonEmpty.length === 1 ? nonEmpty[0]! : concat(nonEmpty) as Uint8Array;
 }
 
 /**

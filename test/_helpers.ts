@@ -71,7 +71,7 @@ export function only(result: SuiteResult): ScenarioResult {
   if (result.scenarios.length !== 1) {
     throw new Error(`Expected one scenario, got ${result.scenarios.length}`);
   }
-  return result.scenarios[0];
+  return result.scenarios[0]!;
 }
 
 /** The failure of a failed scenario's last step. */

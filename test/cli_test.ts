@@ -187,7 +187,7 @@ Deno.test("--reporter gradescope=PATH writes results.json beside the pretty repo
       "visible",
       "after_published",
     ]);
-    assertEquals(results.tests[1].output.includes(dir), false);
+    assertEquals(results.tests[1]!.output.includes(dir), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

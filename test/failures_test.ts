@@ -178,11 +178,11 @@ scenarios:
     "passed",
   ]);
   assertEquals(
-    failureOf(result.scenarios[2]).message,
+    failureOf(result.scenarios[2]!).message,
     `Expected connecting to "tcp://127.0.0.1:${open}" to fail with "refused", but it connected`,
   );
   assertStringIncludes(
-    failureOf(result.scenarios[3]).message,
+    failureOf(result.scenarios[3]!).message,
     `Expected connecting to fail with "refused", but it failed with "unresolved"`,
   );
 });
@@ -258,8 +258,8 @@ scenarios:
       - expect: { on: alice, text: "ok" }
 `);
   assertEquals(result.scenarios.map((scenario) => scenario.status), ["failed", "passed"]);
-  assertEquals(result.scenarios[0].steps.length, 3);
-  const sent = result.scenarios[0].transcript.filter((event) => event.kind === "send");
+  assertEquals(result.scenarios[0]!.steps.length, 3);
+  const sent = result.scenarios[0]!.transcript.filter((event) => event.kind === "send");
   assertEquals(sent.length, 1);
 });
 
@@ -403,11 +403,11 @@ scenarios:
     steps:
       - connect: { to: "tcp://127.0.0.1:${peer.port}", timeout: 200ms, fails: timeout }
 `);
-  const failure = failureOf(result.scenarios[0]);
+  const failure = failureOf(result.scenarios[0]!);
   assertEquals(failure.reason, "timeout");
   assertEquals(
     failure.message,
     `Cannot connect to "127.0.0.1:${peer.port}": timed out after 200ms`,
   );
-  assertEquals(result.scenarios[1].status, "passed");
+  assertEquals(result.scenarios[1]!.status, "passed");
 });

@@ -130,7 +130,7 @@ steps:
   const scenario = only(result);
   assertEquals(scenario.status, "passed");
   assertMatch(
-    scenario.steps[0].note ?? "",
+    scenario.steps[0]!.note ?? "",
     /^20\/20 iterations passed; latency p50 \d+ms, p95 \d+ms, max \d+ms$/,
   );
   const names = new Set(
@@ -158,11 +158,11 @@ steps:
   assertEquals(
     failure.message,
     "4/5 iterations passed; latency p50 " +
-      failure.message.split("latency p50 ")[1].split(". Iteration")[0] +
+      failure.message.split("latency p50 ")[1]!.split(". Iteration")[0] +
       ". Iteration 3 failed: Line does not match /^[0-24]$/",
   );
-  assertEquals(failure.trail?.[0].iteration, 3);
-  assertEquals(failure.trail?.[0].step.action, "expect");
+  assertEquals(failure.trail?.[0]?.iteration, 3);
+  assertEquals(failure.trail?.[0]?.step.action, "expect");
 });
 
 Deno.test("max_p95 fails a repeat that is too slow", async () => {
@@ -195,8 +195,8 @@ Deno.test("a failure inside an include names both files and the step", async () 
     const { formatFailure } = await import("../reporters.ts");
     const result = await runSuite(await loadSuite(`${dir}/suite.yaml`));
     const failure = failureOf(only(result));
-    assertEquals(failure.trail?.[0].step.file, `${dir}/login.yaml`);
-    assertEquals(failure.trail?.[0].step.number, 3);
+    assertEquals(failure.trail?.[0]?.step.file, `${dir}/login.yaml`);
+    assertEquals(failure.trail?.[0]?.step.number, 3);
     const report = formatFailure(`${dir}/suite.yaml`, only(result)).join("\n");
     assertStringIncludes(
       report,
@@ -240,8 +240,8 @@ scenarios:
     ],
   );
   assertStringIncludes(
-    results.tests[1].output,
+    results.tests[1]!.output,
     `Byte 0 differs: expected "b" (0x62), got "a" (0x61)`,
   );
-  assertEquals(results.tests[1].output.includes("at <text>"), false);
+  assertEquals(results.tests[1]!.output.includes("at <text>"), false);
 });

@@ -50,7 +50,7 @@ const STRANGE: unknown[] = [
 
 /** Mutates a parsed value in place: one change somewhere in the tree. */
 function mutateValue(value: unknown, next: () => number): unknown {
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   if (typeof value !== "object" || value === null || next() < 0.2) {
     return pick(STRANGE);
   }
@@ -83,22 +83,22 @@ function mutateText(text: string, next: () => number): string {
   const at = Math.floor(next() * lines.length);
   const roll = next();
   if (roll < 0.15) lines.splice(at, 1);
-  else if (roll < 0.3) lines.splice(at, 0, lines[at]);
+  else if (roll < 0.3) lines.splice(at, 0, lines[at]!);
   else if (roll < 0.45) {
     const bytes = Array.from(
       { length: 1 + Math.floor(next() * 12) },
       () => String.fromCharCode(Math.floor(next() * 256)),
     );
-    const line = lines[at];
+    const line = lines[at]!;
     const cut = Math.floor(next() * (line.length + 1));
     lines[at] = line.slice(0, cut) + bytes.join("") + line.slice(cut);
   } else if (roll < 0.55) lines[at] = `${lines[at]} &a${Math.floor(next() * 3)}`;
-  else if (roll < 0.65) lines[at] = lines[at].replace(/: .*$/, `: *a${Math.floor(next() * 3)}`);
+  else if (roll < 0.65) lines[at] = lines[at]!.replace(/: .*$/, `: *a${Math.floor(next() * 3)}`);
   else if (roll < 0.75) {
     const depth = Math.floor(next() * 400);
-    lines[at] = lines[at].replace(/: .*$/, `: ${"[".repeat(depth)}${"]".repeat(depth)}`);
-  } else if (roll < 0.85) lines[at] = lines[at].replace(/\d+/, "99999999999999999999");
-  else lines[at] = lines[at].replace(/^(\s*)/, next() < 0.5 ? "$1\t" : "$1  ");
+    lines[at] = lines[at]!.replace(/: .*$/, `: ${"[".repeat(depth)}${"]".repeat(depth)}`);
+  } else if (roll < 0.85) lines[at] = lines[at]!.replace(/\d+/, "99999999999999999999");
+  else lines[at] = lines[at]!.replace(/^(\s*)/, next() < 0.5 ? "$1\t" : "$1  ");
   return lines.join("\n");
 }
 
@@ -111,7 +111,7 @@ Deno.test("mutated example files load or are refused with a list of problems, ne
   const rounds = 2000;
   for (let round = 0; round < rounds; round++) {
     const index = Math.floor(next() * texts.length);
-    let text = texts[index];
+    let text = texts[index]!;
     const mutations = 1 + Math.floor(next() * 3);
     for (let m = 0; m < mutations; m++) {
       if (next() < 0.5) {

@@ -61,7 +61,7 @@ scenarios:
   - name: again
     steps: *hello
 `);
-  assertEquals(suite.scenarios[1].steps.map((step) => step.action), ["connect", "send"]);
+  assertEquals(suite.scenarios[1]!.steps.map((step) => step.action), ["connect", "send"]);
 });
 
 Deno.test("only regular files are read as suites: a FIFO, a device and a directory get clear errors", async () => {
@@ -75,7 +75,7 @@ Deno.test("only regular files are read as suites: a FIFO, a device and a directo
         [fifo, "a FIFO"],
         ["/dev/zero", "a character device"],
         [dir, "a directory"],
-      ]
+      ] as const
     ) {
       const error = await loadSuite(path).then(
         () => undefined,

@@ -226,7 +226,7 @@ steps:
     assertEquals((await child.status).code, 130);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/r.json`));
     assertEquals(
-      report.suites[0].scenarios[0].steps.at(-1).failure.message,
+      report.suites[0]!.scenarios[0]!.steps.at(-1).failure.message,
       "Interrupted by SIGINT",
     );
   } finally {

@@ -87,7 +87,7 @@ steps:
   - expect: { on: stubborn, line: "ready" }
 `);
   assertEquals(only(result).status, "passed");
-  const pid = Number(/process (\d+)/.exec(only(result).transcript[0].detail ?? "")?.[1]);
+  const pid = Number(/process (\d+)/.exec(only(result).transcript[0]!.detail ?? "")?.[1]);
   assert(pid > 0);
   assert(!isRunning(pid));
   const end = only(result).transcript.find((event) => event.kind === "end");

@@ -104,8 +104,8 @@ steps: [connect]
     /^The program under test exited with code 1 before it was ready/,
   );
   assertEquals(scenario.processes.length, 1);
-  assertEquals(scenario.processes[0].status, "exited with code 1");
-  assertStringIncludes(scenario.processes[0].stderr, "Address already in use, says the student");
+  assertEquals(scenario.processes[0]!.status, "exited with code 1");
+  assertStringIncludes(scenario.processes[0]!.stderr, "Address already in use, says the student");
 });
 
 Deno.test("a program that crashes fails the step running at that moment, with its code and stderr", async () => {
@@ -132,7 +132,7 @@ steps:
     failure.message,
     "The program under test exited with code 1 while this step ran",
   );
-  assertStringIncludes(only(result).processes[0].stderr, "boom: crash");
+  assertStringIncludes(only(result).processes[0]!.stderr, "boom: crash");
 });
 
 Deno.test("a fixed port that is taken is reported before the program starts", async () => {
@@ -203,14 +203,14 @@ scenarios:
       - exit: { on: p }
 `);
   assertEquals(
-    failureOf(result.scenarios[0]).message,
+    failureOf(result.scenarios[0]!).message,
     `Expected "p" to exit with code 0, but it exited with code 2`,
   );
   assertEquals(
-    failureOf(result.scenarios[1]).message,
+    failureOf(result.scenarios[1]!).message,
     `Timed out after 200ms waiting for "p" to exit; it is still running`,
   );
-  assertEquals(result.scenarios[1].processes[0].status, "stopped by Parley (SIGTERM)");
+  assertEquals(result.scenarios[1]!.processes[0]!.status, "stopped by Parley (SIGTERM)");
 });
 
 Deno.test("a process that closes its stdout early says how it exited", async () => {
@@ -265,11 +265,11 @@ scenarios:
     steps: [connect]
 `);
   assertMatch(
-    failureOf(result.scenarios[0]).message,
+    failureOf(result.scenarios[0]!).message,
     /^The program under test exited with code 5 while this step ran/,
   );
   assertEquals(
-    failureOf(result.scenarios[1]).message,
+    failureOf(result.scenarios[1]!).message,
     "The program under test is not running: it exited with code 5 before this step",
   );
 });

@@ -84,12 +84,12 @@ function checkTap(text: string): { ok: number; notOk: number; skip: number } {
   let plan: number | undefined;
   const counts = { ok: 0, notOk: 0, skip: 0 };
   for (let i = 1; i < lines.length - 1; i++) {
-    const line = lines[i];
+    const line = lines[i]!;
     const point = /^(not )?ok (\d+)( - (.*))?$/.exec(line);
     if (point !== null) {
       assertEquals(Number(point[2]), expected++, `test point numbers run in order: ${line}`);
       const directive = /(?<!\\)# (SKIP|TODO)\b/i.exec(point[4] ?? "");
-      if (directive?.[1].toUpperCase() === "SKIP") counts.skip++;
+      if (directive?.[1]?.toUpperCase() === "SKIP") counts.skip++;
       else if (point[1] === undefined) counts.ok++;
       else counts.notOk++;
       if (lines[i + 1] === "  ---") {
@@ -97,7 +97,7 @@ function checkTap(text: string): { ok: number; notOk: number; skip: number } {
         i += 2;
         while (lines[i] !== "  ...") {
           assert(
-            lines[i].startsWith("  ") || lines[i] === "",
+            lines[i]!.startsWith("  ") || lines[i] === "",
             `diagnostic line not indented: ${JSON.stringify(lines[i])}`,
           );
           i++;
@@ -146,7 +146,7 @@ type Schema = {
 /** The JSON Schema keywords docs/report.schema.json uses, checked strictly. */
 function schemaErrors(value: unknown, schema: Schema, root: Schema, path = "$"): string[] {
   if (schema.$ref !== undefined) {
-    return schemaErrors(value, root.$defs![schema.$ref.replace("#/$defs/", "")], root, path);
+    return schemaErrors(value, root.$defs![schema.$ref.replace("#/$defs/", "")]!, root, path);
   }
   const errors: string[] = [];
   const typeOf = (v: unknown): string =>
@@ -169,7 +169,7 @@ function schemaErrors(value: unknown, schema: Schema, root: Schema, path = "$"):
     for (const [key, item] of Object.entries(object)) {
       if (schema.properties === undefined) continue;
       if (!(key in schema.properties)) errors.push(`${path}: undocumented "${key}"`);
-      else errors.push(...schemaErrors(item, schema.properties[key], root, `${path}.${key}`));
+      else errors.push(...schemaErrors(item, schema.properties[key]!, root, `${path}.${key}`));
     }
   }
   if (Array.isArray(value) && schema.items !== undefined) {

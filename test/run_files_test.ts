@@ -68,7 +68,7 @@ Deno.test("--jobs 1 runs files one after another", async () => {
     { "a.yaml": meeting(server.port, "a"), "b.yaml": meeting(server.port, "b") },
     async (_dir, paths) => {
       const summary = await runFiles(paths, { jobs: 1 });
-      assertEquals(summary.suites[0].scenarios[0].status, "failed");
+      assertEquals(summary.suites[0]!.scenarios[0]!.status, "failed");
     },
   );
 });
@@ -109,7 +109,7 @@ Deno.test("--filter runs the matching scenarios only", async () => {
     const byText = await runFiles(paths, {
       filter: (suite, scenario) => `${suite.file} › ${scenario.name}`.includes("second"),
     });
-    assertEquals(byText.suites[0].scenarios.map((scenario) => scenario.name), ["second passes"]);
+    assertEquals(byText.suites[0]!.scenarios.map((scenario) => scenario.name), ["second passes"]);
     assertEquals([byText.passed, byText.failed], [1, 0]);
   });
 });
@@ -117,7 +117,7 @@ Deno.test("--filter runs the matching scenarios only", async () => {
 Deno.test("--bail stops after the first failure", async () => {
   await withSuites({ "two.yaml": TWO }, async (_dir, paths) => {
     const summary = await runFiles(paths, { bail: true });
-    assertEquals(summary.suites[0].scenarios.map((scenario) => [scenario.status, scenario.note]), [
+    assertEquals(summary.suites[0]!.scenarios.map((scenario) => [scenario.status, scenario.note]), [
       ["failed", undefined],
       ["skipped", "not run after a failure (--bail)"],
     ]);
@@ -139,8 +139,8 @@ Deno.test("--retries re-runs a failed scenario and reports a pass on retry", asy
       retries: 2,
       reporters: await createReporters([], { stdout: (text) => (out += text) }),
     });
-    assertEquals(summary.suites[0].scenarios[0].status, "passed");
-    assertEquals(summary.suites[0].scenarios[0].attempts, 3);
+    assertEquals(summary.suites[0]!.scenarios[0]!.status, "passed");
+    assertEquals(summary.suites[0]!.scenarios[0]!.attempts, 3);
     assertMatch(out, /✓ flaky \(\d+ms, passed on retry 2\)/);
   });
 });
@@ -159,7 +159,7 @@ Deno.test("--var overrides suite variables and --target replaces the target", as
       variables: { word: "given", extra: "more" },
       target: `tcp://127.0.0.1:${server.port}`,
     });
-    assertEquals(summary.passed, 1, JSON.stringify(summary.suites[0]));
+    assertEquals(summary.passed, 1, JSON.stringify(summary.suites[0]!));
   });
 });
 

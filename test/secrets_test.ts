@@ -69,8 +69,8 @@ scenarios:
     // GitHub annotations too.
     assertStringIncludes(stdout, "::error file=");
     // The JSON keeps bytes in base64 as well: masked before encoding.
-    const json = JSON.parse(outputs.json);
-    const sent = json.suites[0].scenarios[0].transcript.find((event: { kind: string }) =>
+    const json = JSON.parse(outputs.json!);
+    const sent = json.suites[0]!.scenarios[0]!.transcript.find((event: { kind: string }) =>
       event.kind === "send"
     );
     assertEquals(atob(sent.bytes.base64), "login *** *** ***\n");

@@ -13,7 +13,7 @@ function freePort(): number {
 }
 
 async function start(args: string[], port: number): Promise<RunningProcess> {
-  const process = RunningProcess.start(args, { name: args[0] });
+  const process = RunningProcess.start(args, { name: args[0]! });
   const ready = await waitForPort(port, {
     transport: "tcp",
     signal: AbortSignal.timeout(10_000),

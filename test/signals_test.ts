@@ -80,12 +80,12 @@ scenarios:
       assertEquals(status.code, code);
       const scenarios = scenariosOf(await Deno.readTextFile(`${dir}/report.json`));
       assertEquals(scenarios.map((scenario) => scenario.status), ["failed", "skipped"]);
-      assertEquals(scenarios[0].steps.at(-1)?.failure, {
+      assertEquals(scenarios[0]!.steps.at(-1)?.failure, {
         reason: "interrupted",
         message: `Interrupted by ${signal}`,
         channel: "main",
       });
-      assertEquals(scenarios[1].note, `not run: interrupted by ${signal}`);
+      assertEquals(scenarios[1]!.note, `not run: interrupted by ${signal}`);
       const junit = await Deno.readTextFile(`${dir}/report.xml`);
       assertStringIncludes(junit, `Interrupted by ${signal}`);
       for (const file of [pids, `${pids}.program`]) {
@@ -131,7 +131,7 @@ steps:
     await termed;
     child.kill("SIGTERM");
     assertEquals((await child.status).code, 143);
-    const [scenario] = scenariosOf(await Deno.readTextFile(`${dir}/report.json`));
+    const scenario = scenariosOf(await Deno.readTextFile(`${dir}/report.json`))[0]!;
     const notes = scenario.transcript.filter((event) => event.kind === "note");
     assertEquals(
       notes.map((event) => event.detail),
@@ -175,9 +175,9 @@ scenarios:
     assertStringIncludes(stdout, "The run's time limit of 500ms (--max-time) ran out");
     const scenarios = scenariosOf(await Deno.readTextFile(`${dir}/report.json`));
     assertEquals(scenarios.map((scenario) => scenario.status), ["failed", "skipped"]);
-    assertEquals(scenarios[0].steps.at(-1)?.failure?.reason, "timeout");
+    assertEquals(scenarios[0]!.steps.at(-1)?.failure?.reason, "timeout");
     assertEquals(
-      scenarios[1].note,
+      scenarios[1]!.note,
       "not run: the run's time limit of 500ms (--max-time) ran out",
     );
   } finally {
@@ -279,7 +279,7 @@ scenarios:
     assertEquals((await child.status).code, 143);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
     assertEquals(
-      report.suites[0].error,
+      report.suites[0]!.error,
       "Interrupted by SIGTERM while the program under test was starting",
     );
     assertEquals(

@@ -270,7 +270,7 @@ Deno.test("a step in a flow list is shown in flow style", () => {
   const suite = parseSuite(
     `name: s\nserver: echo\nsteps: [connect, { send: "hi\\n" }, { expect: { line: hi } }]\n`,
   );
-  assertEquals(suite.scenarios[0].steps.map((step) => step.source), [
+  assertEquals(suite.scenarios[0]!.steps.map((step) => step.source), [
     "connect",
     `{ send: "hi\\n" }`,
     "{ expect: { line: hi } }",
@@ -294,13 +294,13 @@ scenarios:
 `);
   assertEquals(suite.timeout, 1000);
   assertEquals(suite.variables, { greeting: "hi" });
-  const [scenario] = suite.scenarios;
+  const scenario = suite.scenarios[0]!;
   assertEquals(scenario.timeout, 500);
   assertEquals(scenario.steps.map((step) => step.action), ["connect", "send", "expect", "close"]);
-  assertEquals(scenario.steps[1].timeout, 100);
-  assertEquals(scenario.steps[1].line, 10);
-  assertEquals(scenario.steps[1].source, `send: { hex: "68 69" }\ntimeout: 100ms`);
-  assertEquals(scenario.steps[2], {
+  assertEquals(scenario.steps[1]!.timeout, 100);
+  assertEquals(scenario.steps[1]!.line, 10);
+  assertEquals(scenario.steps[1]!.source, `send: { hex: "68 69" }\ntimeout: 100ms`);
+  assertEquals(scenario.steps[2]!, {
     number: 3,
     line: 12,
     source: "expect: { line: { json: { ok: true } } }",
@@ -395,7 +395,7 @@ Deno.test("includes are read, checked in place, and cycles refused", () => {
   };
   const readFile = (path: string): string => {
     if (!(path in files)) throw new Deno.errors.NotFound(path);
-    return files[path];
+    return files[path]!;
   };
   const error = assertThrows(
     () =>

@@ -47,7 +47,9 @@ export function expectBytes(expected: Uint8Array): Matcher {
       if (bytes[i] !== expected[i]) {
         return mismatch(
           i,
-          `Byte ${i} differs: expected ${describeByte(expected[i])}, got ${describeByte(bytes[i])}`,
+          `Byte ${i} differs: expected ${describeByte(expected[i]!)}, got ${
+            describeByte(bytes[i]!)
+          }`,
         );
       }
     }

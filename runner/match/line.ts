@@ -202,7 +202,7 @@ export function expectLines(tests: readonly LineTest[]): Matcher {
     let start = 0;
     const groups: Captures = {};
     for (let index = 0; index < tests.length; index++) {
-      const test = tests[index];
+      const test = tests[index]!;
       const label = tests.length > 1 ? `Line ${index + 1} of ${tests.length}: ` : "";
       const newline = lineEnd(bytes, start);
       if (newline === -1) {
@@ -270,7 +270,7 @@ export function expectUnordered(tests: readonly LineTest[]): Matcher {
     }
     const groups: Captures = {};
     assignment.forEach((test, line) => {
-      const verdict = verdicts[line][test];
+      const verdict = verdicts[line]![test]!;
       if (verdict.ok) Object.assign(groups, verdict.captures);
     });
     return matched(start, groups);
@@ -281,10 +281,12 @@ export function expectUnordered(tests: readonly LineTest[]): Matcher {
 function assignLines(verdicts: readonly LineVerdict[][]): number[] | undefined {
   const testOwner = new Array<number>(verdicts.length).fill(-1);
   function augment(line: number, seen: boolean[]): boolean {
-    for (let test = 0; test < verdicts[line].length; test++) {
-      if (!verdicts[line][test].ok || seen[test]) continue;
+    const row = verdicts[line]!;
+    for (let test = 0; test < row.length; test++) {
+      if (!row[test]!.ok || seen[test]) continue;
       seen[test] = true;
-      if (testOwner[test] === -1 || augment(testOwner[test], seen)) {
+      const owner = testOwner[test]!;
+      if (owner === -1 || augment(owner, seen)) {
         testOwner[test] = line;
         return true;
       }

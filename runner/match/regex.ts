@@ -48,7 +48,7 @@ export function compileRegex(pattern: string): RegExp {
  * @returns The group names, in order.
  */
 export function groupNames(pattern: string): string[] {
-  return [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((match) => match[1]);
+  return [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((match) => match[1]!);
 }
 
 /**

@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
  */
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   if (needle.length === 0) return from;
-  const first = needle[0];
+  const first = needle[0]!;
   const last = haystack.length - needle.length;
   for (
     let i = haystack.indexOf(first, from);

@@ -46,7 +46,7 @@ export interface FailureFormatOptions {
  * import { assert } from "@std/assert";
  * import { formatTranscript } from "./failure.ts";
  * const lines = formatTranscript([{ at: 1.5, channel: "main", kind: "send", bytes: new TextEncoder().encode("hi\n"), size: 3 }]);
- * assert(lines[0].includes(`→ "hi\\n"`));
+ * assert(lines[0]?.includes(`→ "hi\\n"`));
  * ```
  *
  * @param events The transcript.

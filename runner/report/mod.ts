@@ -5,7 +5,9 @@
  */
 
 import { dirname } from "@std/path";
-import type { RunSummary } from "../result.ts";
+import type { InvalidSuiteError } from "../errors.ts";
+import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
+import type { Suite } from "../suite.ts";
 import { suggestion } from "../validate.ts";
 import { writeStderr, writeStdout } from "../output.ts";
 import type { Reporter } from "./reporter.ts";
@@ -217,16 +219,23 @@ class ToFile implements Reporter {
   constructor(inner: Reporter, sink: FileSink) {
     this.#inner = inner;
     this.#sink = sink;
-    this.invalidSuite = inner.invalidSuite?.bind(inner);
-    this.suiteStarted = inner.suiteStarted?.bind(inner);
-    this.scenarioFinished = inner.scenarioFinished?.bind(inner);
-    this.suiteFinished = inner.suiteFinished?.bind(inner);
   }
 
-  invalidSuite: Reporter["invalidSuite"];
-  suiteStarted: Reporter["suiteStarted"];
-  scenarioFinished: Reporter["scenarioFinished"];
-  suiteFinished: Reporter["suiteFinished"];
+  invalidSuite(error: InvalidSuiteError): void {
+    this.#inner.invalidSuite?.(error);
+  }
+
+  suiteStarted(suite: Suite): void {
+    this.#inner.suiteStarted?.(suite);
+  }
+
+  scenarioFinished(suite: Suite, result: ScenarioResult): void {
+    this.#inner.scenarioFinished?.(suite, result);
+  }
+
+  suiteFinished(suite: Suite, result: SuiteResult): void {
+    this.#inner.suiteFinished?.(suite, result);
+  }
 
   async runFinished(summary: RunSummary): Promise<void> {
     await this.#inner.runFinished?.(summary);

@@ -152,7 +152,7 @@ export function parseAddress(url: string): Address {
   }
   return {
     transport: match[1] as Transport,
-    hostname: match[2].replace(/^\[|\]$/g, ""),
+    hostname: match[2]!.replace(/^\[|\]$/g, ""),
     port,
   };
 }

@@ -25,7 +25,7 @@ import { type StepContext, StepFailedError } from "./context.ts";
  */
 export function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 
 /**
@@ -74,7 +74,7 @@ export async function runRepeat(step: RepeatStep, context: StepContext): Promise
       }, max ${formatDuration(durations.at(-1) ?? 0)}`);
   if (failures.length > 0) {
     failures.sort((a, b) => a.iteration - b.iteration);
-    const first = failures[0];
+    const first = failures[0]!;
     throw new StepFailedError({
       ...first.failure,
       message: `${summary}. Iteration ${first.iteration} failed: ${first.failure.message}`,

@@ -68,7 +68,7 @@ export async function runSend(step: SendStep, context: StepContext): Promise<voi
           "timeout",
         );
       }
-      await channel.send(parts[index], context.signal);
+      await channel.send(parts[index]!, context.signal);
       sent++;
     }
   } catch (error) {
