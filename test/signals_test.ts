@@ -32,6 +32,19 @@ function waitingPeer(): { port: number; connected: Promise<void>; close(): Promi
   return { port: server.port, connected, close: () => server.close() };
 }
 
+/** A suite whose first scenario waits on `port` for a minute, and a second that connects. */
+function waitThenLater(header: string, port: number): string {
+  return `${header}
+scenarios:
+  - name: waits
+    steps:
+      - connect: { to: "tcp://127.0.0.1:${port}" }
+      - expect: { text: "never", timeout: 60s }
+  - name: later
+    steps: [{ connect: { to: "tcp://127.0.0.1:${port}" } }]
+`;
+}
+
 async function suiteFile(dir: string, text: string): Promise<string> {
   const path = `${dir}/suite.yaml`;
   await Deno.writeTextFile(path, text);
@@ -149,18 +162,7 @@ Deno.test("--max-time fails the running scenario, reports the rest as not run an
   const dir = await Deno.makeTempDir();
   const peer = waitingPeer();
   try {
-    const path = await suiteFile(
-      dir,
-      `name: slow
-scenarios:
-  - name: waits
-    steps:
-      - connect: { to: "tcp://127.0.0.1:${peer.port}" }
-      - expect: { text: "never", timeout: 60s }
-  - name: later
-    steps: [{ connect: { to: "tcp://127.0.0.1:${peer.port}" } }]
-`,
-    );
+    const path = await suiteFile(dir, waitThenLater("name: slow", peer.port));
     const { code, stdout } = await runParley([
       "run",
       path,
@@ -190,19 +192,7 @@ Deno.test("a suite's max_time bounds that file alone", async () => {
   const dir = await Deno.makeTempDir();
   const peer = waitingPeer();
   try {
-    const path = await suiteFile(
-      dir,
-      `name: bounded
-max_time: 300ms
-scenarios:
-  - name: waits
-    steps:
-      - connect: { to: "tcp://127.0.0.1:${peer.port}" }
-      - expect: { text: "never", timeout: 60s }
-  - name: later
-    steps: [{ connect: { to: "tcp://127.0.0.1:${peer.port}" } }]
-`,
-    );
+    const path = await suiteFile(dir, waitThenLater("name: bounded\nmax_time: 300ms", peer.port));
     const { code, stdout } = await runParley(["run", path]);
     assertEquals(code, 1);
     assertStringIncludes(stdout, "The run's time limit of 300ms (max_time) ran out");
