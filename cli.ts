@@ -27,7 +27,8 @@ import {
   type Suite,
 } from "./mod.ts";
 import { writeStderr, writeStdout } from "./runner/output.ts";
-import { killRunningProcesses } from "./runner/process.ts";
+import { describeStrays, killRunningProcesses, stopLeftovers } from "./runner/process.ts";
+import { becomeSubreaper } from "./runner/reap.ts";
 import { RunInterruptedError } from "./runner/stop_reason.ts";
 
 /** What stops a run: Ctrl-C, `timeout(1)`, CI cancellation, `docker stop`, a closed terminal. */
@@ -71,6 +72,8 @@ async function suiteFiles(command: RunCommand): Promise<string[]> {
 
 async function run(command: RunCommand): Promise<number> {
   const files = await suiteFiles(command);
+  // Orphans of the programs under test are reparented here, to be found at the end.
+  becomeSubreaper();
   const matches = command.filter?.matches;
   const filter = matches === undefined
     ? undefined
@@ -131,6 +134,10 @@ async function run(command: RunCommand): Promise<number> {
     if (summary.invalid.length > 0) return 2;
     return summary.failed > 0 ? 1 : 0;
   } finally {
+    // Whatever still descends from Parley was left behind by a program under
+    // test (a daemon that shed every trace): nothing outlives a run.
+    const left = await stopLeftovers();
+    if (left.length > 0) writeStderr(`${describeStrays(left).replace("it:", "its run:")}\n`);
     for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
   }
 }

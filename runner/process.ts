@@ -9,7 +9,7 @@ import { concat } from "@std/bytes/concat";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { Notifier } from "./notifier.ts";
 import { RegexTimeoutError, settleMatch } from "./match/regex_guard.ts";
-import { findHolders, type Holder, openLinks, portSockets } from "./reap.ts";
+import { descendantsOf, findHolders, type Holder, openLinks, portSockets } from "./reap.ts";
 import type { Transport } from "./suite.ts";
 import type { Transcript } from "./transcript.ts";
 
@@ -513,6 +513,32 @@ export class RunningProcess implements AsyncDisposable {
  */
 export function killRunningProcesses(): void {
   for (const process of running) process.killNow();
+}
+
+/**
+ * Stops every process still descending from this one: for a command line
+ * at its end, when everything it started should be gone. With
+ * {@linkcode becomeSubreaper} that includes daemons that shed every trace
+ * of the program that started them. SIGTERM first, SIGKILL after the grace
+ * period.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { stopLeftovers } from "./process.ts";
+ * assertEquals(await stopLeftovers(), []);
+ * ```
+ *
+ * @param graceMs How long they may take to exit after SIGTERM.
+ * @returns The processes it stopped.
+ */
+export async function stopLeftovers(graceMs: number = STOP_GRACE_MS): Promise<Holder[]> {
+  const left = descendantsOf(Deno.pid);
+  for (const process of left) signalProcess(process.pid, "SIGTERM");
+  await waitUntilGone(left.map((process) => process.pid), graceMs);
+  for (const process of left) signalProcess(process.pid, "SIGKILL");
+  await waitUntilGone(left.map((process) => process.pid), VANISH_MS);
+  return left;
 }
 
 /**

@@ -209,3 +209,76 @@ export function findHolders(
   }
   return holders;
 }
+
+/**
+ * Makes this process the reaper of its orphaned descendants (Linux's
+ * `PR_SET_CHILD_SUBREAPER`, as init systems and container inits do): a
+ * daemon that a program under test leaves behind is reparented here instead
+ * of to init, so {@linkcode descendantsOf} still finds it when it shed every
+ * other trace (its stdio, its environment). Needs the FFI permission;
+ * elsewhere, or without it, nothing changes.
+ *
+ * @example
+ * ```ts
+ * import { becomeSubreaper } from "./reap.ts";
+ * becomeSubreaper();
+ * ```
+ *
+ * @returns Whether this process is now a subreaper.
+ */
+export function becomeSubreaper(): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+    });
+    try {
+      const PR_SET_CHILD_SUBREAPER = 36;
+      return libc.symbols.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
+    } finally {
+      libc.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The live descendants of a process, found by walking `/proc`'s parent links.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { descendantsOf } from "./reap.ts";
+ * assertEquals(descendantsOf(2 ** 22 + 1), []);
+ * ```
+ *
+ * @param root The process whose descendants to find.
+ * @returns Them, children before grandchildren.
+ */
+export function descendantsOf(root: number): Holder[] {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync("/proc")];
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const pid = Number(entry.name);
+    const stat = statOf(pid);
+    if (stat === undefined || stat.state === "Z") continue;
+    const siblings = children.get(stat.parent) ?? [];
+    siblings.push(pid);
+    children.set(stat.parent, siblings);
+  }
+  const found: Holder[] = [];
+  const queue = [...children.get(root) ?? []];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    found.push({ pid, command: commandOf(pid) });
+    queue.push(...children.get(pid) ?? []);
+  }
+  return found;
+}

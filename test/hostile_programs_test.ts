@@ -11,6 +11,7 @@ import {
   only,
   reportFigure,
   runMeasured,
+  runParley,
   runText,
   testWithTools,
 } from "./_helpers.ts";
@@ -213,3 +214,27 @@ steps:
     }
   },
 );
+
+Deno.test("a helper that sheds every trace is still stopped when the run ends", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pidFile = `${dir}/helper.pid`;
+    await Deno.writeTextFile(
+      `${dir}/vanish.yaml`,
+      `name: vanish
+spawn: { run: ["python3", "${fixture("hostile/vanish.py")}", "\${port}", "${pidFile}"] }
+steps:
+  - connect
+  - send: "hi\\n"
+  - expect: "hi\\n"
+`,
+    );
+    const { code, stderr } = await runParley(["run", `${dir}/vanish.yaml`]);
+    assertEquals(code, 0);
+    const helper = Number(await Deno.readTextFile(pidFile));
+    assert(!isRunning(helper), `helper ${helper} is still running`);
+    assertStringIncludes(stderr, `Stopped 1 process that outlived its run: ${helper} (sleep 600)`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
