@@ -42,6 +42,32 @@ export type Expectation =
   }
   | { readonly kind: "silence"; readonly duration: number };
 
+import type { ConnectStep } from "./steps/connect.ts";
+import type { SendStep } from "./steps/send.ts";
+import type { ExpectStep } from "./steps/expect.ts";
+import type { CloseStep } from "./steps/close.ts";
+import type { SleepStep } from "./steps/sleep.ts";
+import type { SetStep } from "./steps/set.ts";
+import type { SpawnStep } from "./steps/spawn.ts";
+import type { ListenStep } from "./steps/listen.ts";
+import type { AcceptStep } from "./steps/accept.ts";
+import type { ExitStep } from "./steps/exit.ts";
+import type { RepeatStep } from "./steps/repeat.ts";
+import type { IncludeStep } from "./steps/include.ts";
+
+export type { ConnectStep } from "./steps/connect.ts";
+export type { SendStep } from "./steps/send.ts";
+export type { ExpectStep } from "./steps/expect.ts";
+export type { CloseStep } from "./steps/close.ts";
+export type { SleepStep } from "./steps/sleep.ts";
+export type { SetStep } from "./steps/set.ts";
+export type { SpawnStep } from "./steps/spawn.ts";
+export type { ListenStep } from "./steps/listen.ts";
+export type { AcceptStep } from "./steps/accept.ts";
+export type { ExitStep } from "./steps/exit.ts";
+export type { RepeatStep } from "./steps/repeat.ts";
+export type { IncludeStep } from "./steps/include.ts";
+
 /** What every step has. */
 export interface StepBase {
   /** 1-based position in its scenario (or its include fragment, or its repeat). */
@@ -56,20 +82,6 @@ export interface StepBase {
   readonly timeout: number | undefined;
 }
 
-/** `connect`: open a TCP or UDP connection. */
-export interface ConnectStep extends StepBase {
-  /** The action. */
-  readonly action: "connect";
-  /** The connection's name. */
-  readonly as: string;
-  /** `tcp://host:port` or `udp://host:port`; the suite's address when absent. */
-  readonly to: string | undefined;
-  /** The transport; taken from `to`, the target or `tcp`. */
-  readonly transport: Transport | undefined;
-  /** Passes only when connecting fails this way. */
-  readonly fails: ConnectFailure | undefined;
-}
-
 /** How one message is split into several writes. */
 export interface Split {
   /** Into this many writes of about equal size. */
@@ -80,56 +92,6 @@ export interface Split {
   readonly delay: number;
 }
 
-/** `send`: write bytes to a connection, a process's stdin or a UDP listener's last peer. */
-export interface SendStep extends StepBase {
-  /** The action. */
-  readonly action: "send";
-  /** The connection's name. */
-  readonly on: string;
-  /** What to write. */
-  readonly payload: Payload;
-  /** How to split it into writes, when asked to. */
-  readonly split: Split | undefined;
-}
-
-/** `expect`: wait for bytes that match. */
-export interface ExpectStep extends StepBase {
-  /** The action. */
-  readonly action: "expect";
-  /** The connection's name. */
-  readonly on: string;
-  /** For a process: which output to read. */
-  readonly stream: "stdout" | "stderr";
-  /** What must arrive. */
-  readonly expectation: Expectation;
-}
-
-/** `close`: close a connection (or only its sending side), a listener or a process's stdin. */
-export interface CloseStep extends StepBase {
-  /** The action. */
-  readonly action: "close";
-  /** The connection's name. */
-  readonly on: string;
-  /** `full` closes; `half` shuts down our sending side only (TCP). */
-  readonly how: "full" | "half";
-}
-
-/** `sleep`: wait a fixed time. */
-export interface SleepStep extends StepBase {
-  /** The action. */
-  readonly action: "sleep";
-  /** How long, in milliseconds. */
-  readonly duration: number;
-}
-
-/** `set`: define variables for later steps. */
-export interface SetStep extends StepBase {
-  /** The action. */
-  readonly action: "set";
-  /** Names and templates. */
-  readonly variables: Readonly<Record<string, string>>;
-}
-
 /** A command to run: a line split like a shell does, or a list of arguments. */
 export interface ProgramSpec {
   /** The command line or arguments, before interpolation. */
@@ -138,72 +100,6 @@ export interface ProgramSpec {
   readonly cwd: string | undefined;
   /** Extra environment variables, before interpolation. */
   readonly env: Readonly<Record<string, string>>;
-}
-
-/** `spawn` as a step: a process that is a channel (stdin, stdout, stderr). */
-export interface SpawnStep extends StepBase, ProgramSpec {
-  /** The action. */
-  readonly action: "spawn";
-  /** The channel's name. */
-  readonly as: string;
-}
-
-/** `listen`: open a listening socket on 127.0.0.1. */
-export interface ListenStep extends StepBase {
-  /** The action. */
-  readonly action: "listen";
-  /** The listener's name; `${NAME.port}` is its port. */
-  readonly as: string;
-  /** TCP or UDP. */
-  readonly transport: Transport;
-  /** A fixed port, before interpolation; a free one when absent. */
-  readonly port: string | undefined;
-}
-
-/** `accept`: wait for the next TCP client of a listener. */
-export interface AcceptStep extends StepBase {
-  /** The action. */
-  readonly action: "accept";
-  /** The listener. */
-  readonly on: string;
-  /** The accepted connection's name. */
-  readonly as: string;
-}
-
-/** `exit`: wait for a spawned process to exit with a code. */
-export interface ExitStep extends StepBase {
-  /** The action. */
-  readonly action: "exit";
-  /** The process's channel name. */
-  readonly on: string;
-  /** The exit code it must end with. */
-  readonly code: number;
-}
-
-/** `repeat`: run steps many times, some at once. */
-export interface RepeatStep extends StepBase {
-  /** The action. */
-  readonly action: "repeat";
-  /** How many iterations. */
-  readonly times: number;
-  /** How many run at once. */
-  readonly concurrency: number;
-  /** The steps of one iteration; `${i}` is its index. */
-  readonly steps: readonly Step[];
-  /** Fails the step when the 95th percentile of iteration times is higher (milliseconds). */
-  readonly maxP95: number | undefined;
-}
-
-/** `include`: the steps of a fragment file, with variables set first. */
-export interface IncludeStep extends StepBase {
-  /** The action. */
-  readonly action: "include";
-  /** The fragment file, as written. */
-  readonly path: string;
-  /** Variables set before its steps, before interpolation. */
-  readonly variables: Readonly<Record<string, string>>;
-  /** The fragment's steps. */
-  readonly steps: readonly Step[];
 }
 
 /** One step of a scenario, keyed by its action. */
@@ -220,22 +116,6 @@ export type Step =
   | ExitStep
   | RepeatStep
   | IncludeStep;
-
-/** The action names, in the order the docs list them. */
-export const ACTIONS = [
-  "connect",
-  "send",
-  "expect",
-  "close",
-  "sleep",
-  "set",
-  "spawn",
-  "listen",
-  "accept",
-  "exit",
-  "repeat",
-  "include",
-] as const;
 
 /** How the suite's program under test is told to be ready. */
 export type Readiness =

@@ -6,8 +6,6 @@
  */
 
 import { decodeBase64 } from "@std/encoding/base64";
-import { closestString } from "@std/text/closest-string";
-import { levenshteinDistance } from "@std/text/levenshtein-distance";
 import { dirname, join } from "@std/path";
 import { SERVER_TRANSPORTS } from "../servers/mod.ts";
 import { CLIP_TEXT, clipText } from "./clip.ts";
@@ -15,29 +13,46 @@ import { splitCommandLine } from "./command_line.ts";
 import { formatDuration, MAX_DURATION, parseDuration } from "./duration.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
 import { parseTemplate } from "./interpolate.ts";
-import { compileRegex, groupNames } from "./match/regex.ts";
+import { compileRegex } from "./match/regex.ts";
 import {
-  ACTIONS,
-  type ConnectFailure,
   DEFAULT_CONNECTION,
   DEFAULT_MAX_BUFFER,
   DEFAULT_READY_TIMEOUT,
   DEFAULT_SPLIT_DELAY,
   DEFAULT_TIMEOUT,
-  type Expectation,
   type LineMatch,
   type Payload,
   type Readiness,
   type Scenario,
   type Split,
   type Step,
-  type StepBase,
   type Suite,
   type SuiteProgram,
   type Transport,
 } from "./suite.ts";
 import { readSuiteFileSync, SuiteFileError } from "./suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "./yaml.ts";
+import { ACTION_NAMES, actionSpec } from "./steps/registry.ts";
+import {
+  type ActionInput,
+  ADDRESS,
+  type ConnectionKind,
+  type DecodeKit,
+  describe,
+  isRecord,
+  list,
+  MAX_MAX_BUFFER,
+  MAX_REPEAT_TIMES,
+  NAME,
+  type Options,
+  type Place,
+  type ScenarioState,
+  suggestion,
+  type SuiteContext,
+  UNSCALED,
+} from "./decode/kit.ts";
+
+export { suggestion };
 
 /** Options for {@linkcode validateSuite}. */
 export interface ValidateOptions {
@@ -75,7 +90,7 @@ export interface ValidateOptions {
   timeoutScale?: number;
 }
 
-type Record_ = Record<string, unknown>;
+type Record_ = Options;
 
 const SUITE_KEYS = [
   "name",
@@ -93,74 +108,11 @@ const SUITE_KEYS = [
 ];
 const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden"];
 const SUITE_SPAWN_KEYS = ["run", "cwd", "env", "port", "transport", "ready", "timeout", "per"];
-const STEP_SPAWN_KEYS = ["as", "run", "cwd", "env"];
-const CONNECT_KEYS = ["as", "to", "transport", "timeout", "fails"];
-const SEND_KEYS = ["on", "text", "hex", "base64", "timeout", "chunks", "chunk_size", "delay"];
-const EXPECT_KINDS = [
-  "text",
-  "hex",
-  "base64",
-  "line",
-  "lines",
-  "unordered",
-  "contains",
-  "regex",
-  "json",
-  "closed",
-  "silence",
-];
-const EXPECT_KEYS = ["on", "timeout", "stream", ...EXPECT_KINDS];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
-const FAILURES = ["refused", "timeout", "unresolved", "any"];
-const NAME = /^[A-Za-z_][\w-]*$/;
-/** Durations that `--timeout-scale` leaves alone: they are part of what is tested, or a wall-clock bound. */
-const UNSCALED = { scaled: false } as const;
 
 /** The most problems reported for one file; the rest are counted. */
 const MAX_ISSUES = 50;
 const MIN_MAX_BUFFER = 1024;
-const MAX_MAX_BUFFER = 1 << 30;
-const MAX_REPEAT_TIMES = 1_000_000;
-const MAX_CONCURRENCY = 10_000;
-const ADDRESS = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):([^/\s]+)$/;
-function isRecord(value: unknown): value is Record_ {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  if (isRecord(value)) return "a mapping";
-  if (typeof value === "string") return `"${value}"`;
-  return typeof value === "number" ? `number ${value}` : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/**
- * Suggests the closest of `candidates`, when one is close enough to be a typo.
- *
- * @example
- * ```ts
- * import { assert } from "@std/assert";
- * import { suggestion } from "./validate.ts";
- * assert(suggestion("sned", ["send", "expect"]) === `; did you mean "send"?`);
- * assert(suggestion("xyz", ["send"]) === "");
- * ```
- *
- * @param word What was written.
- * @param candidates What is allowed.
- * @returns `; did you mean "…"?`, or an empty string.
- */
-export function suggestion(word: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
-  const closest: string = closestString(word, [...candidates], { caseSensitive: false });
-  const distance: number = levenshteinDistance(word.toLowerCase(), closest.toLowerCase());
-  const allowed = closest.length >= 4 ? Math.max(2, Math.floor(closest.length / 3)) : 1;
-  return distance <= allowed ? `; did you mean "${closest}"?` : "";
-}
-
-function list(names: Iterable<string>): string {
-  return [...names].map((name) => `"${name}"`).join(", ");
-}
 
 /** Replaces `${name}` for the given names in every string inside `value`, in place. */
 function substitute(value: unknown, variables: Readonly<Record<string, string>>): void {
@@ -227,22 +179,6 @@ function flowText(value: unknown): string {
   return write(value);
 }
 
-/** Where in the file the validator is. */
-interface Place {
-  scenario?: string | undefined;
-  step?: number | undefined;
-  line?: number | undefined;
-}
-
-/** What a name refers to, as validation tracks it. */
-type ConnectionKind = "tcp" | "udp" | "process" | "tcp-listener" | "udp-listener";
-
-/** A connection as validation tracks it. */
-interface OpenConnection {
-  kind: ConnectionKind;
-  step: number;
-}
-
 /** What the validators of a suite and its include fragments share. */
 interface Shared {
   readonly issues: ValidationIssue[];
@@ -258,7 +194,7 @@ interface Shared {
   unshown: number;
 }
 
-class Validator {
+class Validator implements DecodeKit {
   readonly #doc: YamlDocument;
   readonly #file: string;
   readonly #dir: string;
@@ -274,7 +210,7 @@ class Validator {
     this.#via = via;
   }
 
-  get #servers(): Readonly<Record<string, readonly Transport[]>> {
+  get servers(): Readonly<Record<string, readonly Transport[]>> {
     return this.#shared.servers;
   }
 
@@ -442,12 +378,12 @@ class Validator {
     let server: string | undefined;
     if (root.server !== undefined) {
       server = this.string(root.server, at("server"), `"server"`);
-      if (server !== undefined && !Object.hasOwn(this.#servers, server)) {
+      if (server !== undefined && !Object.hasOwn(this.servers, server)) {
         this.error(
           at("server"),
           `Unknown server "${server}"${
-            suggestion(server, Object.keys(this.#servers))
-          }; built-in servers: ${list(Object.keys(this.#servers))}`,
+            suggestion(server, Object.keys(this.servers))
+          }; built-in servers: ${list(Object.keys(this.servers))}`,
         );
         server = undefined;
       }
@@ -861,14 +797,16 @@ class Validator {
       value = undefined;
     } else if (isRecord(raw)) {
       const keys = Object.keys(raw);
-      const actions = keys.filter((key) => (ACTIONS as readonly string[]).includes(key));
+      const actions = keys.filter((key) => ACTION_NAMES.includes(key));
       if (actions.length === 0) {
         const first = keys[0] ?? "";
         this.error(
           place,
           keys.length === 0
-            ? `A step needs an action: one of ${list(ACTIONS)}`
-            : `Unknown action "${first}"${suggestion(first, ACTIONS)}; actions: ${list(ACTIONS)}`,
+            ? `A step needs an action: one of ${list(ACTION_NAMES)}`
+            : `Unknown action "${first}"${suggestion(first, ACTION_NAMES)}; actions: ${
+              list(ACTION_NAMES)
+            }`,
         );
         return undefined;
       }
@@ -886,10 +824,12 @@ class Validator {
       this.error(place, `Expected a step to be an action or a mapping, got ${describe(raw)}`);
       return undefined;
     }
-    if (!(ACTIONS as readonly string[]).includes(action)) {
+    if (!ACTION_NAMES.includes(action)) {
       this.error(
         place,
-        `Unknown action "${action}"${suggestion(action, ACTIONS)}; actions: ${list(ACTIONS)}`,
+        `Unknown action "${action}"${suggestion(action, ACTION_NAMES)}; actions: ${
+          list(ACTION_NAMES)
+        }`,
       );
       return undefined;
     }
@@ -899,51 +839,11 @@ class Validator {
       source,
       ...(this.#via === undefined ? {} : { file: this.#file }),
     };
-    switch (action) {
-      case "connect":
-        return this.connect(this.options(value, siblings, "as", place), base, place, suite, state);
-      case "send":
-        return this.send(this.options(value, siblings, "text", place), base, place, state);
-      case "expect":
-        return this.expect(this.options(value, siblings, "text", place), base, place, state);
-      case "close":
-        return this.close(this.options(value, siblings, "on", place), base, place, state);
-      case "sleep": {
-        const options = this.options(value, siblings, "duration", place);
-        if (options === undefined) return undefined;
-        this.checkKeys(options, ["duration"], place, `"sleep"`);
-        const duration = this.duration(options.duration, place, `"sleep"`, UNSCALED);
-        return duration === undefined
-          ? undefined
-          : { ...base, action: "sleep", duration, timeout: undefined };
-      }
-      case "set":
-        return this.set(value, siblings, base, place, state);
-      case "spawn":
-        return this.spawn(this.options(value, siblings, "run", place), base, place, state);
-      case "listen":
-        return this.listen(this.options(value, siblings, "as", place), base, place, state);
-      case "accept":
-        return this.accept(this.options(value, siblings, "on", place), base, place, state);
-      case "exit":
-        return this.exit(this.options(value, siblings, "code", place), base, place, state);
-      case "repeat":
-        return this.repeat(
-          this.options(value, siblings, "times", place),
-          base,
-          place,
-          suite,
-          state,
-        );
-      default:
-        return this.include(
-          this.options(value, siblings, "file", place),
-          base,
-          place,
-          suite,
-          state,
-        );
-    }
+    const spec = actionSpec(action)!;
+    const options = spec.shorthand === undefined
+      ? undefined
+      : this.options(value, siblings, spec.shorthand, place);
+    return spec.decode({ options, value, siblings, base, place, suite, state }, this);
   }
 
   /** Merges an action's value and its sibling keys into one options map. */
@@ -1007,97 +907,6 @@ class Validator {
     return { name, kind: open.kind };
   }
 
-  connect(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    suite: SuiteContext,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, CONNECT_KEYS, place, `"connect"`);
-    const as = options.as === undefined
-      ? DEFAULT_CONNECTION
-      : this.connectionName(options.as, place, `"as"`);
-    let transport: Transport | undefined;
-    if (options.transport !== undefined) {
-      if (options.transport === "tcp" || options.transport === "udp") transport = options.transport;
-      else {
-        this.error(
-          place,
-          `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
-        );
-      }
-    }
-    let to: string | undefined;
-    let schemeTransport: Transport | undefined;
-    if (options.to !== undefined) {
-      to = this.string(options.to, place, `"to"`);
-      if (to !== undefined) schemeTransport = this.address(to, place, state.defined, `"to"`);
-    } else if (suite.server === undefined && suite.target === undefined && !suite.program) {
-      this.error(
-        place,
-        `No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
-      );
-    } else if (suite.target !== undefined) {
-      schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
-    }
-    if (transport !== undefined && schemeTransport !== undefined && transport !== schemeTransport) {
-      this.error(
-        place,
-        `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`,
-      );
-    }
-    const resolved = transport ?? schemeTransport ??
-      (options.to === undefined && suite.program ? suite.programTransport : "tcp");
-    if (options.to === undefined && suite.server !== undefined) {
-      const speaks = this.#servers[suite.server];
-      if (speaks !== undefined && !speaks.includes(resolved)) {
-        this.error(
-          place,
-          `The "${suite.server}" server does not speak ${resolved.toUpperCase()}; it speaks ${
-            speaks.map((t) => t.toUpperCase()).join(" and ")
-          }`,
-        );
-      }
-    }
-    let fails: ConnectFailure | undefined;
-    if (options.fails !== undefined) {
-      if (typeof options.fails === "string" && FAILURES.includes(options.fails)) {
-        fails = options.fails as ConnectFailure;
-      } else {
-        this.error(
-          place,
-          `Invalid "fails" ${describe(options.fails)}${
-            suggestion(String(options.fails), FAILURES)
-          }; expected one of ${list(FAILURES)}`,
-        );
-      }
-    }
-    if (fails !== undefined && resolved === "udp") {
-      this.error(place, `"fails" applies to TCP only: UDP has no connection to refuse or time out`);
-    }
-    const timeout = this.timeout(options, place);
-    if (as === undefined) return undefined;
-    const already = state.open.get(as);
-    if (already !== undefined && fails === undefined) {
-      this.error(
-        place,
-        `Connection "${as}" is already open (step ${already.step}); close it first or choose another name`,
-      );
-    }
-    if (fails === undefined) state.open.set(as, { kind: resolved, step: base.number });
-    return {
-      ...base,
-      action: "connect",
-      as,
-      to,
-      transport: transport ?? schemeTransport,
-      fails,
-      timeout,
-    };
-  }
-
   payload(
     options: Record_,
     place: Place,
@@ -1136,31 +945,6 @@ class Validator {
       }
     }
     return { encoding, value };
-  }
-
-  send(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, SEND_KEYS, place, `"send"`);
-    const on = this.on(options, place, state);
-    const payload = this.payload(options, place, state.defined, `"send"`);
-    const timeout = this.timeout(options, place);
-    const split = this.split(options, place);
-    if (on?.kind === "tcp-listener") {
-      this.error(place, `Cannot send on listener "${on.name}": accept a connection first`);
-    }
-    if (split !== undefined && (on?.kind === "udp" || on?.kind === "udp-listener")) {
-      this.error(
-        place,
-        `"chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
-      );
-    }
-    if (on === undefined || payload === undefined) return undefined;
-    return { ...base, action: "send", on: on.name, payload, split, timeout };
   }
 
   positiveInteger(
@@ -1247,153 +1031,6 @@ class Validator {
     return kind === "text" ? { kind: "equals", text } : { kind: "contains", text };
   }
 
-  expect(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, EXPECT_KEYS, place, `"expect"`);
-    const on = this.on(options, place, state);
-    const timeout = this.timeout(options, place);
-    const kinds = EXPECT_KINDS.filter((key) => options[key] !== undefined);
-    if (kinds.length !== 1) {
-      this.error(
-        place,
-        kinds.length === 0
-          ? `"expect" needs one of ${list(EXPECT_KINDS)}`
-          : `"expect" takes one of ${list(EXPECT_KINDS)}, got ${list(kinds)}; use one step each`,
-      );
-      return undefined;
-    }
-    const kind = kinds[0]!;
-    const value = options[kind];
-    const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
-    if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {
-      this.error(
-        place,
-        `"${kind}" does not apply to UDP connection "${on.name}": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
-      );
-    }
-    if (on?.kind === "tcp-listener") {
-      this.error(
-        place,
-        `Cannot expect on listener "${on.name}": accept a connection first (- accept: { on: ${on.name}, as: conn })`,
-      );
-    }
-    let stream: "stdout" | "stderr" = "stdout";
-    if (options.stream !== undefined) {
-      if (on !== undefined && on.kind !== "process") {
-        this.error(place, `"stream" applies to spawned processes; "${on.name}" is a connection`);
-      } else if (options.stream === "stderr" || options.stream === "stdout") {
-        stream = options.stream;
-      } else {
-        this.error(
-          place,
-          `Expected "stream" to be "stdout" or "stderr", got ${describe(options.stream)}`,
-        );
-      }
-    }
-    let expectation: Expectation | undefined;
-    switch (kind) {
-      case "text":
-      case "hex":
-      case "base64": {
-        const payload = this.payload({ [kind]: value }, place, state.defined, `"expect"`);
-        if (payload !== undefined) expectation = { kind: "bytes", payload };
-        break;
-      }
-      case "line": {
-        const line = this.lineMatch(value, place, state);
-        if (line !== undefined) expectation = { kind: "line", line };
-        break;
-      }
-      case "lines":
-      case "unordered": {
-        if (!Array.isArray(value) || value.length === 0) {
-          this.error(
-            place,
-            `Expected "${kind}" to be a non-empty list of lines, got ${describe(value)}`,
-          );
-          break;
-        }
-        const lines = value.map((item: unknown) => this.lineMatch(item, place, state));
-        if (lines.every((line): line is LineMatch => line !== undefined)) {
-          expectation = { kind, lines };
-        }
-        break;
-      }
-      case "contains": {
-        const text = this.string(value, place, `"contains"`);
-        if (text !== undefined) {
-          this.template(text, place, state.defined);
-          if (text === "") this.error(place, `"contains" needs a non-empty text`);
-          expectation = { kind: "contains", text };
-        }
-        break;
-      }
-      case "regex": {
-        const pattern = this.string(value, place, `"regex"`);
-        if (pattern !== undefined) {
-          expectation = { kind: "regex", pattern: this.regex(pattern, place, state) };
-        }
-        break;
-      }
-      case "json":
-        expectation = { kind: "json", value };
-        break;
-      case "closed":
-        if (value === true) expectation = { kind: "closed", how: "close" };
-        else if (value === "reset") expectation = { kind: "closed", how: "reset" };
-        else {
-          this.error(
-            place,
-            `Expected "closed" to be true or "reset", got ${describe(value)}`,
-          );
-        }
-        break;
-      case "silence": {
-        const duration = this.duration(value, place, `"silence"`, UNSCALED);
-        if (duration !== undefined) expectation = { kind: "silence", duration };
-        break;
-      }
-    }
-    if (expectation !== undefined) {
-      for (const name of capturedNames(expectation)) state.defined.add(name);
-    }
-    if (on === undefined || expectation === undefined) return undefined;
-    return { ...base, action: "expect", on: on.name, stream, expectation, timeout };
-  }
-
-  close(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, ["on", "how"], place, `"close"`);
-    const on = this.on(options, place, state);
-    let how: "full" | "half" = "full";
-    if (options.how === "half") how = "half";
-    else if (options.how === "reset") {
-      this.error(
-        place,
-        `"how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
-      );
-    } else if (options.how !== undefined && options.how !== "full") {
-      this.error(place, `Expected "how" to be "full" or "half", got ${describe(options.how)}`);
-    }
-    if (how === "half" && on !== undefined && on.kind !== "tcp") {
-      this.error(place, `"how: half" applies to TCP connections; "${on.name}" is not one`);
-    }
-    if (on === undefined) return undefined;
-    // A half-closed connection can still be read; a process whose stdin is closed can too.
-    if (how === "full" && on.kind !== "process") state.open.delete(on.name);
-    return { ...base, action: "close", on: on.name, how, timeout: undefined };
-  }
-
   /** A name for something a step opens, which must not be open already. */
   newName(
     value: unknown,
@@ -1414,160 +1051,9 @@ class Validator {
     return name;
   }
 
-  spawn(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, STEP_SPAWN_KEYS, place, `"spawn"`);
-    if (options.run === undefined) {
-      this.error(place, `"spawn" needs "run": the command to start`);
-      return undefined;
-    }
-    const run = this.command(options.run, place, state.defined);
-    const cwd = options.cwd === undefined ? undefined : this.string(options.cwd, place, `"cwd"`);
-    const env = this.environment(options.env, place, state.defined);
-    const as = this.newName(options.as, "main", place, state, `"as"`);
-    if (as === undefined || run === undefined) return undefined;
-    state.open.set(as, { kind: "process", step: base.number });
-    return { ...base, action: "spawn", as, run, cwd, env, timeout: undefined };
-  }
-
-  listen(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, ["as", "transport", "port"], place, `"listen"`);
-    const as = this.newName(options.as, "srv", place, state, `"as"`);
-    let transport: Transport = "tcp";
-    if (options.transport === "udp") transport = "udp";
-    else if (options.transport !== undefined && options.transport !== "tcp") {
-      this.error(
-        place,
-        `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
-      );
-    }
-    let port: string | undefined;
-    if (typeof options.port === "number") {
-      if (this.port(options.port, place) !== undefined) port = String(options.port);
-    } else if (typeof options.port === "string") {
-      this.template(options.port, place, state.defined);
-      port = options.port;
-    } else if (options.port !== undefined) {
-      this.port(options.port, place);
-    }
-    if (as === undefined) return undefined;
-    state.open.set(as, {
-      kind: transport === "tcp" ? "tcp-listener" : "udp-listener",
-      step: base.number,
-    });
-    state.defined.add(`${as}.port`);
-    return { ...base, action: "listen", as, transport, port, timeout: undefined };
-  }
-
-  accept(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, ["on", "as", "timeout"], place, `"accept"`);
-    const on = options.on === undefined
-      ? [...state.open].find(([, open]) => open.kind === "tcp-listener")?.[0]
-      : this.on(options, place, state)?.name;
-    if (on === undefined) {
-      if (options.on === undefined) {
-        this.error(place, `"accept" needs a TCP listener: add "- listen: srv" first`);
-      }
-      return undefined;
-    }
-    const listener = state.open.get(on);
-    if (listener !== undefined && listener.kind !== "tcp-listener") {
-      this.error(
-        place,
-        listener.kind === "udp-listener"
-          ? `A UDP listener has no connections to accept: expect on "${on}" takes the next datagram`
-          : `"${on}" is not a TCP listener`,
-      );
-    }
-    const as = this.newName(options.as, "conn", place, state, `"as"`);
-    const timeout = this.timeout(options, place);
-    if (as === undefined) return undefined;
-    state.open.set(as, { kind: "tcp", step: base.number });
-    return { ...base, action: "accept", on, as, timeout };
-  }
-
-  exit(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, ["on", "code", "timeout"], place, `"exit"`);
-    const on = this.on(options, place, state);
-    if (on !== undefined && on.kind !== "process") {
-      this.error(place, `"exit" applies to spawned processes; "${on.name}" is a connection`);
-    }
-    const code = options.code === undefined ? 0 : options.code;
-    if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
-      this.error(place, `Expected "code" to be an exit code from 0 to 255, got ${describe(code)}`);
-      return undefined;
-    }
-    const timeout = this.timeout(options, place);
-    if (on === undefined) return undefined;
-    // Its remaining output can still be read after it exits.
-    return { ...base, action: "exit", on: on.name, code, timeout };
-  }
-
-  repeat(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    suite: SuiteContext,
-    state: ScenarioState,
-  ): Step | undefined {
-    if (options === undefined) return undefined;
-    this.checkKeys(options, ["times", "concurrency", "steps", "max_p95"], place, `"repeat"`);
-    const times = this.positiveInteger(options.times, place, `"times"`, MAX_REPEAT_TIMES);
-    const concurrency = options.concurrency === undefined
-      ? 1
-      : this.positiveInteger(options.concurrency, place, `"concurrency"`, MAX_CONCURRENCY);
-    const maxP95 = options.max_p95 === undefined
-      ? undefined
-      : this.duration(options.max_p95, place, `"max_p95"`, UNSCALED);
-    if (!Array.isArray(options.steps) || options.steps.length === 0) {
-      this.error(
-        place,
-        `Expected "steps" of "repeat" to be a non-empty list, got ${describe(options.steps)}`,
-      );
-      return undefined;
-    }
-    // Each iteration has its own connections and variables; none leak out.
-    const inner: ScenarioState = {
-      open: new Map(state.open),
-      defined: new Set([...state.defined, "i"]),
-    };
-    const steps = this.steps(options.steps, place.scenario, suite, inner);
-    if (times === undefined || concurrency === undefined || steps.length !== options.steps.length) {
-      return undefined;
-    }
-    return { ...base, action: "repeat", times, concurrency, steps, maxP95, timeout: undefined };
-  }
-
-  include(
-    options: Record_ | undefined,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    suite: SuiteContext,
-    state: ScenarioState,
-  ): Step | undefined {
+  /** Reads, validates and inlines an include fragment: a validator of its own reads the file. */
+  include(input: ActionInput): Step | undefined {
+    const { options, base, place, suite, state } = input;
     if (options === undefined) return undefined;
     this.checkKeys(options, ["file", "vars"], place, `"include"`);
     const path = this.string(options.file, place, `"file"`);
@@ -1637,63 +1123,6 @@ class Validator {
     this.#shared.stack.pop();
     if (this.#shared.issues.length + this.#shared.unshown > before) return undefined;
     return { ...base, action: "include", path, variables, steps, timeout: undefined };
-  }
-
-  set(
-    value: unknown,
-    siblings: Record_,
-    base: Omit<StepBase, "timeout">,
-    place: Place,
-    state: ScenarioState,
-  ): Step | undefined {
-    const variables = isRecord(value) && Object.keys(value).length === 0 ? undefined : this.textMap(
-      value,
-      place,
-      { key: "set", entry: "variable", variables: true },
-      state.defined,
-    );
-    if (variables === undefined) {
-      if (isRecord(value)) {
-        this.error(
-          place,
-          `Expected "set" to be a mapping of names to values, got an empty mapping`,
-        );
-      }
-      return undefined;
-    }
-    this.checkKeys(siblings, [], place, `"set"`);
-    for (const name of Object.keys(variables)) state.defined.add(name);
-    return { ...base, action: "set", variables, timeout: undefined };
-  }
-}
-
-interface SuiteContext {
-  server: string | undefined;
-  target: string | undefined;
-  program: boolean;
-  programTransport: Transport;
-  defined: ReadonlySet<string>;
-}
-
-interface ScenarioState {
-  open: Map<string, OpenConnection>;
-  defined: Set<string>;
-}
-
-/** The regex groups an expectation captures. */
-function capturedNames(expectation: Expectation): string[] {
-  switch (expectation.kind) {
-    case "regex":
-      return groupNames(expectation.pattern);
-    case "line":
-      return expectation.line.kind === "regex" ? groupNames(expectation.line.pattern) : [];
-    case "lines":
-    case "unordered":
-      return expectation.lines.flatMap((line) =>
-        line.kind === "regex" ? groupNames(line.pattern) : []
-      );
-    default:
-      return [];
   }
 }
 

@@ -5,8 +5,20 @@
  */
 
 import { TcpListenerChannel } from "../channels/listener.ts";
-import type { AcceptStep } from "../suite.ts";
 import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
+import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `accept`: wait for the next TCP client of a listener. */
+export interface AcceptStep extends StepBase {
+  /** The action. */
+  readonly action: "accept";
+  /** The listener. */
+  readonly on: string;
+  /** The accepted connection's name. */
+  readonly as: string;
+}
 
 /**
  * Runs an `accept` step.
@@ -33,3 +45,45 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
   }
   context.channels.set(step.as, conn);
 }
+
+const ACCEPT_KEYS = ["on", "as", "timeout"];
+
+/** Decodes a `accept` step as written. */
+function decodeAccept(input: ActionInput, kit: DecodeKit): AcceptStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, ["on", "as", "timeout"], place, `"accept"`);
+  const on = options.on === undefined
+    ? [...state.open].find(([, open]) => open.kind === "tcp-listener")?.[0]
+    : kit.on(options, place, state)?.name;
+  if (on === undefined) {
+    if (options.on === undefined) {
+      kit.error(place, `"accept" needs a TCP listener: add "- listen: srv" first`);
+    }
+    return undefined;
+  }
+  const listener = state.open.get(on);
+  if (listener !== undefined && listener.kind !== "tcp-listener") {
+    kit.error(
+      place,
+      listener.kind === "udp-listener"
+        ? `A UDP listener has no connections to accept: expect on "${on}" takes the next datagram`
+        : `"${on}" is not a TCP listener`,
+    );
+  }
+  const as = kit.newName(options.as, "conn", place, state, `"as"`);
+  const timeout = kit.timeout(options, place);
+  if (as === undefined) return undefined;
+  state.open.set(as, { kind: "tcp", step: base.number });
+  return { ...base, action: "accept", on, as, timeout };
+}
+
+/** The `accept` action. */
+export const acceptAction: ActionSpec<AcceptStep> = {
+  action: "accept",
+  shorthand: "on",
+  keys: ACCEPT_KEYS,
+  summary: "Accepts the next client of a TCP listener as a connection.",
+  decode: decodeAccept,
+  run: runAccept,
+};

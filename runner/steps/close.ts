@@ -7,8 +7,20 @@
 
 import { ProcessChannel } from "../channels/process.ts";
 import { TcpChannel } from "../channels/tcp.ts";
-import type { CloseStep } from "../suite.ts";
 import { channelNamed, type StepContext } from "./context.ts";
+import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `close`: close a connection (or only its sending side), a listener or a process's stdin. */
+export interface CloseStep extends StepBase {
+  /** The action. */
+  readonly action: "close";
+  /** The connection's name. */
+  readonly on: string;
+  /** `full` closes; `half` shuts down our sending side only (TCP). */
+  readonly how: "full" | "half";
+}
 
 /**
  * Runs a `close` step.
@@ -31,3 +43,40 @@ export async function runClose(step: CloseStep, context: StepContext): Promise<v
   context.channels.delete(step.on);
   await channel.close();
 }
+
+const CLOSE_KEYS = ["on", "how"];
+
+/** Decodes a `close` step as written. */
+function decodeClose(input: ActionInput, kit: DecodeKit): CloseStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, ["on", "how"], place, `"close"`);
+  const on = kit.on(options, place, state);
+  let how: "full" | "half" = "full";
+  if (options.how === "half") how = "half";
+  else if (options.how === "reset") {
+    kit.error(
+      place,
+      `"how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
+    );
+  } else if (options.how !== undefined && options.how !== "full") {
+    kit.error(place, `Expected "how" to be "full" or "half", got ${describe(options.how)}`);
+  }
+  if (how === "half" && on !== undefined && on.kind !== "tcp") {
+    kit.error(place, `"how: half" applies to TCP connections; "${on.name}" is not one`);
+  }
+  if (on === undefined) return undefined;
+  // A half-closed connection can still be read; a process whose stdin is closed can too.
+  if (how === "full" && on.kind !== "process") state.open.delete(on.name);
+  return { ...base, action: "close", on: on.name, how, timeout: undefined };
+}
+
+/** The `close` action. */
+export const closeAction: ActionSpec<CloseStep> = {
+  action: "close",
+  shorthand: "on",
+  keys: CLOSE_KEYS,
+  summary: "Closes a connection (fully or, for TCP, half), or a process's stdin.",
+  decode: decodeClose,
+  run: runClose,
+};

@@ -8,8 +8,32 @@ import { ConnectError } from "../channels/channel.ts";
 import { formatDuration } from "../duration.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { UdpChannel } from "../channels/udp.ts";
-import type { ConnectStep } from "../suite.ts";
 import { type Address, fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
+import {
+  type ActionInput,
+  ADDRESS,
+  type DecodeKit,
+  describe,
+  list,
+  suggestion,
+} from "../decode/kit.ts";
+import { type ConnectFailure, DEFAULT_CONNECTION, type Transport } from "../suite.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `connect`: open a TCP or UDP connection. */
+export interface ConnectStep extends StepBase {
+  /** The action. */
+  readonly action: "connect";
+  /** The connection's name. */
+  readonly as: string;
+  /** `tcp://host:port` or `udp://host:port`; the suite's address when absent. */
+  readonly to: string | undefined;
+  /** The transport; taken from `to`, the target or `tcp`. */
+  readonly transport: Transport | undefined;
+  /** Passes only when connecting fails this way. */
+  readonly fails: ConnectFailure | undefined;
+}
 
 function resolveAddress(step: ConnectStep, context: StepContext): Address {
   if (step.to !== undefined) {
@@ -98,3 +122,104 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
   }
   context.channels.set(step.as, channel);
 }
+
+const CONNECT_KEYS = ["as", "to", "transport", "timeout", "fails"];
+const FAILURES = ["refused", "timeout", "unresolved", "any"];
+
+/** Decodes a `connect` step as written. */
+function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefined {
+  const { options, base, place, suite, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, CONNECT_KEYS, place, `"connect"`);
+  const as = options.as === undefined
+    ? DEFAULT_CONNECTION
+    : kit.connectionName(options.as, place, `"as"`);
+  let transport: Transport | undefined;
+  if (options.transport !== undefined) {
+    if (options.transport === "tcp" || options.transport === "udp") transport = options.transport;
+    else {
+      kit.error(
+        place,
+        `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
+      );
+    }
+  }
+  let to: string | undefined;
+  let schemeTransport: Transport | undefined;
+  if (options.to !== undefined) {
+    to = kit.string(options.to, place, `"to"`);
+    if (to !== undefined) schemeTransport = kit.address(to, place, state.defined, `"to"`);
+  } else if (suite.server === undefined && suite.target === undefined && !suite.program) {
+    kit.error(
+      place,
+      `No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
+    );
+  } else if (suite.target !== undefined) {
+    schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
+  }
+  if (transport !== undefined && schemeTransport !== undefined && transport !== schemeTransport) {
+    kit.error(
+      place,
+      `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`,
+    );
+  }
+  const resolved = transport ?? schemeTransport ??
+    (options.to === undefined && suite.program ? suite.programTransport : "tcp");
+  if (options.to === undefined && suite.server !== undefined) {
+    const speaks = kit.servers[suite.server];
+    if (speaks !== undefined && !speaks.includes(resolved)) {
+      kit.error(
+        place,
+        `The "${suite.server}" server does not speak ${resolved.toUpperCase()}; it speaks ${
+          speaks.map((t) => t.toUpperCase()).join(" and ")
+        }`,
+      );
+    }
+  }
+  let fails: ConnectFailure | undefined;
+  if (options.fails !== undefined) {
+    if (typeof options.fails === "string" && FAILURES.includes(options.fails)) {
+      fails = options.fails as ConnectFailure;
+    } else {
+      kit.error(
+        place,
+        `Invalid "fails" ${describe(options.fails)}${
+          suggestion(String(options.fails), FAILURES)
+        }; expected one of ${list(FAILURES)}`,
+      );
+    }
+  }
+  if (fails !== undefined && resolved === "udp") {
+    kit.error(place, `"fails" applies to TCP only: UDP has no connection to refuse or time out`);
+  }
+  const timeout = kit.timeout(options, place);
+  if (as === undefined) return undefined;
+  const already = state.open.get(as);
+  if (already !== undefined && fails === undefined) {
+    kit.error(
+      place,
+      `Connection "${as}" is already open (step ${already.step}); close it first or choose another name`,
+    );
+  }
+  if (fails === undefined) state.open.set(as, { kind: resolved, step: base.number });
+  return {
+    ...base,
+    action: "connect",
+    as,
+    to,
+    transport: transport ?? schemeTransport,
+    fails,
+    timeout,
+  };
+}
+
+/** The `connect` action. */
+export const connectAction: ActionSpec<ConnectStep> = {
+  action: "connect",
+  shorthand: "as",
+  keys: CONNECT_KEYS,
+  summary:
+    "Opens a TCP connection or a UDP socket to the suite's address or `to`; with `fails`, passes only when connecting fails that way.",
+  decode: decodeConnect,
+  run: runConnect,
+};

@@ -7,8 +7,20 @@
 import { untilAborted } from "../channels/channel.ts";
 import { ProcessChannel } from "../channels/process.ts";
 import { describeExit } from "../process.ts";
-import type { ExitStep } from "../suite.ts";
 import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
+import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `exit`: wait for a spawned process to exit with a code. */
+export interface ExitStep extends StepBase {
+  /** The action. */
+  readonly action: "exit";
+  /** The process's channel name. */
+  readonly on: string;
+  /** The exit code it must end with. */
+  readonly code: number;
+}
 
 /**
  * Runs an `exit` step.
@@ -37,3 +49,35 @@ export async function runExit(step: ExitStep, context: StepContext): Promise<voi
     });
   }
 }
+
+const EXIT_KEYS = ["on", "code", "timeout"];
+
+/** Decodes a `exit` step as written. */
+function decodeExit(input: ActionInput, kit: DecodeKit): ExitStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, ["on", "code", "timeout"], place, `"exit"`);
+  const on = kit.on(options, place, state);
+  if (on !== undefined && on.kind !== "process") {
+    kit.error(place, `"exit" applies to spawned processes; "${on.name}" is a connection`);
+  }
+  const code = options.code === undefined ? 0 : options.code;
+  if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
+    kit.error(place, `Expected "code" to be an exit code from 0 to 255, got ${describe(code)}`);
+    return undefined;
+  }
+  const timeout = kit.timeout(options, place);
+  if (on === undefined) return undefined;
+  // Its remaining output can still be read after it exits.
+  return { ...base, action: "exit", on: on.name, code, timeout };
+}
+
+/** The `exit` action. */
+export const exitAction: ActionSpec<ExitStep> = {
+  action: "exit",
+  shorthand: "code",
+  keys: EXIT_KEYS,
+  summary: "Waits for a spawned process to exit with a code.",
+  decode: decodeExit,
+  run: runExit,
+};

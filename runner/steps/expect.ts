@@ -33,7 +33,7 @@ import {
 import type { Matcher, MatchResult } from "../match/result.ts";
 import { expectContains, expectRegex } from "../match/search.ts";
 import type { StepFailure } from "../result.ts";
-import type { Expectation, ExpectStep, LineMatch } from "../suite.ts";
+import type { Expectation, LineMatch } from "../suite.ts";
 import { escapeBytes } from "../escape.ts";
 import {
   channelNamed,
@@ -43,6 +43,22 @@ import {
   StepFailedError,
   waitTimedOut,
 } from "./context.ts";
+import { type ActionInput, type DecodeKit, describe, list, UNSCALED } from "../decode/kit.ts";
+import { groupNames } from "../match/regex.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `expect`: wait for bytes that match. */
+export interface ExpectStep extends StepBase {
+  /** The action. */
+  readonly action: "expect";
+  /** The connection's name. */
+  readonly on: string;
+  /** For a process: which output to read. */
+  readonly stream: "stdout" | "stderr";
+  /** What must arrive. */
+  readonly expectation: Expectation;
+}
 
 /** The byte stream an expect reads: a TCP connection, or a process's stdout or stderr. */
 function streamOf(channel: Channel, stream: "stdout" | "stderr"): ReceiveBuffer | undefined {
@@ -341,3 +357,161 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     }
   }
 }
+
+const EXPECT_KINDS = [
+  "text",
+  "hex",
+  "base64",
+  "line",
+  "lines",
+  "unordered",
+  "contains",
+  "regex",
+  "json",
+  "closed",
+  "silence",
+];
+const EXPECT_KEYS = ["on", "timeout", "stream", ...EXPECT_KINDS];
+
+/** The regex groups an expectation captures. */
+function capturedNames(expectation: Expectation): string[] {
+  switch (expectation.kind) {
+    case "regex":
+      return groupNames(expectation.pattern);
+    case "line":
+      return expectation.line.kind === "regex" ? groupNames(expectation.line.pattern) : [];
+    case "lines":
+    case "unordered":
+      return expectation.lines.flatMap((line) =>
+        line.kind === "regex" ? groupNames(line.pattern) : []
+      );
+    default:
+      return [];
+  }
+}
+
+/** Decodes a `expect` step as written. */
+function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, EXPECT_KEYS, place, `"expect"`);
+  const on = kit.on(options, place, state);
+  const timeout = kit.timeout(options, place);
+  const kinds = EXPECT_KINDS.filter((key) => options[key] !== undefined);
+  if (kinds.length !== 1) {
+    kit.error(
+      place,
+      kinds.length === 0
+        ? `"expect" needs one of ${list(EXPECT_KINDS)}`
+        : `"expect" takes one of ${list(EXPECT_KINDS)}, got ${list(kinds)}; use one step each`,
+    );
+    return undefined;
+  }
+  const kind = kinds[0]!;
+  const value = options[kind];
+  const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
+  if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {
+    kit.error(
+      place,
+      `"${kind}" does not apply to UDP connection "${on.name}": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+    );
+  }
+  if (on?.kind === "tcp-listener") {
+    kit.error(
+      place,
+      `Cannot expect on listener "${on.name}": accept a connection first (- accept: { on: ${on.name}, as: conn })`,
+    );
+  }
+  let stream: "stdout" | "stderr" = "stdout";
+  if (options.stream !== undefined) {
+    if (on !== undefined && on.kind !== "process") {
+      kit.error(place, `"stream" applies to spawned processes; "${on.name}" is a connection`);
+    } else if (options.stream === "stderr" || options.stream === "stdout") {
+      stream = options.stream;
+    } else {
+      kit.error(
+        place,
+        `Expected "stream" to be "stdout" or "stderr", got ${describe(options.stream)}`,
+      );
+    }
+  }
+  let expectation: Expectation | undefined;
+  switch (kind) {
+    case "text":
+    case "hex":
+    case "base64": {
+      const payload = kit.payload({ [kind]: value }, place, state.defined, `"expect"`);
+      if (payload !== undefined) expectation = { kind: "bytes", payload };
+      break;
+    }
+    case "line": {
+      const line = kit.lineMatch(value, place, state);
+      if (line !== undefined) expectation = { kind: "line", line };
+      break;
+    }
+    case "lines":
+    case "unordered": {
+      if (!Array.isArray(value) || value.length === 0) {
+        kit.error(
+          place,
+          `Expected "${kind}" to be a non-empty list of lines, got ${describe(value)}`,
+        );
+        break;
+      }
+      const lines = value.map((item: unknown) => kit.lineMatch(item, place, state));
+      if (lines.every((line): line is LineMatch => line !== undefined)) {
+        expectation = { kind, lines };
+      }
+      break;
+    }
+    case "contains": {
+      const text = kit.string(value, place, `"contains"`);
+      if (text !== undefined) {
+        kit.template(text, place, state.defined);
+        if (text === "") kit.error(place, `"contains" needs a non-empty text`);
+        expectation = { kind: "contains", text };
+      }
+      break;
+    }
+    case "regex": {
+      const pattern = kit.string(value, place, `"regex"`);
+      if (pattern !== undefined) {
+        expectation = { kind: "regex", pattern: kit.regex(pattern, place, state) };
+      }
+      break;
+    }
+    case "json":
+      expectation = { kind: "json", value };
+      break;
+    case "closed":
+      if (value === true) expectation = { kind: "closed", how: "close" };
+      else if (value === "reset") expectation = { kind: "closed", how: "reset" };
+      else {
+        kit.error(
+          place,
+          `Expected "closed" to be true or "reset", got ${describe(value)}`,
+        );
+      }
+      break;
+    case "silence": {
+      const duration = kit.duration(value, place, `"silence"`, UNSCALED);
+      if (duration !== undefined) expectation = { kind: "silence", duration };
+      break;
+    }
+  }
+  if (expectation !== undefined) {
+    for (const name of capturedNames(expectation)) state.defined.add(name);
+  }
+  if (on === undefined || expectation === undefined) return undefined;
+  return { ...base, action: "expect", on: on.name, stream, expectation, timeout };
+}
+
+/** The `expect` action. */
+export const expectAction: ActionSpec<ExpectStep> = {
+  action: "expect",
+  shorthand: "text",
+  keys: EXPECT_KEYS,
+  summary: "Waits for bytes that match: exact bytes, lines, a search, JSON, a close, or silence.",
+  decode: decodeExpect,
+  run: runExpect,
+};

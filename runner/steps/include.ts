@@ -5,8 +5,21 @@
  * @module
  */
 
-import type { IncludeStep } from "../suite.ts";
 import { fill, type StepContext, StepFailedError } from "./context.ts";
+import type { ActionSpec } from "./action.ts";
+import type { Step, StepBase } from "../suite.ts";
+
+/** `include`: the steps of a fragment file, with variables set first. */
+export interface IncludeStep extends StepBase {
+  /** The action. */
+  readonly action: "include";
+  /** The fragment file, as written. */
+  readonly path: string;
+  /** Variables set before its steps, before interpolation. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** The fragment's steps. */
+  readonly steps: readonly Step[];
+}
 
 /**
  * Runs an `include` step.
@@ -27,3 +40,13 @@ export async function runInclude(step: IncludeStep, context: StepContext): Promi
     });
   }
 }
+
+/** The `include` action: its fragment is read and validated with the suite. */
+export const includeAction: ActionSpec<IncludeStep> = {
+  action: "include",
+  shorthand: "file",
+  keys: ["file", "vars"],
+  summary: "Runs the steps of a fragment file, with variables of its own.",
+  decode: (input, kit) => kit.include(input) as IncludeStep | undefined,
+  run: runInclude,
+};

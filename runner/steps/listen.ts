@@ -6,8 +6,23 @@
 
 import { TcpListenerChannel } from "../channels/listener.ts";
 import { UdpChannel } from "../channels/udp.ts";
-import type { ListenStep } from "../suite.ts";
 import { fill, type StepContext, StepFailedError } from "./context.ts";
+import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
+import type { Transport } from "../suite.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `listen`: open a listening socket on 127.0.0.1. */
+export interface ListenStep extends StepBase {
+  /** The action. */
+  readonly action: "listen";
+  /** The listener's name; `${NAME.port}` is its port. */
+  readonly as: string;
+  /** TCP or UDP. */
+  readonly transport: Transport;
+  /** A fixed port, before interpolation; a free one when absent. */
+  readonly port: string | undefined;
+}
 
 /**
  * Runs a `listen` step; `${NAME.port}` is then the port.
@@ -43,3 +58,47 @@ export function runListen(step: ListenStep, context: StepContext): Promise<void>
   }
   return Promise.resolve();
 }
+
+const LISTEN_KEYS = ["as", "port", "transport"];
+
+/** Decodes a `listen` step as written. */
+function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, ["as", "transport", "port"], place, `"listen"`);
+  const as = kit.newName(options.as, "srv", place, state, `"as"`);
+  let transport: Transport = "tcp";
+  if (options.transport === "udp") transport = "udp";
+  else if (options.transport !== undefined && options.transport !== "tcp") {
+    kit.error(
+      place,
+      `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
+    );
+  }
+  let port: string | undefined;
+  if (typeof options.port === "number") {
+    if (kit.port(options.port, place) !== undefined) port = String(options.port);
+  } else if (typeof options.port === "string") {
+    kit.template(options.port, place, state.defined);
+    port = options.port;
+  } else if (options.port !== undefined) {
+    kit.port(options.port, place);
+  }
+  if (as === undefined) return undefined;
+  state.open.set(as, {
+    kind: transport === "tcp" ? "tcp-listener" : "udp-listener",
+    step: base.number,
+  });
+  state.defined.add(`${as}.port`);
+  return { ...base, action: "listen", as, transport, port, timeout: undefined };
+}
+
+/** The `listen` action. */
+export const listenAction: ActionSpec<ListenStep> = {
+  action: "listen",
+  shorthand: "as",
+  keys: LISTEN_KEYS,
+  summary: "Listens on a port, to play the server for a client under test.",
+  decode: decodeListen,
+  run: runListen,
+};

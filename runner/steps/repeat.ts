@@ -6,8 +6,33 @@
 
 import { formatDuration } from "../duration.ts";
 import type { StepFailure } from "../result.ts";
-import type { RepeatStep, Step } from "../suite.ts";
+import type { Step } from "../suite.ts";
 import { type StepContext, StepFailedError } from "./context.ts";
+import {
+  type ActionInput,
+  type DecodeKit,
+  describe,
+  MAX_CONCURRENCY,
+  MAX_REPEAT_TIMES,
+  type ScenarioState,
+  UNSCALED,
+} from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `repeat`: run steps many times, some at once. */
+export interface RepeatStep extends StepBase {
+  /** The action. */
+  readonly action: "repeat";
+  /** How many iterations. */
+  readonly times: number;
+  /** How many run at once. */
+  readonly concurrency: number;
+  /** The steps of one iteration; `${i}` is its index. */
+  readonly steps: readonly Step[];
+  /** Fails the step when the 95th percentile of iteration times is higher (milliseconds). */
+  readonly maxP95: number | undefined;
+}
 
 /**
  * The value below which `fraction` of the sorted values fall (nearest rank).
@@ -91,3 +116,46 @@ export async function runRepeat(step: RepeatStep, context: StepContext): Promise
   }
   return summary;
 }
+
+const REPEAT_KEYS = ["times", "concurrency", "steps", "max_p95"];
+
+/** Decodes a `repeat` step as written. */
+function decodeRepeat(input: ActionInput, kit: DecodeKit): RepeatStep | undefined {
+  const { options, base, place, suite, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, ["times", "concurrency", "steps", "max_p95"], place, `"repeat"`);
+  const times = kit.positiveInteger(options.times, place, `"times"`, MAX_REPEAT_TIMES);
+  const concurrency = options.concurrency === undefined
+    ? 1
+    : kit.positiveInteger(options.concurrency, place, `"concurrency"`, MAX_CONCURRENCY);
+  const maxP95 = options.max_p95 === undefined
+    ? undefined
+    : kit.duration(options.max_p95, place, `"max_p95"`, UNSCALED);
+  if (!Array.isArray(options.steps) || options.steps.length === 0) {
+    kit.error(
+      place,
+      `Expected "steps" of "repeat" to be a non-empty list, got ${describe(options.steps)}`,
+    );
+    return undefined;
+  }
+  // Each iteration has its own connections and variables; none leak out.
+  const inner: ScenarioState = {
+    open: new Map(state.open),
+    defined: new Set([...state.defined, "i"]),
+  };
+  const steps = kit.steps(options.steps, place.scenario, suite, inner);
+  if (times === undefined || concurrency === undefined || steps.length !== options.steps.length) {
+    return undefined;
+  }
+  return { ...base, action: "repeat", times, concurrency, steps, maxP95, timeout: undefined };
+}
+
+/** The `repeat` action. */
+export const repeatAction: ActionSpec<RepeatStep> = {
+  action: "repeat",
+  shorthand: "times",
+  keys: REPEAT_KEYS,
+  summary: "Runs steps many times, some at once, and reports their latency.",
+  decode: decodeRepeat,
+  run: runRepeat,
+};

@@ -7,8 +7,23 @@
  */
 
 import { SendError, untilAborted } from "../channels/channel.ts";
-import type { SendStep, Split } from "../suite.ts";
+import type { Split } from "../suite.ts";
 import { channelNamed, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
+import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { Payload, StepBase } from "../suite.ts";
+
+/** `send`: write bytes to a connection, a process's stdin or a UDP listener's last peer. */
+export interface SendStep extends StepBase {
+  /** The action. */
+  readonly action: "send";
+  /** The connection's name. */
+  readonly on: string;
+  /** What to write. */
+  readonly payload: Payload;
+  /** How to split it into writes, when asked to. */
+  readonly split: Split | undefined;
+}
 
 /**
  * Splits bytes into the writes a {@linkcode Split} asks for.
@@ -82,3 +97,37 @@ export async function runSend(step: SendStep, context: StepContext): Promise<voi
     }, { cause: error });
   }
 }
+
+const SEND_KEYS = ["on", "text", "hex", "base64", "timeout", "chunks", "chunk_size", "delay"];
+
+/** Decodes a `send` step as written. */
+function decodeSend(input: ActionInput, kit: DecodeKit): SendStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, SEND_KEYS, place, `"send"`);
+  const on = kit.on(options, place, state);
+  const payload = kit.payload(options, place, state.defined, `"send"`);
+  const timeout = kit.timeout(options, place);
+  const split = kit.split(options, place);
+  if (on?.kind === "tcp-listener") {
+    kit.error(place, `Cannot send on listener "${on.name}": accept a connection first`);
+  }
+  if (split !== undefined && (on?.kind === "udp" || on?.kind === "udp-listener")) {
+    kit.error(
+      place,
+      `"chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
+    );
+  }
+  if (on === undefined || payload === undefined) return undefined;
+  return { ...base, action: "send", on: on.name, payload, split, timeout };
+}
+
+/** The `send` action. */
+export const sendAction: ActionSpec<SendStep> = {
+  action: "send",
+  shorthand: "text",
+  keys: SEND_KEYS,
+  summary: "Sends text, hex or base64 bytes, optionally split into chunks.",
+  decode: decodeSend,
+  run: runSend,
+};

@@ -6,8 +6,18 @@
 
 import { aborted } from "../channels/channel.ts";
 import { Deadline } from "../deadline.ts";
-import type { SleepStep } from "../suite.ts";
 import { type StepContext, StepFailedError } from "./context.ts";
+import { type ActionInput, type DecodeKit, UNSCALED } from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `sleep`: wait a fixed time. */
+export interface SleepStep extends StepBase {
+  /** The action. */
+  readonly action: "sleep";
+  /** How long, in milliseconds. */
+  readonly duration: number;
+}
 
 /**
  * Runs a `sleep` step.
@@ -22,3 +32,24 @@ export async function runSleep(step: SleepStep, context: StepContext): Promise<v
     throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
   }
 }
+
+/** Decodes a `sleep` step as written. */
+function decodeSleep(input: ActionInput, kit: DecodeKit): SleepStep | undefined {
+  const { options, base, place } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, ["duration"], place, `"sleep"`);
+  const duration = kit.duration(options.duration, place, `"sleep"`, UNSCALED);
+  return duration === undefined
+    ? undefined
+    : { ...base, action: "sleep", duration, timeout: undefined };
+}
+
+/** The `sleep` action. */
+export const sleepAction: ActionSpec<SleepStep> = {
+  action: "sleep",
+  shorthand: "duration",
+  keys: ["duration"],
+  summary: "Waits a fixed time; prefer expect, which wakes when bytes arrive.",
+  decode: decodeSleep,
+  run: runSleep,
+};

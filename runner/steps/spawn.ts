@@ -9,8 +9,19 @@ import { resolve } from "@std/path";
 import { ProcessChannel } from "../channels/process.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { SpawnError } from "../process.ts";
-import type { ProgramSpec, SpawnStep } from "../suite.ts";
+import type { ProgramSpec } from "../suite.ts";
 import { fill, type StepContext, StepFailedError } from "./context.ts";
+import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import type { ActionSpec } from "./action.ts";
+import type { StepBase } from "../suite.ts";
+
+/** `spawn` as a step: a process that is a channel (stdin, stdout, stderr). */
+export interface SpawnStep extends StepBase, ProgramSpec {
+  /** The action. */
+  readonly action: "spawn";
+  /** The channel's name. */
+  readonly as: string;
+}
 
 /** The program's arguments, working directory and environment, filled in. */
 export interface ProgramInvocation {
@@ -73,3 +84,33 @@ export function runSpawn(step: SpawnStep, context: StepContext): Promise<void> {
   }
   return Promise.resolve();
 }
+
+const SPAWN_KEYS = ["as", "run", "cwd", "env"];
+
+/** Decodes a `spawn` step as written. */
+function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  kit.checkKeys(options, SPAWN_KEYS, place, `"spawn"`);
+  if (options.run === undefined) {
+    kit.error(place, `"spawn" needs "run": the command to start`);
+    return undefined;
+  }
+  const run = kit.command(options.run, place, state.defined);
+  const cwd = options.cwd === undefined ? undefined : kit.string(options.cwd, place, `"cwd"`);
+  const env = kit.environment(options.env, place, state.defined);
+  const as = kit.newName(options.as, "main", place, state, `"as"`);
+  if (as === undefined || run === undefined) return undefined;
+  state.open.set(as, { kind: "process", step: base.number });
+  return { ...base, action: "spawn", as, run, cwd, env, timeout: undefined };
+}
+
+/** The `spawn` action. */
+export const spawnAction: ActionSpec<SpawnStep> = {
+  action: "spawn",
+  shorthand: "run",
+  keys: SPAWN_KEYS,
+  summary: "Starts a process whose stdin, stdout and stderr are a channel.",
+  decode: decodeSpawn,
+  run: runSpawn,
+};

@@ -1,0 +1,44 @@
+/**
+ * What an action is: its name, its keys and shorthand, its decoder and its
+ * runner, in one spec object per file under `runner/steps/`. The registry
+ * lists the specs; validation, running and `--list` read it.
+ *
+ * @module
+ */
+
+import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import type { Step } from "../suite.ts";
+import type { StepContext } from "./context.ts";
+
+/** One action, whole. */
+export interface ActionSpec<S extends Step = Step> {
+  /** The action's key: `connect`, `send`, … */
+  readonly action: S["action"];
+  /**
+   * The option a bare value stands for (`connect: alice` is
+   * `connect: { as: alice }`); `undefined` when the value is the options
+   * themselves (`set`).
+   */
+  readonly shorthand: string | undefined;
+  /** The options it takes. */
+  readonly keys: readonly string[];
+  /** What it does, in a sentence, for the docs. */
+  readonly summary: string;
+  /**
+   * Decodes a step as written into a typed step, recording every problem
+   * with the kit; `undefined` when it is invalid.
+   *
+   * @param input The step's options, place and the scenario so far.
+   * @param kit The shared checks.
+   * @returns The step.
+   */
+  decode(input: ActionInput, kit: DecodeKit): S | undefined;
+  /**
+   * Runs the step; a failure is thrown as a `StepFailedError`.
+   *
+   * @param step The step.
+   * @param context The scenario's state.
+   * @returns A note worth showing on a pass (a `repeat`'s latencies), if any.
+   */
+  run(step: S, context: StepContext): Promise<string | void>;
+}
