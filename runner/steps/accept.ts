@@ -9,6 +9,7 @@ import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from ".
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { CONNECTION_NAME, described, DURATION, type JsonSchema } from "../decode/schema_types.ts";
 
 /** `accept`: wait for the next TCP client of a listener. */
 export interface AcceptStep extends StepBase {
@@ -46,13 +47,21 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
   context.channels.set(step.as, conn);
 }
 
-const ACCEPT_KEYS = ["on", "as", "timeout"];
+const ACCEPT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  on: described(CONNECTION_NAME, "The connection or process to use (default: main)"),
+  as: described(CONNECTION_NAME, "The name of the accepted connection"),
+  timeout: described(
+    DURATION,
+    "How long the step may wait (default: the scenario's or suite's timeout)",
+  ),
+};
+const ACCEPT_KEYS = Object.keys(ACCEPT_OPTIONS);
 
 /** Decodes a `accept` step as written. */
 function decodeAccept(input: ActionInput, kit: DecodeKit): AcceptStep | undefined {
   const { options, base, place, state } = input;
   if (options === undefined) return undefined;
-  kit.checkKeys(options, ["on", "as", "timeout"], place, `"accept"`);
+  kit.checkKeys(options, ACCEPT_KEYS, place, `"accept"`);
   const on = options.on === undefined
     ? [...state.open].find(([, open]) => open.kind === "tcp-listener")?.[0]
     : kit.on(options, place, state)?.name;
@@ -82,7 +91,7 @@ function decodeAccept(input: ActionInput, kit: DecodeKit): AcceptStep | undefine
 export const acceptAction: ActionSpec<AcceptStep> = {
   action: "accept",
   shorthand: "on",
-  keys: ACCEPT_KEYS,
+  options: ACCEPT_OPTIONS,
   summary: "Accepts the next client of a TCP listener as a connection.",
   decode: decodeAccept,
   run: runAccept,

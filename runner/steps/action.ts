@@ -7,6 +7,7 @@
  */
 
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import type { JsonSchema } from "../decode/schema_types.ts";
 import type { Step } from "../suite.ts";
 import type { StepContext } from "./context.ts";
 
@@ -20,8 +21,13 @@ export interface ActionSpec<S extends Step = Step> {
    * themselves (`set`).
    */
   readonly shorthand: string | undefined;
-  /** The options it takes. */
-  readonly keys: readonly string[];
+  /** The options it takes, each with its JSON Schema (for editors). */
+  readonly options: Readonly<Record<string, JsonSchema>>;
+  /**
+   * The schema of the action's value, when it is not its options (`set`
+   * takes a mapping of variables).
+   */
+  readonly value?: JsonSchema;
   /** What it does, in a sentence, for the docs. */
   readonly summary: string;
   /**

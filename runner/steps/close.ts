@@ -11,6 +11,7 @@ import { channelNamed, type StepContext } from "./context.ts";
 import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { CONNECTION_NAME, described, type JsonSchema } from "../decode/schema_types.ts";
 
 /** `close`: close a connection (or only its sending side), a listener or a process's stdin. */
 export interface CloseStep extends StepBase {
@@ -44,13 +45,20 @@ export async function runClose(step: CloseStep, context: StepContext): Promise<v
   await channel.close();
 }
 
-const CLOSE_KEYS = ["on", "how"];
+const CLOSE_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  on: described(CONNECTION_NAME, "The connection or process to use (default: main)"),
+  how: described(
+    { enum: ["full", "half"] },
+    "full (default) closes both ways; half closes only the sending side (TCP), or a process's stdin",
+  ),
+};
+const CLOSE_KEYS = Object.keys(CLOSE_OPTIONS);
 
 /** Decodes a `close` step as written. */
 function decodeClose(input: ActionInput, kit: DecodeKit): CloseStep | undefined {
   const { options, base, place, state } = input;
   if (options === undefined) return undefined;
-  kit.checkKeys(options, ["on", "how"], place, `"close"`);
+  kit.checkKeys(options, CLOSE_KEYS, place, `"close"`);
   const on = kit.on(options, place, state);
   let how: "full" | "half" = "full";
   if (options.how === "half") how = "half";
@@ -75,7 +83,7 @@ function decodeClose(input: ActionInput, kit: DecodeKit): CloseStep | undefined 
 export const closeAction: ActionSpec<CloseStep> = {
   action: "close",
   shorthand: "on",
-  keys: CLOSE_KEYS,
+  options: CLOSE_OPTIONS,
   summary: "Closes a connection (fully or, for TCP, half), or a process's stdin.",
   decode: decodeClose,
   run: runClose,

@@ -20,6 +20,13 @@ import {
 import { type ConnectFailure, DEFAULT_CONNECTION, type Transport } from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import {
+  ADDRESS_TEXT,
+  CONNECTION_NAME,
+  described,
+  DURATION,
+  type JsonSchema,
+} from "../decode/schema_types.ts";
 
 /** `connect`: open a TCP or UDP connection. */
 export interface ConnectStep extends StepBase {
@@ -123,7 +130,23 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
   context.channels.set(step.as, channel);
 }
 
-const CONNECT_KEYS = ["as", "to", "transport", "timeout", "fails"];
+const CONNECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  as: described(CONNECTION_NAME, "The connection's name (default: main)"),
+  to: described(
+    ADDRESS_TEXT,
+    "The address, tcp://host:port or udp://host:port (default: the suite's)",
+  ),
+  transport: described({ enum: ["tcp", "udp"] }, "tcp or udp (default: from the address)"),
+  timeout: described(
+    DURATION,
+    "How long the step may wait (default: the scenario's or suite's timeout)",
+  ),
+  fails: described(
+    { enum: ["refused", "timeout", "unresolved", "any"] },
+    "Pass only when connecting fails this way",
+  ),
+};
+const CONNECT_KEYS = Object.keys(CONNECT_OPTIONS);
 const FAILURES = ["refused", "timeout", "unresolved", "any"];
 
 /** Decodes a `connect` step as written. */
@@ -217,7 +240,7 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
 export const connectAction: ActionSpec<ConnectStep> = {
   action: "connect",
   shorthand: "as",
-  keys: CONNECT_KEYS,
+  options: CONNECT_OPTIONS,
   summary:
     "Opens a TCP connection or a UDP socket to the suite's address or `to`; with `fails`, passes only when connecting fails that way.",
   decode: decodeConnect,

@@ -11,6 +11,7 @@ import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from ".
 import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { CONNECTION_NAME, described, DURATION, type JsonSchema } from "../decode/schema_types.ts";
 
 /** `exit`: wait for a spawned process to exit with a code. */
 export interface ExitStep extends StepBase {
@@ -50,13 +51,24 @@ export async function runExit(step: ExitStep, context: StepContext): Promise<voi
   }
 }
 
-const EXIT_KEYS = ["on", "code", "timeout"];
+const EXIT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  on: described(CONNECTION_NAME, "The connection or process to use (default: main)"),
+  code: described(
+    { type: "integer", minimum: 0, maximum: 255 },
+    "The exit code expected (default: 0)",
+  ),
+  timeout: described(
+    DURATION,
+    "How long the step may wait (default: the scenario's or suite's timeout)",
+  ),
+};
+const EXIT_KEYS = Object.keys(EXIT_OPTIONS);
 
 /** Decodes a `exit` step as written. */
 function decodeExit(input: ActionInput, kit: DecodeKit): ExitStep | undefined {
   const { options, base, place, state } = input;
   if (options === undefined) return undefined;
-  kit.checkKeys(options, ["on", "code", "timeout"], place, `"exit"`);
+  kit.checkKeys(options, EXIT_KEYS, place, `"exit"`);
   const on = kit.on(options, place, state);
   if (on !== undefined && on.kind !== "process") {
     kit.error(place, `"exit" applies to spawned processes; "${on.name}" is a connection`);
@@ -76,7 +88,7 @@ function decodeExit(input: ActionInput, kit: DecodeKit): ExitStep | undefined {
 export const exitAction: ActionSpec<ExitStep> = {
   action: "exit",
   shorthand: "code",
-  keys: EXIT_KEYS,
+  options: EXIT_OPTIONS,
   summary: "Waits for a spawned process to exit with a code.",
   decode: decodeExit,
   run: runExit,

@@ -47,6 +47,14 @@ import { type ActionInput, type DecodeKit, describe, list, UNSCALED } from "../d
 import { groupNames } from "../match/regex.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import {
+  CONNECTION_NAME,
+  described,
+  DURATION,
+  type JsonSchema,
+  ref,
+  TEXT,
+} from "../decode/schema_types.ts";
 
 /** `expect`: wait for bytes that match. */
 export interface ExpectStep extends StepBase {
@@ -358,20 +366,31 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
   }
 }
 
-const EXPECT_KINDS = [
-  "text",
-  "hex",
-  "base64",
-  "line",
-  "lines",
-  "unordered",
-  "contains",
-  "regex",
-  "json",
-  "closed",
-  "silence",
-];
-const EXPECT_KEYS = ["on", "timeout", "stream", ...EXPECT_KINDS];
+const LINES: JsonSchema = { type: "array", minItems: 1, items: ref("line") };
+const EXPECTATIONS: Readonly<Record<string, JsonSchema>> = {
+  text: described(TEXT, "Exactly these bytes, as UTF-8"),
+  hex: described({ type: "string" }, "Exactly these bytes, in hex"),
+  base64: described({ type: "string" }, "Exactly these bytes, in base64"),
+  line: described(ref("line"), "The next line (through \\n)"),
+  lines: described(LINES, "The next lines, in order"),
+  unordered: described(LINES, "The next lines, in any order"),
+  contains: described(TEXT, "Search the stream for this text"),
+  regex: described({ type: "string" }, "Search the stream for this regex"),
+  json: { description: "The next line is JSON containing this value" },
+  closed: described(
+    { enum: [true, "reset"] },
+    "true: the peer closes (FIN); reset: the peer aborts (RST)",
+  ),
+  silence: described(DURATION, "Nothing arrives for this long"),
+};
+const EXPECT_KINDS = Object.keys(EXPECTATIONS);
+const EXPECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  on: described(CONNECTION_NAME, "The connection or process to read (default: main)"),
+  timeout: described(DURATION, "How long the step may wait"),
+  stream: described({ enum: ["stdout", "stderr"] }, "A process's stream to read (default: stdout)"),
+  ...EXPECTATIONS,
+};
+const EXPECT_KEYS = Object.keys(EXPECT_OPTIONS);
 
 /** The regex groups an expectation captures. */
 function capturedNames(expectation: Expectation): string[] {
@@ -510,7 +529,7 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
 export const expectAction: ActionSpec<ExpectStep> = {
   action: "expect",
   shorthand: "text",
-  keys: EXPECT_KEYS,
+  options: EXPECT_OPTIONS,
   summary: "Waits for bytes that match: exact bytes, lines, a search, JSON, a close, or silence.",
   decode: decodeExpect,
   run: runExpect,

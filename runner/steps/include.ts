@@ -8,6 +8,7 @@
 import { fill, type StepContext, StepFailedError } from "./context.ts";
 import type { ActionSpec } from "./action.ts";
 import type { Step, StepBase } from "../suite.ts";
+import { described, TEXT_MAP } from "../decode/schema_types.ts";
 
 /** `include`: the steps of a fragment file, with variables set first. */
 export interface IncludeStep extends StepBase {
@@ -45,7 +46,10 @@ export async function runInclude(step: IncludeStep, context: StepContext): Promi
 export const includeAction: ActionSpec<IncludeStep> = {
   action: "include",
   shorthand: "file",
-  keys: ["file", "vars"],
+  options: {
+    file: described({ type: "string" }, "The fragment file, relative to this one"),
+    vars: described(TEXT_MAP, "Variables for the fragment"),
+  },
   summary: "Runs the steps of a fragment file, with variables of its own.",
   decode: (input, kit) => kit.include(input) as IncludeStep | undefined,
   run: runInclude,

@@ -11,6 +11,7 @@ import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
 import type { Transport } from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { CONNECTION_NAME, described, type JsonSchema } from "../decode/schema_types.ts";
 
 /** `listen`: open a listening socket on 127.0.0.1. */
 export interface ListenStep extends StepBase {
@@ -59,13 +60,21 @@ export function runListen(step: ListenStep, context: StepContext): Promise<void>
   return Promise.resolve();
 }
 
-const LISTEN_KEYS = ["as", "port", "transport"];
+const LISTEN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  as: described(CONNECTION_NAME, "The listener's name (default: srv); ${NAME.port} is its port"),
+  transport: described({ enum: ["tcp", "udp"] }, "tcp (default) or udp"),
+  port: described(
+    { type: ["integer", "string"] },
+    "The port (default: a free one); may be ${variable}",
+  ),
+};
+const LISTEN_KEYS = Object.keys(LISTEN_OPTIONS);
 
 /** Decodes a `listen` step as written. */
 function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefined {
   const { options, base, place, state } = input;
   if (options === undefined) return undefined;
-  kit.checkKeys(options, ["as", "transport", "port"], place, `"listen"`);
+  kit.checkKeys(options, LISTEN_KEYS, place, `"listen"`);
   const as = kit.newName(options.as, "srv", place, state, `"as"`);
   let transport: Transport = "tcp";
   if (options.transport === "udp") transport = "udp";
@@ -97,7 +106,7 @@ function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefine
 export const listenAction: ActionSpec<ListenStep> = {
   action: "listen",
   shorthand: "as",
-  keys: LISTEN_KEYS,
+  options: LISTEN_OPTIONS,
   summary: "Listens on a port, to play the server for a client under test.",
   decode: decodeListen,
   run: runListen,

@@ -19,6 +19,7 @@ import {
 } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { described, DURATION, type JsonSchema, ref, wholeNumber } from "../decode/schema_types.ts";
 
 /** `repeat`: run steps many times, some at once. */
 export interface RepeatStep extends StepBase {
@@ -117,13 +118,25 @@ export async function runRepeat(step: RepeatStep, context: StepContext): Promise
   return summary;
 }
 
-const REPEAT_KEYS = ["times", "concurrency", "steps", "max_p95"];
+const REPEAT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  times: described(wholeNumber(MAX_REPEAT_TIMES), "How many times to run the steps"),
+  concurrency: described(
+    wholeNumber(MAX_CONCURRENCY),
+    "How many iterations run at once (default: 1)",
+  ),
+  steps: described(
+    { type: "array", minItems: 1, items: ref("step") },
+    "The steps of one iteration; ${i} is its number",
+  ),
+  "max_p95": described(DURATION, "Fail when the 95th percentile of iteration times is above this"),
+};
+const REPEAT_KEYS = Object.keys(REPEAT_OPTIONS);
 
 /** Decodes a `repeat` step as written. */
 function decodeRepeat(input: ActionInput, kit: DecodeKit): RepeatStep | undefined {
   const { options, base, place, suite, state } = input;
   if (options === undefined) return undefined;
-  kit.checkKeys(options, ["times", "concurrency", "steps", "max_p95"], place, `"repeat"`);
+  kit.checkKeys(options, REPEAT_KEYS, place, `"repeat"`);
   const times = kit.positiveInteger(options.times, place, `"times"`, MAX_REPEAT_TIMES);
   const concurrency = options.concurrency === undefined
     ? 1
@@ -154,7 +167,7 @@ function decodeRepeat(input: ActionInput, kit: DecodeKit): RepeatStep | undefine
 export const repeatAction: ActionSpec<RepeatStep> = {
   action: "repeat",
   shorthand: "times",
-  keys: REPEAT_KEYS,
+  options: REPEAT_OPTIONS,
   summary: "Runs steps many times, some at once, and reports their latency.",
   decode: decodeRepeat,
   run: runRepeat,

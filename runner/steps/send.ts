@@ -9,9 +9,22 @@
 import { SendError, untilAborted } from "../channels/channel.ts";
 import type { Split } from "../suite.ts";
 import { channelNamed, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
-import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import {
+  type ActionInput,
+  type DecodeKit,
+  MAX_MAX_BUFFER,
+  MAX_REPEAT_TIMES,
+} from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { Payload, StepBase } from "../suite.ts";
+import {
+  CONNECTION_NAME,
+  described,
+  DURATION,
+  type JsonSchema,
+  TEXT,
+  wholeNumber,
+} from "../decode/schema_types.ts";
 
 /** `send`: write bytes to a connection, a process's stdin or a UDP listener's last peer. */
 export interface SendStep extends StepBase {
@@ -98,7 +111,23 @@ export async function runSend(step: SendStep, context: StepContext): Promise<voi
   }
 }
 
-const SEND_KEYS = ["on", "text", "hex", "base64", "timeout", "chunks", "chunk_size", "delay"];
+const SEND_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  on: described(CONNECTION_NAME, "The connection or process to use (default: main)"),
+  text: described(TEXT, "Text to send, as UTF-8"),
+  hex: described({ type: "string" }, "Bytes in hex, spaces allowed"),
+  base64: described({ type: "string" }, "Bytes in base64"),
+  timeout: described(
+    DURATION,
+    "How long the step may wait (default: the scenario's or suite's timeout)",
+  ),
+  chunks: described(wholeNumber(MAX_REPEAT_TIMES), "Split the bytes into this many writes"),
+  "chunk_size": described(
+    wholeNumber(MAX_MAX_BUFFER),
+    "Split the bytes into writes of this many bytes",
+  ),
+  delay: described(DURATION, "The pause between chunks (default: 20ms)"),
+};
+const SEND_KEYS = Object.keys(SEND_OPTIONS);
 
 /** Decodes a `send` step as written. */
 function decodeSend(input: ActionInput, kit: DecodeKit): SendStep | undefined {
@@ -126,7 +155,7 @@ function decodeSend(input: ActionInput, kit: DecodeKit): SendStep | undefined {
 export const sendAction: ActionSpec<SendStep> = {
   action: "send",
   shorthand: "text",
-  keys: SEND_KEYS,
+  options: SEND_OPTIONS,
   summary: "Sends text, hex or base64 bytes, optionally split into chunks.",
   decode: decodeSend,
   run: runSend,

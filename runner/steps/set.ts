@@ -8,6 +8,7 @@ import { fill, type StepContext } from "./context.ts";
 import { type ActionInput, type DecodeKit, isRecord } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { described, TEXT_MAP } from "../decode/schema_types.ts";
 
 /** `set`: define variables for later steps. */
 export interface SetStep extends StepBase {
@@ -57,7 +58,11 @@ function decodeSet(input: ActionInput, kit: DecodeKit): SetStep | undefined {
 export const setAction: ActionSpec<SetStep> = {
   action: "set",
   shorthand: undefined,
-  keys: [],
+  options: {},
+  value: described(
+    { ...TEXT_MAP, minProperties: 1 },
+    "Variables for later steps; values may use ${…}",
+  ),
   summary: "Defines variables for later steps.",
   decode: decodeSet,
   run: runSet,

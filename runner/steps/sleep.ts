@@ -10,6 +10,7 @@ import { type StepContext, StepFailedError } from "./context.ts";
 import { type ActionInput, type DecodeKit, UNSCALED } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import { described, DURATION, type JsonSchema } from "../decode/schema_types.ts";
 
 /** `sleep`: wait a fixed time. */
 export interface SleepStep extends StepBase {
@@ -33,11 +34,16 @@ export async function runSleep(step: SleepStep, context: StepContext): Promise<v
   }
 }
 
+const SLEEP_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  duration: described(DURATION, "How long to wait"),
+};
+const SLEEP_KEYS = Object.keys(SLEEP_OPTIONS);
+
 /** Decodes a `sleep` step as written. */
 function decodeSleep(input: ActionInput, kit: DecodeKit): SleepStep | undefined {
   const { options, base, place } = input;
   if (options === undefined) return undefined;
-  kit.checkKeys(options, ["duration"], place, `"sleep"`);
+  kit.checkKeys(options, SLEEP_KEYS, place, `"sleep"`);
   const duration = kit.duration(options.duration, place, `"sleep"`, UNSCALED);
   return duration === undefined
     ? undefined
@@ -48,7 +54,7 @@ function decodeSleep(input: ActionInput, kit: DecodeKit): SleepStep | undefined 
 export const sleepAction: ActionSpec<SleepStep> = {
   action: "sleep",
   shorthand: "duration",
-  keys: ["duration"],
+  options: SLEEP_OPTIONS,
   summary: "Waits a fixed time; prefer expect, which wakes when bytes arrive.",
   decode: decodeSleep,
   run: runSleep,

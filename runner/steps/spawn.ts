@@ -14,6 +14,13 @@ import { fill, type StepContext, StepFailedError } from "./context.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
+import {
+  CONNECTION_NAME,
+  described,
+  type JsonSchema,
+  TEXT,
+  TEXT_MAP,
+} from "../decode/schema_types.ts";
 
 /** `spawn` as a step: a process that is a channel (stdin, stdout, stderr). */
 export interface SpawnStep extends StepBase, ProgramSpec {
@@ -85,7 +92,16 @@ export function runSpawn(step: SpawnStep, context: StepContext): Promise<void> {
   return Promise.resolve();
 }
 
-const SPAWN_KEYS = ["as", "run", "cwd", "env"];
+const SPAWN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
+  as: described(CONNECTION_NAME, "The process's channel name (default: main)"),
+  run: described(
+    { type: ["string", "array"], items: TEXT },
+    "The command line, or the program and its arguments",
+  ),
+  cwd: described({ type: "string" }, "The working directory, relative to the suite"),
+  env: described(TEXT_MAP, "Extra environment variables"),
+};
+const SPAWN_KEYS = Object.keys(SPAWN_OPTIONS);
 
 /** Decodes a `spawn` step as written. */
 function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined {
@@ -109,7 +125,7 @@ function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined 
 export const spawnAction: ActionSpec<SpawnStep> = {
   action: "spawn",
   shorthand: "run",
-  keys: SPAWN_KEYS,
+  options: SPAWN_OPTIONS,
   summary: "Starts a process whose stdin, stdout and stderr are a channel.",
   decode: decodeSpawn,
   run: runSpawn,

@@ -1,0 +1,252 @@
+/**
+ * The JSON Schema of scenario files and the docs' action table, both made
+ * from the action registry, so that editors (VS Code with
+ * yaml-language-server, and others) complete and check scenario files as
+ * Parley reads them. `deno task schema` writes `docs/scenario.schema.json`
+ * and the table in `docs/scenarios.md`; a test fails when either is stale.
+ *
+ * @module
+ */
+
+import { SERVER_NAMES } from "../servers/mod.ts";
+import {
+  ADDRESS_TEXT,
+  CONNECTION_NAME,
+  described,
+  DURATION,
+  type JsonSchema,
+  ref,
+  TEXT,
+  TEXT_MAP,
+} from "./decode/schema_types.ts";
+import { ACTION_SPECS } from "./steps/registry.ts";
+import type { ActionSpec } from "./steps/action.ts";
+
+/** The schema of one action's step: its key, and its options beside it or inside it. */
+function actionStep(spec: ActionSpec): JsonSchema {
+  const options: JsonSchema = {
+    type: "object",
+    properties: spec.options,
+    additionalProperties: false,
+  };
+  const value: JsonSchema = spec.value ?? {
+    anyOf: [
+      { type: "null" },
+      options,
+      ...(spec.shorthand === undefined ? [] : [spec.options[spec.shorthand]!]),
+    ],
+  };
+  return {
+    type: "object",
+    description: spec.summary,
+    required: [spec.action],
+    properties: { [spec.action]: described(value, spec.summary), ...spec.options },
+    additionalProperties: false,
+  };
+}
+
+/**
+ * The JSON Schema (2020-12) of a scenario file.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { scenarioSchema } from "./schema.ts";
+ * assertEquals(scenarioSchema().type, "object");
+ * ```
+ *
+ * @returns The schema.
+ */
+export function scenarioSchema(): JsonSchema {
+  const size: JsonSchema = {
+    anyOf: [
+      { type: "integer", minimum: 1024, maximum: 1 << 30 },
+      { type: "string", pattern: "^\\s*\\d+\\s*([kKmMgG]i?[bB]|[bB])?\\s*$" },
+    ],
+  };
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "Parley scenario file",
+    description:
+      "A suite of scenarios: connect, send and expect steps over TCP, UDP and processes. Generated from Parley's action registry by `deno task schema`.",
+    type: "object",
+    properties: {
+      name: described({ type: "string" }, "The suite's name (default: the file name)"),
+      server: described(
+        { enum: [...SERVER_NAMES] },
+        "A built-in server to start on a free port of 127.0.0.1",
+      ),
+      target: described(ADDRESS_TEXT, "The default address of every connect"),
+      spawn: described(ref("program"), "A program under test, started on a free port"),
+      wait: described(
+        {
+          anyOf: [
+            ADDRESS_TEXT,
+            {
+              type: "object",
+              properties: { for: ADDRESS_TEXT, timeout: DURATION },
+              required: ["for"],
+              additionalProperties: false,
+            },
+          ],
+        },
+        "An address to wait for before any scenario runs",
+      ),
+      timeout: described(DURATION, "The default timeout of every waiting step (default: 2s)"),
+      vars: described(TEXT_MAP, "Variables for every scenario"),
+      scenarios: described(
+        { type: "array", items: ref("scenario") },
+        "The scenarios, in order",
+      ),
+      steps: described(
+        { type: "array", items: ref("step") },
+        "Instead of scenarios: the suite is one scenario with these steps",
+      ),
+      max_buffer: described(size, "The most unread bytes a connection may hold (1KiB to 1GiB)"),
+      max_time: described(DURATION, "The longest the whole file may run"),
+      secrets: described(
+        { type: "array", items: CONNECTION_NAME },
+        "Variables whose values never appear in any report",
+      ),
+    },
+    additionalProperties: false,
+    anyOf: [{ required: ["scenarios"] }, { required: ["steps"] }],
+    $defs: {
+      scenario: {
+        type: "object",
+        properties: {
+          name: described(TEXT, "The scenario's name"),
+          steps: described({ type: "array", items: ref("step") }, "The steps, in order"),
+          timeout: described(DURATION, "The default timeout of its steps"),
+          skip: described(
+            { type: ["boolean", "string"] },
+            "Skip it (true, or the reason)",
+          ),
+          points: described({ type: "number", minimum: 0 }, "What it is worth when graded"),
+          hidden: described(
+            { type: "boolean" },
+            "Students see it only after grades are published",
+          ),
+        },
+        required: ["steps"],
+        additionalProperties: false,
+      },
+      step: {
+        anyOf: [
+          described({ enum: ACTION_SPECS.map((spec) => spec.action) }, "An action without options"),
+          ...ACTION_SPECS.map(actionStep),
+        ],
+      },
+      line: {
+        anyOf: [
+          described(TEXT, "The line equals this text"),
+          {
+            type: "object",
+            properties: {
+              text: described(TEXT, "The line equals this text"),
+              contains: described(TEXT, "The line contains this text"),
+              regex: described({ type: "string" }, "The line matches this regex"),
+              json: { description: "The line is JSON containing this value" },
+            },
+            minProperties: 1,
+            maxProperties: 1,
+            additionalProperties: false,
+          },
+        ],
+      },
+      program: {
+        type: "object",
+        properties: {
+          run: described(
+            { type: ["string", "array"], items: TEXT },
+            "The command line, or the program and its arguments; ${port} is its port",
+          ),
+          cwd: described({ type: "string" }, "The working directory, relative to the suite"),
+          env: described(TEXT_MAP, "Extra environment variables"),
+          port: described({ type: "integer", minimum: 1, maximum: 65535 }, "A fixed port"),
+          transport: described({ enum: ["tcp", "udp"] }, "What it serves (default: tcp)"),
+          ready: described(
+            {
+              anyOf: [
+                { const: "port" },
+                {
+                  type: "object",
+                  properties: { stdout: { type: "string" } },
+                  required: ["stdout"],
+                  additionalProperties: false,
+                },
+              ],
+            },
+            "When it is ready: it listens on its port (default), or prints a line matching a regex",
+          ),
+          timeout: described(DURATION, "How long it may take to be ready (default: 10s)"),
+          per: described({ enum: ["suite", "scenario"] }, "One for the suite, or one per scenario"),
+        },
+        required: ["run"],
+        additionalProperties: false,
+      },
+    },
+  };
+}
+
+const TABLE_START = "<!-- actions: generated by `deno task schema` -->";
+const TABLE_END = "<!-- end of actions -->";
+
+/**
+ * The docs' table of actions, from the registry.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { actionTable } from "./schema.ts";
+ * assertStringIncludes(actionTable(), "| `connect` |");
+ * ```
+ *
+ * @returns The Markdown table.
+ */
+export function actionTable(): string {
+  const rows = ACTION_SPECS.map((spec) => {
+    const options = Object.keys(spec.options).map((key) => `\`${key}\``).join(", ");
+    const shorthand = spec.shorthand === undefined ? "" : `\`${spec.shorthand}\``;
+    return `| \`${spec.action}\` | ${spec.summary} | ${shorthand} | ${options || "variables"} |`;
+  });
+  return [
+    "| action | what it does | a bare value is | options |",
+    "| ------ | ------------ | --------------- | ------- |",
+    ...rows,
+  ].join("\n");
+}
+
+/**
+ * Puts the action table between its markers in a Markdown text.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { withActionTable } from "./schema.ts";
+ * const doc = "a\n<!-- actions: generated by `deno task schema` -->\nold\n<!-- end of actions -->\nb";
+ * assertStringIncludes(withActionTable(doc), "| `send` |");
+ * ```
+ *
+ * @param markdown The document, with the markers.
+ * @returns The document with the current table.
+ * @throws {RangeError} When the markers are missing.
+ */
+export function withActionTable(markdown: string): string {
+  const start = markdown.indexOf(TABLE_START);
+  const end = markdown.indexOf(TABLE_END);
+  if (start === -1 || end < start) {
+    throw new RangeError(`The action table's markers are missing: "${TABLE_START}"`);
+  }
+  return `${markdown.slice(0, start + TABLE_START.length)}\n\n${actionTable()}\n\n${
+    markdown.slice(end)
+  }`;
+}
+
+if (import.meta.main) {
+  const root = new URL("../", import.meta.url);
+  const schemaPath = new URL("docs/scenario.schema.json", root);
+  await Deno.writeTextFile(schemaPath, `${JSON.stringify(scenarioSchema(), null, 2)}\n`);
+  const docsPath = new URL("docs/scenarios.md", root);
+  await Deno.writeTextFile(docsPath, withActionTable(await Deno.readTextFile(docsPath)));
+}
