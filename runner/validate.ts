@@ -49,6 +49,7 @@ import {
   type ScenarioState,
   suggestion,
   type SuiteContext,
+  TRANSPORTS,
   UNSCALED,
 } from "./decode/kit.ts";
 
@@ -622,14 +623,9 @@ class Validator implements DecodeKit {
     }
     const run = this.command(raw.run, at("run"), defined);
     const port = raw.port === undefined ? undefined : this.port(raw.port, at("port"));
-    let transport: Transport = "tcp";
-    if (raw.transport === "udp") transport = "udp";
-    else if (raw.transport !== undefined && raw.transport !== "tcp") {
-      this.error(
-        at("transport"),
-        `Invalid transport ${describe(raw.transport)}: expected "tcp" or "udp"`,
-      );
-    }
+    const transport: Transport = raw.transport === undefined
+      ? "tcp"
+      : this.oneOf(raw.transport, TRANSPORTS, at("transport"), `"transport"`) ?? "tcp";
     let ready: Readiness = { kind: "port" };
     if (
       isRecord(raw.ready) && Object.keys(raw.ready).length === 1 &&
@@ -648,11 +644,9 @@ class Validator implements DecodeKit {
         `Expected "ready" to be "port" or { stdout: "regex" }, got ${describe(raw.ready)}`,
       );
     }
-    let per: "suite" | "scenario" = "suite";
-    if (raw.per === "scenario") per = "scenario";
-    else if (raw.per !== undefined && raw.per !== "suite") {
-      this.error(at("per"), `Expected "per" to be "suite" or "scenario", got ${describe(raw.per)}`);
-    }
+    const per = raw.per === undefined
+      ? "suite"
+      : this.oneOf(raw.per, ["suite", "scenario"] as const, at("per"), `"per"`) ?? "suite";
     const timeout = raw.timeout === undefined
       ? DEFAULT_READY_TIMEOUT
       : this.duration(raw.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_READY_TIMEOUT;
@@ -1041,14 +1035,38 @@ class Validator implements DecodeKit {
   ): string | undefined {
     const name = value === undefined ? fallback : this.connectionName(value, place, what);
     if (name === undefined) return undefined;
-    const already = state.open.get(name);
-    if (already !== undefined) {
-      this.error(
-        place,
-        `Connection "${name}" is already open (step ${already.step}); close it first or choose another name`,
-      );
-    }
+    this.checkNotOpen(name, place, state);
     return name;
+  }
+
+  checkNotOpen(name: string, place: Place, state: ScenarioState): void {
+    const already = state.open.get(name);
+    if (already === undefined) return;
+    this.error(
+      place,
+      `Connection "${name}" is already open (step ${already.step}); close it first or choose another name`,
+    );
+  }
+
+  oneOf<T extends string>(
+    value: unknown,
+    allowed: readonly T[],
+    place: Place,
+    what: string,
+  ): T | undefined {
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
+      return value as T;
+    }
+    const expected = allowed.length === 2
+      ? `"${allowed[0]}" or "${allowed[1]}"`
+      : `one of ${list(allowed)}`;
+    this.error(
+      place,
+      `Invalid ${what} ${describe(value)}: expected ${expected}${
+        typeof value === "string" ? suggestion(value, allowed) : ""
+      }`,
+    );
+    return undefined;
   }
 
   /** Reads, validates and inlines an include fragment: a validator of its own reads the file. */

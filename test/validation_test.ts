@@ -134,8 +134,8 @@ Deno.test("connect options are checked", () => {
       `connect: a`,
     )),
     [
-      `s.yaml:4: step 1: Invalid transport "sctp": expected "tcp" or "udp"`,
-      `s.yaml:5: step 2: Invalid "fails" "refsued"; did you mean "refused"?; expected one of "refused", "timeout", "unresolved", "any"`,
+      `s.yaml:4: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
+      `s.yaml:5: step 2: Invalid "fails" "refsued": expected one of "refused", "timeout", "unresolved", "any"; did you mean "refused"?`,
       `s.yaml:6: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
       `s.yaml:7: step 4: Unknown key "tiemout" in "connect"; did you mean "timeout"?; allowed: "as", "to", "transport", "timeout", "fails"`,
       `s.yaml:8: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
@@ -369,7 +369,7 @@ steps: [connect]
     [
       `s.yaml:3: Unclosed ' in command line "python3 'server.py"`,
       `s.yaml:4: Expected "ready" to be "port" or { stdout: "regex" }, got a mapping`,
-      `s.yaml:5: Expected "per" to be "suite" or "scenario", got "test"`,
+      `s.yaml:5: Invalid "per" "test": expected "suite" or "scenario"`,
       `s.yaml:6: Expected "port" to be a port number from 1 to 65535, got number 70000`,
     ],
   );

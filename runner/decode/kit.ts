@@ -101,6 +101,18 @@ export interface DecodeKit {
   timeout(options: Options, place: Place): number | undefined;
   /** A valid connection name. */
   connectionName(value: unknown, place: Place, what: string): string | undefined;
+  /**
+   * One of the allowed values: `Invalid "per" "x": expected "suite" or
+   * "scenario"`, with a suggestion for a typo.
+   */
+  oneOf<T extends string>(
+    value: unknown,
+    allowed: readonly T[],
+    place: Place,
+    what: string,
+  ): T | undefined;
+  /** Records a problem when a step would open a name that is open already. */
+  checkNotOpen(name: string, place: Place, state: ScenarioState): void;
   /** A name for something a step opens, which must not be open already. */
   newName(
     value: unknown,
@@ -245,6 +257,9 @@ export function suggestion(word: string, candidates: readonly string[]): string 
 
 /** A `tcp://` or `udp://` address: scheme, host, port. */
 export const ADDRESS: RegExp = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):([^/\s]+)$/;
+
+/** The transports a connection, listener or program may use. */
+export const TRANSPORTS: readonly Transport[] = ["tcp", "udp"];
 
 /** A connection or variable name: a letter or `_`, then letters, digits, `_` and `-`. */
 export const NAME: RegExp = /^[A-Za-z_][\w-]*$/;

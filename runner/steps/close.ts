@@ -8,7 +8,7 @@
 import { ProcessChannel } from "../channels/process.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { channelNamed, type StepContext } from "./context.ts";
-import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
+import { type ActionInput, type DecodeKit } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
 import { CONNECTION_NAME, described, type JsonSchema } from "../decode/schema_types.ts";
@@ -61,14 +61,13 @@ function decodeClose(input: ActionInput, kit: DecodeKit): CloseStep | undefined 
   kit.checkKeys(options, CLOSE_KEYS, place, `"close"`);
   const on = kit.on(options, place, state);
   let how: "full" | "half" = "full";
-  if (options.how === "half") how = "half";
-  else if (options.how === "reset") {
+  if (options.how === "reset") {
     kit.error(
       place,
       `"how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
     );
-  } else if (options.how !== undefined && options.how !== "full") {
-    kit.error(place, `Expected "how" to be "full" or "half", got ${describe(options.how)}`);
+  } else if (options.how !== undefined) {
+    how = kit.oneOf(options.how, ["full", "half"] as const, place, `"how"`) ?? "full";
   }
   if (how === "half" && on !== undefined && on.kind !== "tcp") {
     kit.error(place, `"how: half" applies to TCP connections; "${on.name}" is not one`);

@@ -9,14 +9,7 @@ import { formatDuration } from "../duration.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { type Address, fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
-import {
-  type ActionInput,
-  ADDRESS,
-  type DecodeKit,
-  describe,
-  list,
-  suggestion,
-} from "../decode/kit.ts";
+import { type ActionInput, ADDRESS, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
 import { type ConnectFailure, DEFAULT_CONNECTION, type Transport } from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
@@ -147,7 +140,7 @@ const CONNECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   ),
 };
 const CONNECT_KEYS = Object.keys(CONNECT_OPTIONS);
-const FAILURES = ["refused", "timeout", "unresolved", "any"];
+const FAILURES: readonly ConnectFailure[] = ["refused", "timeout", "unresolved", "any"];
 
 /** Decodes a `connect` step as written. */
 function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefined {
@@ -157,16 +150,9 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
   const as = options.as === undefined
     ? DEFAULT_CONNECTION
     : kit.connectionName(options.as, place, `"as"`);
-  let transport: Transport | undefined;
-  if (options.transport !== undefined) {
-    if (options.transport === "tcp" || options.transport === "udp") transport = options.transport;
-    else {
-      kit.error(
-        place,
-        `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
-      );
-    }
-  }
+  const transport = options.transport === undefined
+    ? undefined
+    : kit.oneOf(options.transport, TRANSPORTS, place, `"transport"`);
   let to: string | undefined;
   let schemeTransport: Transport | undefined;
   if (options.to !== undefined) {
@@ -199,31 +185,16 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
       );
     }
   }
-  let fails: ConnectFailure | undefined;
-  if (options.fails !== undefined) {
-    if (typeof options.fails === "string" && FAILURES.includes(options.fails)) {
-      fails = options.fails as ConnectFailure;
-    } else {
-      kit.error(
-        place,
-        `Invalid "fails" ${describe(options.fails)}${
-          suggestion(String(options.fails), FAILURES)
-        }; expected one of ${list(FAILURES)}`,
-      );
-    }
-  }
+  const fails = options.fails === undefined
+    ? undefined
+    : kit.oneOf(options.fails, FAILURES, place, `"fails"`);
   if (fails !== undefined && resolved === "udp") {
     kit.error(place, `"fails" applies to TCP only: UDP has no connection to refuse or time out`);
   }
   const timeout = kit.timeout(options, place);
   if (as === undefined) return undefined;
-  const already = state.open.get(as);
-  if (already !== undefined && fails === undefined) {
-    kit.error(
-      place,
-      `Connection "${as}" is already open (step ${already.step}); close it first or choose another name`,
-    );
-  }
+  // A connect that is to fail opens nothing.
+  if (fails === undefined) kit.checkNotOpen(as, place, state);
   if (fails === undefined) state.open.set(as, { kind: resolved, step: base.number });
   return {
     ...base,

@@ -445,13 +445,9 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
   if (options.stream !== undefined) {
     if (on !== undefined && on.kind !== "process") {
       kit.error(place, `"stream" applies to spawned processes; "${on.name}" is a connection`);
-    } else if (options.stream === "stderr" || options.stream === "stdout") {
-      stream = options.stream;
     } else {
-      kit.error(
-        place,
-        `Expected "stream" to be "stdout" or "stderr", got ${describe(options.stream)}`,
-      );
+      stream = kit.oneOf(options.stream, ["stdout", "stderr"] as const, place, `"stream"`) ??
+        stream;
     }
   }
   let expectation: Expectation | undefined;

@@ -7,7 +7,7 @@
 import { TcpListenerChannel } from "../channels/listener.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { fill, type StepContext, StepFailedError } from "./context.ts";
-import { type ActionInput, type DecodeKit, describe } from "../decode/kit.ts";
+import { type ActionInput, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
 import type { Transport } from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
@@ -76,14 +76,9 @@ function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefine
   if (options === undefined) return undefined;
   kit.checkKeys(options, LISTEN_KEYS, place, `"listen"`);
   const as = kit.newName(options.as, "srv", place, state, `"as"`);
-  let transport: Transport = "tcp";
-  if (options.transport === "udp") transport = "udp";
-  else if (options.transport !== undefined && options.transport !== "tcp") {
-    kit.error(
-      place,
-      `Invalid transport ${describe(options.transport)}: expected "tcp" or "udp"`,
-    );
-  }
+  const transport: Transport = options.transport === undefined
+    ? "tcp"
+    : kit.oneOf(options.transport, TRANSPORTS, place, `"transport"`) ?? "tcp";
   let port: string | undefined;
   if (typeof options.port === "number") {
     if (kit.port(options.port, place) !== undefined) port = String(options.port);
