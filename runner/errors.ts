@@ -10,6 +10,10 @@ export interface ValidationIssue {
   readonly file: string;
   /** The 1-based line, when known. */
   readonly line: number | undefined;
+  /** The 1-based column of the offending key or value, when known. */
+  readonly column?: number | undefined;
+  /** The text of that line, for showing it with a caret. */
+  readonly source?: string | undefined;
   /** The scenario's name (or `#N`), when the problem is inside one. */
   readonly scenario: string | undefined;
   /** The 1-based step number, when the problem is inside a step. */
@@ -37,7 +41,11 @@ export function formatIssue(issue: ValidationIssue): string {
     issue.scenario === undefined ? undefined : `scenario "${issue.scenario}"`,
     issue.step === undefined ? undefined : `step ${issue.step}`,
   ].filter((part) => part !== undefined).join(", ");
-  const location = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  const location = issue.line === undefined
+    ? issue.file
+    : issue.column === undefined
+    ? `${issue.file}:${issue.line}`
+    : `${issue.file}:${issue.line}:${issue.column}`;
   return `${location}: ${where === "" ? "" : `${where}: `}${issue.message}`;
 }
 

@@ -225,29 +225,61 @@ class Validator implements DecodeKit {
       this.#shared.unshown++;
       return;
     }
+    this.#lines ??= this.#doc.text.split(/\r?\n/);
+    const source = place.line === undefined ? undefined : this.#lines[place.line - 1];
+    // Without a key to point at, the caret goes to the entry's first character.
+    const column = place.column ??
+      (source === undefined ? undefined : (/^\s*(-\s+)?/.exec(source)?.[0].length ?? 0) + 1);
     this.#shared.issues.push({
       file: this.#file,
       line: place.line,
+      ...(column === undefined ? {} : { column }),
+      ...(source === undefined ? {} : { source }),
       scenario: place.scenario,
       step: place.step,
       message: this.#via === undefined ? message : `${message} (included from ${this.#via})`,
     });
   }
 
+  /** Where a step's options came from: a merged map's keys sit in its action's value or the step. */
+  readonly #origins = new WeakMap<object, readonly object[]>();
+
   lineOf(container: unknown, key: string | number, fallback?: number): number | undefined {
-    return this.#doc.lineOf(container, key) ?? fallback;
+    return this.#where(container, key, (map) => this.#doc.lineOf(map, key)) ?? fallback;
+  }
+
+  /** The column of a key in a mapping (a step's merged options included). */
+  columnOf(container: unknown, key: string | number): number | undefined {
+    return this.#where(container, key, (map) => this.#doc.columnOf(map, key));
+  }
+
+  #where(
+    container: unknown,
+    key: string | number,
+    find: (map: unknown) => number | undefined,
+  ): number | undefined {
+    const found = find(container);
+    if (found !== undefined || typeof container !== "object" || container === null) return found;
+    for (const origin of this.#origins.get(container) ?? []) {
+      if (isRecord(origin) && Object.hasOwn(origin, String(key))) return find(origin);
+    }
+    return undefined;
   }
 
   /** Reports keys outside `allowed`, with a suggestion. */
-  checkKeys(map: Record_, allowed: readonly string[], place: Place, what: string): void {
+  checkKeys(map: Record_, allowed: readonly string[], place: Place, what: string): boolean {
+    let known = true;
     for (const key of Object.keys(map)) {
       if (!allowed.includes(key)) {
+        known = false;
+        const line = this.lineOf(map, key);
         this.error(
-          { ...place, line: this.lineOf(map, key, place.line) },
+          line === undefined ? place : { ...place, line, column: this.columnOf(map, key) },
           `Unknown key "${key}" in ${what}${suggestion(key, allowed)}; allowed: ${list(allowed)}`,
         );
       }
     }
+    return known;
   }
 
   /** The step's lines as written, dedented, without its leading `- `. */
@@ -837,6 +869,8 @@ class Validator implements DecodeKit {
     const options = spec.shorthand === undefined
       ? undefined
       : this.options(value, siblings, spec.shorthand, place);
+    // The merged options are a copy: their keys' places are in the value and the step.
+    if (options !== undefined) this.#origins.set(options, [value, raw].filter(isRecord));
     return spec.decode({ options, value, siblings, base, place, suite, state }, this);
   }
 
@@ -1005,8 +1039,10 @@ class Validator implements DecodeKit {
       );
       return undefined;
     }
-    this.checkKeys(raw, LINE_KINDS, place, "a line");
+    const known = this.checkKeys(raw, LINE_KINDS, place, "a line");
     const kinds = LINE_KINDS.filter((key) => raw[key] !== undefined);
+    // A misspelt kind was reported as an unknown key: "got none" would say it twice.
+    if (kinds.length === 0 && !known) return undefined;
     if (kinds.length !== 1) {
       this.error(
         place,

@@ -22,6 +22,13 @@ export interface YamlDocument {
    * @param key The key or index of the entry.
    */
   lineOf(container: unknown, key: string | number): number | undefined;
+  /**
+   * The 1-based column of a mapping key (or of a sequence item's value), when known.
+   *
+   * @param container The mapping or sequence that holds the entry.
+   * @param key The key or index of the entry.
+   */
+  columnOf(container: unknown, key: string | number): number | undefined;
 }
 
 /** A YAML text that cannot be parsed. */
@@ -199,6 +206,7 @@ function createPositionLoader(
  */
 export function parseYaml(text: string): YamlDocument {
   const tables = new WeakMap<object, LineTable>();
+  let lines: string[] | undefined;
   let value: unknown;
   try {
     const loader = createPositionLoader(prepare(text), tables);
@@ -229,6 +237,13 @@ export function parseYaml(text: string): YamlDocument {
     lineOf(container: unknown, key: string | number): number | undefined {
       if (typeof container !== "object" || container === null) return undefined;
       return tables.get(container)?.get(key);
+    },
+    columnOf(container: unknown, key: string | number): number | undefined {
+      if (typeof container !== "object" || container === null) return undefined;
+      const line = tables.get(container)?.get(key);
+      if (line === undefined) return undefined;
+      lines ??= text.split(/\r?\n/);
+      return columnIn(lines[line - 1] ?? "", key);
     },
   };
 }
@@ -275,6 +290,20 @@ export function syntaxHint(text: string, line: number | undefined): string | und
     }
   }
   return undefined;
+}
+
+/**
+ * Where an entry starts on its line: a key (`timout:` in `{ line: x, timout: 1s }`)
+ * or a sequence item's value (after `- `).
+ */
+function columnIn(line: string, key: string | number): number | undefined {
+  if (typeof key === "number") {
+    const item = /^(\s*-\s+)/.exec(line);
+    return item === null ? undefined : item[1]!.length + 1;
+  }
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`(^|[\\s{,?-])(["']?)${escaped}\\2\\s*:`).exec(line);
+  return match === null ? undefined : match.index + match[1]!.length + 1;
 }
 
 /** The same clean-up the public parser does before loading. */

@@ -56,8 +56,10 @@ Deno.test("cli exits 2 for an invalid file and still runs the others", async () 
     assertEquals(code, 2);
     assertStringIncludes(
       stdout,
-      `${path}:4: step 1: Unknown action "sned"; did you mean "send"?`,
+      `${path}:4:5: step 1: Unknown action "sned"; did you mean "send"?`,
     );
+    // The line as written, with a caret under the problem.
+    assertStringIncludes(stdout, `\n      - sned: "x"\n        ^\n`);
     assertStringIncludes(stdout, "1 invalid file not run");
     assertEquals(stdout.trimEnd().split("\n").at(-1), "2 passed, 0 failed");
   } finally {

@@ -226,7 +226,7 @@ Deno.test("time limits above 24h are refused, before or after scaling", async ()
     assertEquals(scaled.code, 2);
     assertStringIncludes(
       scaled.stdout,
-      `${path}:3: Invalid "timeout": "5m" scaled by --timeout-scale 1000 is 5000m0s, more than 24h`,
+      `${path}:3:1: Invalid "timeout": "5m" scaled by --timeout-scale 1000 is 5000m0s, more than 24h\n    timeout: 5m\n    ^\n`,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -25,45 +25,45 @@ Deno.test("a suite must be a mapping", () => {
 
 Deno.test("a misspelt suite key gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: echo\ntimout: 1s\nsteps: [connect]\n"), [
-    `s.yaml:3: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer", "max_time", "secrets"`,
+    `s.yaml:3:1: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer", "max_time", "secrets"`,
   ]);
 });
 
 Deno.test("an unknown server gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: ehco\nsteps: [close]\n"), [
-    `s.yaml:2: Unknown server "ehco"; did you mean "echo"?; built-in servers: "echo", "upper", "chat"`,
-    `s.yaml:3: step 1: Connection "main" is not open; add "- connect" before this step`,
+    `s.yaml:2:1: Unknown server "ehco"; did you mean "echo"?; built-in servers: "echo", "upper", "chat"`,
+    `s.yaml:3:1: step 1: Connection "main" is not open; add "- connect" before this step`,
   ]);
 });
 
 Deno.test("a suite has at most one of server, target and spawn", () => {
   assertEquals(problems("name: s\nserver: echo\ntarget: tcp://127.0.0.1:7\nsteps: [connect]\n"), [
-    `s.yaml:3: A suite has at most one of "server", "target" and "spawn", got "server", "target"`,
+    `s.yaml:3:1: A suite has at most one of "server", "target" and "spawn", got "server", "target"`,
   ]);
 });
 
 Deno.test("a target must be a tcp or udp address", () => {
   assertEquals(problems("name: s\ntarget: http://x:80\nsteps: [connect]\n"), [
-    `s.yaml:2: Invalid "target" "http://x:80": expected "tcp://host:port" or "udp://host:port"`,
+    `s.yaml:2:1: Invalid "target" "http://x:80": expected "tcp://host:port" or "udp://host:port"`,
   ]);
   assertEquals(problems("name: s\ntarget: tcp://x:0\nsteps: [connect]\n"), [
-    `s.yaml:2: Invalid port "0" in "target" "tcp://x:0": expected 1 to 65535`,
+    `s.yaml:2:1: Invalid port "0" in "target" "tcp://x:0": expected 1 to 65535`,
   ]);
 });
 
 Deno.test("durations need a unit", () => {
   assertEquals(problems("name: s\nserver: echo\ntimeout: 2\nsteps: [connect]\n"), [
-    `s.yaml:3: Expected "timeout" to be a duration like "2s" or "150ms", got number 2`,
+    `s.yaml:3:1: Expected "timeout" to be a duration like "2s" or "150ms", got number 2`,
   ]);
   assertEquals(problems(steps("sleep: 2 seconds")), [
-    `s.yaml:4: step 1: Invalid "sleep": Invalid duration "2 seconds": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
+    `s.yaml:4:5: step 1: Invalid "sleep": Invalid duration "2 seconds": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
   ]);
 });
 
 Deno.test("vars and max_buffer are checked", () => {
   assertEquals(problems("name: s\nserver: echo\nvars: [1]\nmax_buffer: lots\nsteps: [connect]\n"), [
-    `s.yaml:3: Expected "vars" to be a mapping of names to values, got a list`,
-    `s.yaml:4: Expected "max_buffer" to be a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB", got "lots"`,
+    `s.yaml:3:1: Expected "vars" to be a mapping of names to values, got a list`,
+    `s.yaml:4:1: Expected "max_buffer" to be a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB", got "lots"`,
   ]);
 });
 
@@ -72,13 +72,13 @@ Deno.test("a suite needs scenarios or steps, not both", () => {
     `s.yaml: A suite needs "scenarios" (a list) or "steps"`,
   ]);
   assertEquals(problems("name: s\nserver: echo\nscenarios: []\n"), [
-    `s.yaml:3: Expected "scenarios" to be a non-empty list, got a list`,
+    `s.yaml:3:1: Expected "scenarios" to be a non-empty list, got a list`,
   ]);
   assertEquals(
     problems(
       "name: s\nserver: echo\nsteps: [connect]\nscenarios:\n  - name: a\n    steps: [connect]\n",
     ),
-    [`s.yaml:3: A suite has either "scenarios" or top-level "steps", got both`],
+    [`s.yaml:3:1: A suite has either "scenarios" or top-level "steps", got both`],
   );
 });
 
@@ -98,29 +98,29 @@ scenarios:
     steps: [connect]
 `),
     [
-      `s.yaml:4: scenario "#1": Expected a scenario to be a mapping with "name" and "steps", got "just a string"`,
-      `s.yaml:5: scenario "#2": A scenario needs a "name"`,
-      `s.yaml:7: scenario "a": Unknown key "stepz" in a scenario; did you mean "steps"?; allowed: "name", "steps", "timeout", "skip", "points", "hidden"`,
-      `s.yaml:6: scenario "a": Expected "steps" to be a non-empty list, got nothing`,
-      `s.yaml:9: scenario "b": Expected "skip" to be true, false or a reason, got number 3`,
-      `s.yaml:11: scenario "b": Duplicate scenario name "b"`,
+      `s.yaml:4:5: scenario "#1": Expected a scenario to be a mapping with "name" and "steps", got "just a string"`,
+      `s.yaml:5:5: scenario "#2": A scenario needs a "name"`,
+      `s.yaml:7:5: scenario "a": Unknown key "stepz" in a scenario; did you mean "steps"?; allowed: "name", "steps", "timeout", "skip", "points", "hidden"`,
+      `s.yaml:6:5: scenario "a": Expected "steps" to be a non-empty list, got nothing`,
+      `s.yaml:9:5: scenario "b": Expected "skip" to be true, false or a reason, got number 3`,
+      `s.yaml:11:5: scenario "b": Duplicate scenario name "b"`,
     ].sort((a, b) => Number(a.split(":")[1]) - Number(b.split(":")[1])),
   );
 });
 
 Deno.test("a misspelt action gets a suggestion", () => {
   assertEquals(problems(steps("connect", `sned: "x"`)), [
-    `s.yaml:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
+    `s.yaml:5:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
   ]);
   assertEquals(problems(steps("conect")), [
-    `s.yaml:4: step 1: Unknown action "conect"; did you mean "connect"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
+    `s.yaml:4:5: step 1: Unknown action "conect"; did you mean "connect"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
   ]);
 });
 
 Deno.test("a step has exactly one action", () => {
   assertEquals(problems(steps("connect", `{ send: "x", expect: "x" }`, "42")), [
-    `s.yaml:5: step 2: A step has exactly one action, got "send", "expect"; write each as its own "- " item`,
-    `s.yaml:6: step 3: Expected a step to be an action or a mapping, got number 42`,
+    `s.yaml:5:5: step 2: A step has exactly one action, got "send", "expect"; write each as its own "- " item`,
+    `s.yaml:6:5: step 3: Expected a step to be an action or a mapping, got number 42`,
   ]);
 });
 
@@ -134,30 +134,30 @@ Deno.test("connect options are checked", () => {
       `connect: a`,
     )),
     [
-      `s.yaml:4: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
-      `s.yaml:5: step 2: Invalid "fails" "refsued": expected one of "refused", "timeout", "unresolved", "any"; did you mean "refused"?`,
-      `s.yaml:6: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
-      `s.yaml:7: step 4: Unknown key "tiemout" in "connect"; did you mean "timeout"?; allowed: "as", "to", "transport", "timeout", "fails"`,
-      `s.yaml:8: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
+      `s.yaml:4:5: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
+      `s.yaml:5:5: step 2: Invalid "fails" "refsued": expected one of "refused", "timeout", "unresolved", "any"; did you mean "refused"?`,
+      `s.yaml:6:5: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
+      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect"; did you mean "timeout"?; allowed: "as", "to", "transport", "timeout", "fails"`,
+      `s.yaml:8:5: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
     ],
   );
 });
 
 Deno.test("fails applies to TCP only", () => {
   assertEquals(problems(steps("connect: { transport: udp, fails: refused }")), [
-    `s.yaml:4: step 1: "fails" applies to TCP only: UDP has no connection to refuse or time out`,
+    `s.yaml:4:5: step 1: "fails" applies to TCP only: UDP has no connection to refuse or time out`,
   ]);
 });
 
 Deno.test("connect needs an address", () => {
   assertEquals(problems("name: s\nsteps: [connect]\n"), [
-    `s.yaml:2: step 1: No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
+    `s.yaml:2:1: step 1: No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
   ]);
 });
 
 Deno.test("a server is only reached over the transports it speaks", () => {
   assertEquals(problems("name: s\nserver: chat\nsteps:\n  - connect: { transport: udp }\n"), [
-    `s.yaml:4: step 1: The "chat" server does not speak UDP; it speaks TCP`,
+    `s.yaml:4:5: step 1: The "chat" server does not speak UDP; it speaks TCP`,
   ]);
 });
 
@@ -172,11 +172,11 @@ Deno.test("send needs exactly one valid payload on an open connection", () => {
       `send: { on: bob, text: "x" }`,
     )),
     [
-      `s.yaml:5: step 2: "send" needs one of "text", "hex" or "base64"`,
-      `s.yaml:6: step 3: "send" takes one of "text", "hex" or "base64", got "text", "hex"`,
-      `s.yaml:7: step 4: Invalid hex "0g": expected pairs of hex digits, optionally separated by spaces`,
-      `s.yaml:8: step 5: Invalid base64 "!!"`,
-      `s.yaml:9: step 6: Connection "bob" is not open; open connections: "main"`,
+      `s.yaml:5:5: step 2: "send" needs one of "text", "hex" or "base64"`,
+      `s.yaml:6:5: step 3: "send" takes one of "text", "hex" or "base64", got "text", "hex"`,
+      `s.yaml:7:5: step 4: Invalid hex "0g": expected pairs of hex digits, optionally separated by spaces`,
+      `s.yaml:8:5: step 5: Invalid base64 "!!"`,
+      `s.yaml:9:5: step 6: Connection "bob" is not open; open connections: "main"`,
     ],
   );
 });
@@ -195,22 +195,21 @@ Deno.test("expect takes exactly one valid expectation", () => {
       `expect: { line: { has: "a" } }`,
     )),
     [
-      `s.yaml:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence"`,
-      `s.yaml:6: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", got "text", "line"; use one step each`,
-      `s.yaml:7: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
-      `s.yaml:8: step 5: Expected "closed" to be true or "reset", got "yes"`,
-      `s.yaml:9: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
-      `s.yaml:10: step 7: Expected "lines" to be a non-empty list of lines, got "a"`,
-      `s.yaml:11: step 8: A line takes exactly one of "text", "contains", "regex", "json", got "contains", "regex"`,
-      `s.yaml:12: step 9: Unknown key "has" in a line; allowed: "text", "contains", "regex", "json"`,
-      `s.yaml:12: step 9: A line takes exactly one of "text", "contains", "regex", "json", got none`,
+      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence"`,
+      `s.yaml:6:5: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", got "text", "line"; use one step each`,
+      `s.yaml:7:5: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
+      `s.yaml:8:5: step 5: Expected "closed" to be true or "reset", got "yes"`,
+      `s.yaml:9:5: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
+      `s.yaml:10:5: step 7: Expected "lines" to be a non-empty list of lines, got "a"`,
+      `s.yaml:11:5: step 8: A line takes exactly one of "text", "contains", "regex", "json", got "contains", "regex"`,
+      `s.yaml:12:23: step 9: Unknown key "has" in a line; allowed: "text", "contains", "regex", "json"`,
     ],
   );
 });
 
 Deno.test("line expectations do not apply to UDP", () => {
   assertEquals(problems(steps("connect: { transport: udp }", `expect: { line: "a" }`)), [
-    `s.yaml:5: step 2: "line" does not apply to UDP connection "main": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+    `s.yaml:5:5: step 2: "line" does not apply to UDP connection "main": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
   ]);
 });
 
@@ -224,8 +223,8 @@ Deno.test("variables must be defined before use", () => {
       `send: "\${unclosed"`,
     )),
     [
-      `s.yaml:5: step 2: Undefined variable "who" in "\${who}"; defined: "host", "port"`,
-      `s.yaml:8: step 5: Unclosed "\${" in "\${unclosed": write "$\${" for a literal "\${"`,
+      `s.yaml:5:5: step 2: Undefined variable "who" in "\${who}"; defined: "host", "port"`,
+      `s.yaml:8:5: step 5: Unclosed "\${" in "\${unclosed": write "$\${" for a literal "\${"`,
     ],
   );
 });
@@ -234,7 +233,7 @@ Deno.test("set takes a mapping and defines variables for later steps", () => {
   assertEquals(
     problems(steps("set: [a]", "connect", `set: { greeting: hi }`, `send: "\${greeting}"`)),
     [
-      `s.yaml:4: step 1: Expected "set" to be a mapping of names to values, got a list`,
+      `s.yaml:4:5: step 1: Expected "set" to be a mapping of names to values, got a list`,
     ],
   );
 });
@@ -245,7 +244,7 @@ Deno.test("an option given twice is an error", () => {
       "name: s\nserver: echo\nsteps:\n  - connect\n  - send: { on: main, text: x }\n    on: main\n",
     ),
     [
-      `s.yaml:5: step 2: Option "on" is given twice`,
+      `s.yaml:5:5: step 2: Option "on" is given twice`,
     ],
   );
 });
@@ -328,22 +327,22 @@ Deno.test("assignment steps are checked", () => {
       `close: { how: reset }`,
     )),
     [
-      `s.yaml:6: step 3: "chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
-      `s.yaml:7: step 4: "stream" applies to spawned processes; "main" is a connection`,
-      `s.yaml:8: step 5: "main" is not a TCP listener`,
-      `s.yaml:9: step 6: "exit" applies to spawned processes; "main" is a connection`,
-      `s.yaml:10: step 7: "spawn" needs "run": the command to start`,
-      `s.yaml:11: step 8: Give one of "chunks" and "chunk_size", not both`,
-      `s.yaml:12: step 9: "delay" goes with "chunks" or "chunk_size"`,
-      `s.yaml:13: step 10: Expected "times" to be a whole number from 1 to 1,000,000, got number 0`,
-      `s.yaml:14: step 11: "how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
+      `s.yaml:6:5: step 3: "chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
+      `s.yaml:7:5: step 4: "stream" applies to spawned processes; "main" is a connection`,
+      `s.yaml:8:5: step 5: "main" is not a TCP listener`,
+      `s.yaml:9:5: step 6: "exit" applies to spawned processes; "main" is a connection`,
+      `s.yaml:10:5: step 7: "spawn" needs "run": the command to start`,
+      `s.yaml:11:5: step 8: Give one of "chunks" and "chunk_size", not both`,
+      `s.yaml:12:5: step 9: "delay" goes with "chunks" or "chunk_size"`,
+      `s.yaml:13:5: step 10: Expected "times" to be a whole number from 1 to 1,000,000, got number 0`,
+      `s.yaml:14:5: step 11: "how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
     ],
   );
 });
 
 Deno.test("a listener must be accepted from before it is read", () => {
   assertEquals(problems("name: s\nsteps:\n  - listen: srv\n  - expect: { on: srv, text: x }\n"), [
-    `s.yaml:4: step 2: Cannot expect on listener "srv": accept a connection first (- accept: { on: srv, as: conn })`,
+    `s.yaml:4:5: step 2: Cannot expect on listener "srv": accept a connection first (- accept: { on: srv, as: conn })`,
   ]);
 });
 
@@ -352,7 +351,7 @@ Deno.test("a listener's port is a variable only after it listens", () => {
     problems(
       `name: s\nsteps:\n  - spawn: { as: c, run: "client \${srv.port}" }\n  - listen: srv\n`,
     ),
-    [`s.yaml:3: step 1: Undefined variable "srv.port" in "client \${srv.port}"; no variables are defined here`],
+    [`s.yaml:3:5: step 1: Undefined variable "srv.port" in "client \${srv.port}"; no variables are defined here`],
   );
 });
 
@@ -367,10 +366,10 @@ spawn:
 steps: [connect]
 `),
     [
-      `s.yaml:3: Unclosed ' in command line "python3 'server.py"`,
-      `s.yaml:4: Expected "ready" to be "port" or { stdout: "regex" }, got a mapping`,
-      `s.yaml:5: Invalid "per" "test": expected "suite" or "scenario"`,
-      `s.yaml:6: Expected "port" to be a port number from 1 to 65535, got number 70000`,
+      `s.yaml:3:3: Unclosed ' in command line "python3 'server.py"`,
+      `s.yaml:4:3: Expected "ready" to be "port" or { stdout: "regex" }, got a mapping`,
+      `s.yaml:5:3: Invalid "per" "test": expected "suite" or "scenario"`,
+      `s.yaml:6:3: Expected "port" to be a port number from 1 to 65535, got number 70000`,
     ],
   );
 });
@@ -381,8 +380,8 @@ Deno.test("points and hidden are checked", () => {
       "name: s\nserver: echo\nscenarios:\n  - name: a\n    points: lots\n    hidden: maybe\n    steps: [connect]\n",
     ),
     [
-      `s.yaml:5: scenario "a": Expected "points" to be a number of 0 or more, got "lots"`,
-      `s.yaml:6: scenario "a": Expected "hidden" to be true or false, got "maybe"`,
+      `s.yaml:5:5: scenario "a": Expected "points" to be a number of 0 or more, got "lots"`,
+      `s.yaml:6:5: scenario "a": Expected "hidden" to be true or false, got "maybe"`,
     ],
   );
 });
@@ -406,8 +405,30 @@ Deno.test("includes are read, checked in place, and cycles refused", () => {
     InvalidSuiteError,
   );
   assertEquals(error.issues.map(formatIssue), [
-    `dir/s.yaml:6: step 3: Cannot read include "dir/missing.yaml": no such file`,
-    `dir/login.yaml:3: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include" (included from dir/s.yaml:4, step 1)`,
-    `dir/b.yaml:2: step 1: Include cycle: "dir/a.yaml" includes "dir/b.yaml" includes "dir/a.yaml" (included from dir/a.yaml:2, step 1)`,
+    `dir/s.yaml:6:5: step 3: Cannot read include "dir/missing.yaml": no such file`,
+    `dir/login.yaml:3:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include" (included from dir/s.yaml:4, step 1)`,
+    `dir/b.yaml:2:5: step 1: Include cycle: "dir/a.yaml" includes "dir/b.yaml" includes "dir/a.yaml" (included from dir/a.yaml:2, step 1)`,
   ]);
+});
+
+Deno.test("a typo in a step's options is reported at its own line and column, once", () => {
+  const error = assertThrows(
+    () =>
+      parseSuite(
+        "name: s\nserver: echo\nsteps:\n  - connect\n  - expect:\n      line: hi\n      timout: 1s\n  - send: x\n    tiemout: 2s\n",
+        { file: "s.yaml" },
+      ),
+    InvalidSuiteError,
+  ) as InvalidSuiteError;
+  assertEquals(
+    error.issues.map((issue) => [issue.line, issue.column, issue.source]),
+    [[7, 7, "      timout: 1s"], [9, 5, "    tiemout: 2s"]],
+  );
+  assertEquals(
+    error.issues.map(formatIssue).map((text) => text.split(";")[0]),
+    [
+      `s.yaml:7:7: step 2: Unknown key "timout" in "expect"`,
+      `s.yaml:9:5: step 3: Unknown key "tiemout" in "send"`,
+    ],
+  );
 });

@@ -22,6 +22,8 @@ export interface Place {
   step?: number | undefined;
   /** The 1-based line. */
   line?: number | undefined;
+  /** The 1-based column of the offending key or value. */
+  column?: number | undefined;
 }
 
 /** What a name refers to, as validation tracks it. */
@@ -82,8 +84,8 @@ export interface ActionInput {
 export interface DecodeKit {
   /** Records a problem. */
   error(place: Place, message: string): void;
-  /** Records keys outside `allowed`, with a suggestion. */
-  checkKeys(map: Options, allowed: readonly string[], place: Place, what: string): void;
+  /** Records keys outside `allowed`, with a suggestion; whether every key was allowed. */
+  checkKeys(map: Options, allowed: readonly string[], place: Place, what: string): boolean;
   /** A string (numbers and booleans as text). */
   string(value: unknown, place: Place, what: string): string | undefined;
   /** A duration in milliseconds, at most 24 h (scaled by `--timeout-scale` unless `scaled: false`). */

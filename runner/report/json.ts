@@ -140,6 +140,7 @@ export function jsonReport(summary: RunSummary): { version: 1 } & Record<string,
     invalid: summary.invalid.map((issue) => ({
       file: issue.file,
       line: issue.line ?? null,
+      ...(issue.column === undefined ? {} : { column: issue.column }),
       scenario: issue.scenario ?? null,
       step: issue.step ?? null,
       message: issue.message,

@@ -7,7 +7,8 @@
 
 import { bold, dim, green, red, yellow } from "@std/fmt/colors";
 import { formatDuration } from "../duration.ts";
-import { formatIssue, type InvalidSuiteError } from "../errors.ts";
+import { formatIssue, type InvalidSuiteError, type ValidationIssue } from "../errors.ts";
+import { clipText } from "../clip.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
@@ -74,6 +75,14 @@ export class PrettyReporter implements Reporter {
     return this.#color ? paint(text) : text;
   }
 
+  /** The problem's line as written, and a caret under its column, as std's YAML errors show. */
+  #caret(issue: ValidationIssue): string[] {
+    if (issue.source === undefined || issue.column === undefined) return [];
+    // Tabs keep their width, so the caret stays under the character.
+    const before = issue.source.slice(0, issue.column - 1).replace(/[^\t]/g, " ");
+    return [`    ${clipText(issue.source, 200)}`, `    ${before}${this.#paint(red, "^")}`];
+  }
+
   /** Lists a file's problems. */
   invalidSuite(error: InvalidSuiteError): void {
     const count = error.issues.length;
@@ -81,7 +90,7 @@ export class PrettyReporter implements Reporter {
       `${this.#paint(bold, error.file)} ${
         this.#paint(red, `invalid: ${count} ${count === 1 ? "error" : "errors"}, not run`)
       }`,
-      ...error.issues.map((issue) => `  ${formatIssue(issue)}`),
+      ...error.issues.flatMap((issue) => [`  ${formatIssue(issue)}`, ...this.#caret(issue)]),
     ];
     this.#write(`${lines.join("\n")}\n\n`);
   }
