@@ -1,0 +1,1144 @@
+/**
+ * The validator: suite- and scenario-level decoding, and the decoding kit's
+ * checks that every action's decoder uses. Problems are collected, with
+ * their file, line and column; none stops the others from being found.
+ *
+ * @module
+ */
+
+import { decodeBase64 } from "@std/encoding/base64";
+import { dirname, join } from "@std/path";
+import { CLIP_TEXT, clipText } from "../clip.ts";
+import { splitCommandLine } from "../command_line.ts";
+import { formatDuration, MAX_DURATION, parseDuration } from "../duration.ts";
+import type { ValidationIssue } from "../errors.ts";
+import { parseTemplate } from "../interpolate.ts";
+import { compileRegex } from "../match/regex.ts";
+import {
+  DEFAULT_CONNECTION,
+  DEFAULT_MAX_BUFFER,
+  DEFAULT_READY_TIMEOUT,
+  DEFAULT_SPLIT_DELAY,
+  DEFAULT_TIMEOUT,
+  type LineMatch,
+  type Payload,
+  type Readiness,
+  type Scenario,
+  type Split,
+  type Step,
+  type Suite,
+  type SuiteProgram,
+  type Transport,
+} from "../suite.ts";
+import { SuiteFileError } from "../suite_file.ts";
+import { parseYaml, type YamlDocument, YamlSyntaxError } from "../yaml.ts";
+import { ACTION_NAMES, actionSpec } from "../steps/registry.ts";
+import {
+  type ActionInput,
+  ADDRESS,
+  type ConnectionKind,
+  type DecodeKit,
+  describe,
+  isRecord,
+  list,
+  MAX_MAX_BUFFER,
+  MAX_REPEAT_TIMES,
+  NAME,
+  type Options,
+  type Place,
+  type ScenarioState,
+  suggestion,
+  type SuiteContext,
+  TRANSPORTS,
+  UNSCALED,
+} from "./kit.ts";
+
+type Record_ = Options;
+
+const SUITE_KEYS = [
+  "name",
+  "server",
+  "target",
+  "spawn",
+  "wait",
+  "timeout",
+  "vars",
+  "scenarios",
+  "steps",
+  "max_buffer",
+  "max_time",
+  "secrets",
+];
+const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden"];
+const SUITE_SPAWN_KEYS = ["run", "cwd", "env", "port", "transport", "ready", "timeout", "per"];
+const LINE_KINDS = ["text", "contains", "regex", "json"];
+
+/** The most problems reported for one file; the rest are counted. */
+export const MAX_ISSUES = 50;
+const MIN_MAX_BUFFER = 1024;
+
+/** Replaces `${name}` for the given names in every string inside `value`, in place. */
+function substitute(value: unknown, variables: Readonly<Record<string, string>>): void {
+  const names = Object.keys(variables);
+  if (names.length === 0) return;
+  const pattern = new RegExp(
+    `(?<!\\$)\\$\\{(${names.map((name) => name.replace(/[.\\-]/g, "\\$&")).join("|")})\\}`,
+    "g",
+  );
+  const replace = (text: string): string =>
+    text.replace(pattern, (_, name: string) => variables[name] ?? "");
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      if (typeof item === "string") value[index] = replace(item);
+      else substitute(item, variables);
+    });
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item === "string") value[key] = replace(item);
+      else substitute(item, variables);
+    }
+  }
+}
+
+/**
+ * A value in YAML flow style, for steps that have no lines of their own;
+ * at most about {@linkcode CLIP_TEXT} characters, however large the value
+ * (aliases can make it large without making the file so).
+ */
+function flowText(value: unknown): string {
+  let room = CLIP_TEXT;
+  function write(item: unknown): string {
+    if (room <= 0) return "…";
+    let text: string;
+    if (typeof item === "string") {
+      text = /^[\w./:-]+$/.test(item) ? item : JSON.stringify(clipText(item));
+    } else if (Array.isArray(item)) {
+      const parts: string[] = [];
+      for (const entry of item) {
+        if (room <= 0) {
+          parts.push("…");
+          break;
+        }
+        parts.push(write(entry));
+      }
+      return `[${parts.join(", ")}]`;
+    } else if (isRecord(item)) {
+      const parts: string[] = [];
+      for (const [key, entry] of Object.entries(item)) {
+        if (room <= 0) {
+          parts.push("…");
+          break;
+        }
+        room -= key.length + 2;
+        parts.push(`${key}: ${write(entry)}`);
+      }
+      return `{ ${parts.join(", ")} }`;
+    } else {
+      text = String(item);
+    }
+    room -= text.length + 2;
+    return text;
+  }
+  return write(value);
+}
+
+/** What the validators of a suite and its include fragments share. */
+export interface Shared {
+  readonly issues: ValidationIssue[];
+  readonly servers: Readonly<Record<string, readonly Transport[]>>;
+  readonly readFile: (path: string) => string;
+  /** Variables defined from outside the file. */
+  readonly external: readonly string[];
+  /** The files being validated, outermost first, to find include cycles. */
+  readonly stack: string[];
+  /** What every timeout is multiplied by when the suite runs. */
+  readonly timeoutScale: number;
+  /** Problems found past {@linkcode MAX_ISSUES}: counted, not kept. */
+  unshown: number;
+}
+
+/** Decodes one document (a suite, or an include fragment) into typed values, collecting problems. */
+export class Validator implements DecodeKit {
+  readonly #doc: YamlDocument;
+  readonly #file: string;
+  readonly #dir: string;
+  readonly #shared: Shared;
+  readonly #via: string | undefined;
+  #lines: string[] | undefined;
+
+  constructor(doc: YamlDocument, file: string, shared: Shared, via?: string) {
+    this.#doc = doc;
+    this.#file = file;
+    this.#dir = dirname(file);
+    this.#shared = shared;
+    this.#via = via;
+  }
+
+  get servers(): Readonly<Record<string, readonly Transport[]>> {
+    return this.#shared.servers;
+  }
+
+  /** Whether the file already has as many problems as are shown. */
+  get full(): boolean {
+    return this.#shared.issues.length >= MAX_ISSUES;
+  }
+
+  error(place: Place, message: string): void {
+    if (this.full) {
+      this.#shared.unshown++;
+      return;
+    }
+    this.#lines ??= this.#doc.text.split(/\r?\n/);
+    const source = place.line === undefined ? undefined : this.#lines[place.line - 1];
+    // Without a key to point at, the caret goes to the entry's first character.
+    const column = place.column ??
+      (source === undefined ? undefined : (/^\s*(-\s+)?/.exec(source)?.[0].length ?? 0) + 1);
+    this.#shared.issues.push({
+      file: this.#file,
+      line: place.line,
+      ...(column === undefined ? {} : { column }),
+      ...(source === undefined ? {} : { source }),
+      scenario: place.scenario,
+      step: place.step,
+      message: this.#via === undefined ? message : `${message} (included from ${this.#via})`,
+    });
+  }
+
+  /** Where a step's options came from: a merged map's keys sit in its action's value or the step. */
+  readonly #origins = new WeakMap<object, readonly object[]>();
+
+  lineOf(container: unknown, key: string | number, fallback?: number): number | undefined {
+    return this.#where(container, key, (map) => this.#doc.lineOf(map, key)) ?? fallback;
+  }
+
+  /** The column of a key in a mapping (a step's merged options included). */
+  columnOf(container: unknown, key: string | number): number | undefined {
+    return this.#where(container, key, (map) => this.#doc.columnOf(map, key));
+  }
+
+  #where(
+    container: unknown,
+    key: string | number,
+    find: (map: unknown) => number | undefined,
+  ): number | undefined {
+    const found = find(container);
+    if (found !== undefined || typeof container !== "object" || container === null) return found;
+    for (const origin of this.#origins.get(container) ?? []) {
+      if (isRecord(origin) && Object.hasOwn(origin, String(key))) return find(origin);
+    }
+    return undefined;
+  }
+
+  /** Reports keys outside `allowed`, with a suggestion. */
+  checkKeys(map: Record_, allowed: readonly string[], place: Place, what: string): boolean {
+    let known = true;
+    for (const key of Object.keys(map)) {
+      if (!allowed.includes(key)) {
+        known = false;
+        const line = this.lineOf(map, key);
+        this.error(
+          line === undefined ? place : { ...place, line, column: this.columnOf(map, key) },
+          `Unknown key "${key}" in ${what}${suggestion(key, allowed)}; allowed: ${list(allowed)}`,
+        );
+      }
+    }
+    return known;
+  }
+
+  /** The step's lines as written, dedented, without its leading `- `. */
+  sourceOf(line: number | undefined, value: unknown): string {
+    this.#lines ??= this.#doc.text.split(/\r?\n/);
+    const lines = this.#lines;
+    const first = line === undefined ? "" : lines[line - 1] ?? "";
+    // A step inside a flow list (`steps: [connect, close]`) has no lines of its own.
+    if (line === undefined || !/^\s*-\s/.test(first)) return flowText(value);
+    const indent = first.indexOf("-");
+    const out = [first.slice(indent + 2).trim()];
+    for (let i = line; i < lines.length; i++) {
+      const text = lines[i]!;
+      if (text.trim() === "" || text.trim().startsWith("#")) {
+        if (text.trim() === "") break;
+        continue;
+      }
+      if (text.search(/\S/) <= indent) break;
+      out.push(text.slice(indent + 2).trimEnd());
+    }
+    return clipText(out.join("\n"));
+  }
+
+  string(value: unknown, place: Place, what: string): string | undefined {
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    this.error(place, `Expected ${what} to be a string, got ${describe(value)}`);
+    return undefined;
+  }
+
+  /** A list of variable names, e.g. `secrets`. */
+  names(value: unknown, place: Place): string[] {
+    if (!Array.isArray(value) || !value.every((name) => typeof name === "string")) {
+      this.error(
+        place,
+        `Expected "secrets" to be a list of variable names, got ${describe(value)}`,
+      );
+      return [];
+    }
+    for (const name of value) {
+      if (!NAME.test(name)) {
+        this.error(
+          place,
+          `Invalid variable name "${name}" in "secrets": expected letters, digits, "_" and "-"`,
+        );
+      }
+    }
+    return value;
+  }
+
+  duration(
+    value: unknown,
+    place: Place,
+    what: string,
+    options: { scaled?: boolean } = {},
+  ): number | undefined {
+    if (typeof value !== "string") {
+      this.error(
+        place,
+        `Expected ${what} to be a duration like "2s" or "150ms", got ${describe(value)}`,
+      );
+      return undefined;
+    }
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      this.error(place, `Invalid ${what}: ${(error as Error).message}`);
+      return undefined;
+    }
+    const scale = options.scaled === false ? 1 : this.#shared.timeoutScale;
+    if (ms * scale > MAX_DURATION) {
+      this.error(
+        place,
+        `Invalid ${what}: "${value}" scaled by --timeout-scale ${scale} is ${
+          formatDuration(ms * scale)
+        }, more than 24h`,
+      );
+      return undefined;
+    }
+    return ms;
+  }
+
+  /** Checks `${…}` references against the names defined so far. */
+  template(text: string, place: Place, defined: ReadonlySet<string>): void {
+    let parts;
+    try {
+      parts = parseTemplate(text);
+    } catch (error) {
+      this.error(place, (error as Error).message);
+      return;
+    }
+    for (const part of parts) {
+      if (typeof part === "string" || part.name.startsWith("env.") || part.fallback !== undefined) {
+        continue;
+      }
+      if (!defined.has(part.name)) {
+        if (this.full) {
+          // Suggestions cost a distance per defined name: skip them past the limit.
+          this.#shared.unshown++;
+          continue;
+        }
+        this.error(
+          place,
+          `Undefined variable "${part.name}" in ${JSON.stringify(text)}${
+            suggestion(part.name, [...defined])
+          }` +
+            (defined.size > 0 ? `; defined: ${list(defined)}` : "; no variables are defined here"),
+        );
+      }
+    }
+  }
+
+  suite(): Suite | undefined {
+    const root = this.#doc.value;
+    if (!isRecord(root)) {
+      this.error(
+        {},
+        `A suite must be a mapping with "name" and "scenarios", got ${describe(root)}`,
+      );
+      return undefined;
+    }
+    this.checkKeys(root, SUITE_KEYS, {}, "the suite");
+    const at = (key: string): Place => ({ line: this.lineOf(root, key) });
+    const name = root.name === undefined
+      ? this.#file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/, "")
+      : this.string(root.name, at("name"), `"name"`);
+
+    let server: string | undefined;
+    if (root.server !== undefined) {
+      server = this.string(root.server, at("server"), `"server"`);
+      if (server !== undefined && !Object.hasOwn(this.servers, server)) {
+        this.error(
+          at("server"),
+          `Unknown server "${server}"${
+            suggestion(server, Object.keys(this.servers))
+          }; built-in servers: ${list(Object.keys(this.servers))}`,
+        );
+        server = undefined;
+      }
+    }
+    let target: string | undefined;
+    if (root.target !== undefined) {
+      target = this.string(root.target, at("target"), `"target"`);
+      if (target !== undefined) this.address(target, at("target"), new Set(), `"target"`);
+    }
+    const addresses = ["server", "target", "spawn"].filter((key) => root[key] !== undefined);
+    if (addresses.length > 1) {
+      this.error(
+        at(addresses[1]!),
+        `A suite has at most one of "server", "target" and "spawn", got ${list(addresses)}`,
+      );
+    }
+    const timeout = root.timeout === undefined
+      ? DEFAULT_TIMEOUT
+      : this.duration(root.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_TIMEOUT;
+    // Not scaled by --timeout-scale: it bounds the wall clock, whatever the machine.
+    const maxTime = root.max_time === undefined ? undefined : this.duration(
+      root.max_time,
+      at("max_time"),
+      `"max_time"`,
+      UNSCALED,
+    );
+    const secrets = root.secrets === undefined ? [] : this.names(root.secrets, at("secrets"));
+    const maxBuffer = root.max_buffer === undefined
+      ? DEFAULT_MAX_BUFFER
+      : this.size(root.max_buffer, at("max_buffer"));
+
+    // Checked for undefined names below, once host and port are known.
+    const variables = root.vars === undefined ? {} : this.textMap(
+      root.vars,
+      at("vars"),
+      { key: "vars", entry: "variable", variables: true },
+      undefined,
+    ) ?? {};
+    const defined = new Set([...Object.keys(variables), ...this.#shared.external]);
+    if (
+      server !== undefined || target !== undefined || root.server !== undefined ||
+      root.spawn !== undefined
+    ) {
+      defined.add("host").add("port");
+    }
+    const program = root.spawn === undefined
+      ? undefined
+      : this.suiteProgram(root.spawn, at("spawn"), defined);
+    for (const [key, value] of Object.entries(variables)) {
+      this.template(value, { line: this.lineOf(root.vars, key) }, defined);
+    }
+
+    let scenarios: Scenario[] = [];
+    const context: SuiteContext = {
+      server: typeof root.server === "string" ? root.server : undefined,
+      target,
+      program: root.spawn !== undefined,
+      programTransport: program?.transport ?? "tcp",
+      defined,
+    };
+    if (root.scenarios !== undefined && root.steps !== undefined) {
+      this.error(
+        at("steps"),
+        `A suite has either "scenarios" or top-level "steps", got both`,
+      );
+    } else if (root.steps !== undefined) {
+      const scenario = this.scenario({ name, steps: root.steps }, undefined, undefined, context);
+      if (scenario !== undefined) scenarios = [scenario];
+    } else if (!Array.isArray(root.scenarios) || root.scenarios.length === 0) {
+      this.error(
+        root.scenarios === undefined ? {} : at("scenarios"),
+        root.scenarios === undefined
+          ? `A suite needs "scenarios" (a list) or "steps"`
+          : `Expected "scenarios" to be a non-empty list, got ${describe(root.scenarios)}`,
+      );
+    } else {
+      root.scenarios.forEach((raw: unknown, index: number) => {
+        const line = this.lineOf(root.scenarios, index);
+        const label = isRecord(raw) && typeof raw.name === "string" ? raw.name : `#${index + 1}`;
+        if (!isRecord(raw)) {
+          this.error(
+            { line, scenario: label },
+            `Expected a scenario to be a mapping with "name" and "steps", got ${describe(raw)}`,
+          );
+          return;
+        }
+        const scenario = this.scenario(raw, label, line, context);
+        if (scenario !== undefined) scenarios.push(scenario);
+      });
+      const seen = new Set<string>();
+      for (const scenario of scenarios) {
+        if (seen.has(scenario.name)) {
+          this.error(
+            { line: scenario.line, scenario: scenario.name },
+            `Duplicate scenario name "${scenario.name}"`,
+          );
+        }
+        seen.add(scenario.name);
+      }
+    }
+    if (name === undefined) return undefined;
+    const wait = root.wait === undefined ? undefined : this.wait(root.wait, at("wait"));
+    const graded = Array.isArray(root.scenarios) &&
+      root.scenarios.some((raw: unknown) => isRecord(raw) && raw.points !== undefined);
+    return {
+      name,
+      file: this.#file,
+      dir: this.#dir,
+      server,
+      target,
+      program,
+      ...(wait === undefined ? {} : { wait }),
+      graded,
+      timeout,
+      maxBuffer,
+      ...(maxTime === undefined ? {} : { maxTime }),
+      secrets,
+      variables,
+      scenarios,
+    };
+  }
+
+  wait(raw: unknown, place: Place): { for: string; timeout: number } | undefined {
+    if (typeof raw === "string") raw = { for: raw };
+    if (!isRecord(raw)) {
+      this.error(
+        place,
+        `Expected "wait" to be an address or { for, timeout }, got ${describe(raw)}`,
+      );
+      return undefined;
+    }
+    this.checkKeys(raw, ["for", "timeout"], place, `"wait"`);
+    const address = this.string(raw.for, place, `"for"`);
+    if (address === undefined) return undefined;
+    this.address(address, place, new Set(), `"wait"`);
+    const timeout = raw.timeout === undefined
+      ? 30_000
+      : this.duration(raw.timeout, place, `"timeout"`) ?? 30_000;
+    return { for: address, timeout };
+  }
+
+  /** A list of strings or a command line; checked for quoting. */
+  command(
+    value: unknown,
+    place: Place,
+    defined: ReadonlySet<string>,
+  ): string | string[] | undefined {
+    if (typeof value === "string") {
+      try {
+        splitCommandLine(value);
+      } catch (error) {
+        this.error(place, (error as Error).message);
+        return undefined;
+      }
+      this.template(value, place, defined);
+      return value;
+    }
+    if (Array.isArray(value) && value.length > 0 && value.every((arg) => typeof arg === "string")) {
+      for (const arg of value) this.template(arg, place, defined);
+      return value;
+    }
+    this.error(
+      place,
+      `Expected "run" to be a command line or a non-empty list of arguments, got ${
+        describe(value)
+      }`,
+    );
+    return undefined;
+  }
+
+  /**
+   * A mapping of names to text values (`vars`, `set`, `env`): each value a
+   * string (numbers and booleans are written as text) whose `${…}` are
+   * checked against `defined`, when given.
+   */
+  textMap(
+    value: unknown,
+    place: Place,
+    what: { key: string; entry: string; variables: boolean },
+    defined: ReadonlySet<string> | undefined,
+  ): Record<string, string> | undefined {
+    if (!isRecord(value)) {
+      this.error(
+        place,
+        `Expected "${what.key}" to be a mapping of names to values, got ${describe(value)}`,
+      );
+      return undefined;
+    }
+    const map: Record<string, string> = {};
+    for (const [key, raw] of Object.entries(value)) {
+      const at = { ...place, line: this.lineOf(value, key, place.line) };
+      if (what.variables && !NAME.test(key)) this.error(at, `Invalid variable name "${key}"`);
+      const text = this.string(raw, at, `${what.entry} "${key}"`);
+      if (text === undefined) continue;
+      if (defined !== undefined) this.template(text, at, defined);
+      map[key] = text;
+    }
+    return map;
+  }
+
+  /** A map of environment variables. */
+  environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string> {
+    if (value === undefined) return {};
+    return this.textMap(value, place, {
+      key: "env",
+      entry: "environment variable",
+      variables: false,
+    }, defined) ?? {};
+  }
+
+  port(value: unknown, place: Place): number | undefined {
+    if (typeof value === "number" && Number.isInteger(value) && value > 0 && value < 65536) {
+      return value;
+    }
+    this.error(
+      place,
+      `Expected "port" to be a port number from 1 to 65535, got ${describe(value)}`,
+    );
+    return undefined;
+  }
+
+  suiteProgram(raw: unknown, place: Place, defined: ReadonlySet<string>): SuiteProgram | undefined {
+    if (typeof raw === "string" || Array.isArray(raw)) raw = { run: raw };
+    if (!isRecord(raw)) {
+      this.error(
+        place,
+        `Expected "spawn" to be a command line or a mapping with "run", got ${describe(raw)}`,
+      );
+      return undefined;
+    }
+    this.checkKeys(raw, SUITE_SPAWN_KEYS, place, `"spawn"`);
+    const at = (key: string): Place => ({ line: this.lineOf(raw, key, place.line) });
+    if (raw.run === undefined) {
+      this.error(place, `"spawn" needs "run": the command that starts the program under test`);
+      return undefined;
+    }
+    const run = this.command(raw.run, at("run"), defined);
+    const port = raw.port === undefined ? undefined : this.port(raw.port, at("port"));
+    const transport: Transport = raw.transport === undefined
+      ? "tcp"
+      : this.oneOf(raw.transport, TRANSPORTS, at("transport"), `"transport"`) ?? "tcp";
+    let ready: Readiness = { kind: "port" };
+    if (
+      isRecord(raw.ready) && Object.keys(raw.ready).length === 1 &&
+      typeof raw.ready.stdout === "string"
+    ) {
+      const pattern = raw.ready.stdout;
+      try {
+        compileRegex(pattern);
+        ready = { kind: "stdout", pattern };
+      } catch (error) {
+        this.error(at("ready"), (error as Error).message);
+      }
+    } else if (raw.ready !== undefined && raw.ready !== "port") {
+      this.error(
+        at("ready"),
+        `Expected "ready" to be "port" or { stdout: "regex" }, got ${describe(raw.ready)}`,
+      );
+    }
+    const per = raw.per === undefined
+      ? "suite"
+      : this.oneOf(raw.per, ["suite", "scenario"] as const, at("per"), `"per"`) ?? "suite";
+    const timeout = raw.timeout === undefined
+      ? DEFAULT_READY_TIMEOUT
+      : this.duration(raw.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_READY_TIMEOUT;
+    const cwd = raw.cwd === undefined ? undefined : this.string(raw.cwd, at("cwd"), `"cwd"`);
+    const env = this.environment(raw.env, at("env"), defined);
+    if (run === undefined) return undefined;
+    return { run, cwd, env, port, transport, ready, timeout, per };
+  }
+
+  size(value: unknown, place: Place): number {
+    const units: Record<string, number> = {
+      "": 1,
+      b: 1,
+      kib: 1024,
+      kb: 1000,
+      mib: 1 << 20,
+      mb: 1e6,
+      gib: 1 << 30,
+      gb: 1e9,
+    };
+    const match = typeof value === "number"
+      ? [String(value), String(value), ""]
+      : typeof value === "string"
+      ? /^(\d+)\s*([a-z]*)$/i.exec(value.trim())
+      : null;
+    const unit = match === null ? undefined : units[match[2]!.toLowerCase()];
+    const size = match === null || unit === undefined ? NaN : Number(match[1]) * unit;
+    if (!(size >= MIN_MAX_BUFFER && size <= MAX_MAX_BUFFER)) {
+      this.error(
+        place,
+        `Expected "max_buffer" to be a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB", got ${
+          describe(value)
+        }`,
+      );
+      return DEFAULT_MAX_BUFFER;
+    }
+    return size;
+  }
+
+  address(
+    text: string,
+    place: Place,
+    defined: ReadonlySet<string>,
+    what: string,
+  ): Transport | undefined {
+    this.template(text, place, defined);
+    const match = ADDRESS.exec(text);
+    if (match === null) {
+      this.error(
+        place,
+        `Invalid ${what} "${text}": expected "tcp://host:port" or "udp://host:port"`,
+      );
+      return undefined;
+    }
+    const port = match[3]!;
+    if (!port.includes("${") && !(/^\d+$/.test(port) && Number(port) > 0 && Number(port) < 65536)) {
+      this.error(place, `Invalid port "${port}" in ${what} "${text}": expected 1 to 65535`);
+    }
+    return match[1] as Transport;
+  }
+
+  scenario(
+    raw: Record_,
+    label: string | undefined,
+    line: number | undefined,
+    suite: SuiteContext,
+  ): Scenario | undefined {
+    const place: Place = { scenario: label, line };
+    if (line !== undefined) this.checkKeys(raw, SCENARIO_KEYS, place, "a scenario");
+    const name = raw.name === undefined ? undefined : this.string(raw.name, place, `"name"`);
+    if (raw.name === undefined) this.error(place, `A scenario needs a "name"`);
+    const timeout = raw.timeout === undefined ? undefined : this.duration(
+      raw.timeout,
+      { ...place, line: this.lineOf(raw, "timeout", line) },
+      `"timeout"`,
+    );
+    let skip: string | undefined;
+    if (raw.skip === true) skip = "";
+    else if (typeof raw.skip === "string" && raw.skip !== "") skip = raw.skip;
+    else if (raw.skip !== undefined && raw.skip !== false && raw.skip !== null) {
+      this.error(
+        { ...place, line: this.lineOf(raw, "skip", line) },
+        `Expected "skip" to be true, false or a reason, got ${describe(raw.skip)}`,
+      );
+    }
+    if (!Array.isArray(raw.steps) || raw.steps.length === 0) {
+      this.error(
+        { ...place, line: this.lineOf(raw, "steps", line) },
+        `Expected "steps" to be a non-empty list, got ${describe(raw.steps)}`,
+      );
+      return undefined;
+    }
+    const state: ScenarioState = {
+      open: new Map(),
+      defined: new Set(suite.defined),
+    };
+    const steps = this.steps(raw.steps, label, suite, state);
+    let points = 1;
+    if (raw.points !== undefined) {
+      if (typeof raw.points === "number" && raw.points >= 0 && Number.isFinite(raw.points)) {
+        points = raw.points;
+      } else {
+        this.error(
+          { ...place, line: this.lineOf(raw, "points", line) },
+          `Expected "points" to be a number of 0 or more, got ${describe(raw.points)}`,
+        );
+      }
+    }
+    if (raw.hidden !== undefined && typeof raw.hidden !== "boolean") {
+      this.error(
+        { ...place, line: this.lineOf(raw, "hidden", line) },
+        `Expected "hidden" to be true or false, got ${describe(raw.hidden)}`,
+      );
+    }
+    if (name === undefined) return undefined;
+    return { name, line, steps, timeout, skip, points, hidden: raw.hidden === true };
+  }
+
+  /** Validates a list of steps in order, in one scope. */
+  steps(
+    raw: unknown[],
+    label: string | undefined,
+    suite: SuiteContext,
+    state: ScenarioState,
+  ): Step[] {
+    const steps: Step[] = [];
+    raw.forEach((rawStep: unknown, index: number) => {
+      const place = { scenario: label, step: index + 1, line: this.lineOf(raw, index) };
+      const step = this.step(rawStep, place, suite, state);
+      if (step !== undefined) steps.push(step);
+    });
+    return steps;
+  }
+
+  step(raw: unknown, place: Place, suite: SuiteContext, state: ScenarioState): Step | undefined {
+    const source = this.sourceOf(place.line, raw);
+    let action: string;
+    let value: unknown;
+    let siblings: Record_ = {};
+    if (typeof raw === "string") {
+      action = raw.trim();
+      value = undefined;
+    } else if (isRecord(raw)) {
+      const keys = Object.keys(raw);
+      const actions = keys.filter((key) => ACTION_NAMES.includes(key));
+      if (actions.length === 0) {
+        const first = keys[0] ?? "";
+        this.error(
+          place,
+          keys.length === 0
+            ? `A step needs an action: one of ${list(ACTION_NAMES)}`
+            : `Unknown action "${first}"${suggestion(first, ACTION_NAMES)}; actions: ${
+              list(ACTION_NAMES)
+            }`,
+        );
+        return undefined;
+      }
+      if (actions.length > 1) {
+        this.error(
+          place,
+          `A step has exactly one action, got ${list(actions)}; write each as its own "- " item`,
+        );
+        return undefined;
+      }
+      action = actions[0]!;
+      value = raw[action];
+      siblings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== action));
+    } else {
+      this.error(place, `Expected a step to be an action or a mapping, got ${describe(raw)}`);
+      return undefined;
+    }
+    if (!ACTION_NAMES.includes(action)) {
+      this.error(
+        place,
+        `Unknown action "${action}"${suggestion(action, ACTION_NAMES)}; actions: ${
+          list(ACTION_NAMES)
+        }`,
+      );
+      return undefined;
+    }
+    const base = {
+      number: place.step ?? 0,
+      line: place.line,
+      source,
+      ...(this.#via === undefined ? {} : { file: this.#file }),
+    };
+    const spec = actionSpec(action)!;
+    const options = spec.shorthand === undefined
+      ? undefined
+      : this.options(value, siblings, spec.shorthand, place);
+    // The merged options are a copy: their keys' places are in the value and the step.
+    if (options !== undefined) this.#origins.set(options, [value, raw].filter(isRecord));
+    return spec.decode({ options, value, siblings, base, place, suite, state }, this);
+  }
+
+  /** Merges an action's value and its sibling keys into one options map. */
+  options(value: unknown, siblings: Record_, shorthand: string, place: Place): Record_ | undefined {
+    let options: Record_;
+    if (isRecord(value)) options = { ...value };
+    else if (value === undefined || value === null) options = {};
+    else if (Array.isArray(value)) {
+      this.error(place, `Expected options or a value, got a list`);
+      return undefined;
+    } else options = { [shorthand]: value };
+    for (const [key, sibling] of Object.entries(siblings)) {
+      if (Object.hasOwn(options, key)) {
+        this.error(place, `Option "${key}" is given twice`);
+        return undefined;
+      }
+      options[key] = sibling;
+    }
+    return options;
+  }
+
+  timeout(options: Record_, place: Place): number | undefined {
+    return options.timeout === undefined
+      ? undefined
+      : this.duration(options.timeout, place, `"timeout"`);
+  }
+
+  connectionName(value: unknown, place: Place, what: string): string | undefined {
+    const name = this.string(value, place, what);
+    if (name !== undefined && !NAME.test(name)) {
+      this.error(place, `Invalid connection name "${name}": use letters, digits, "_" and "-"`);
+      return undefined;
+    }
+    return name;
+  }
+
+  /** The connection a step uses, which must be open. */
+  on(
+    options: Record_,
+    place: Place,
+    state: ScenarioState,
+  ): { name: string; kind: ConnectionKind } | undefined {
+    const name = options.on === undefined
+      ? DEFAULT_CONNECTION
+      : this.connectionName(options.on, place, `"on"`);
+    if (name === undefined) return undefined;
+    const open = state.open.get(name);
+    if (open === undefined) {
+      const names = [...state.open.keys()];
+      this.error(
+        place,
+        `Connection "${name}" is not open` +
+          (names.length === 0
+            ? name === DEFAULT_CONNECTION
+              ? `; add "- connect" before this step`
+              : `; add "- connect: ${name}" before this step`
+            : `${suggestion(name, names)}; open connections: ${list(names)}`),
+      );
+      return undefined;
+    }
+    return { name, kind: open.kind };
+  }
+
+  payload(
+    options: Record_,
+    place: Place,
+    defined: ReadonlySet<string>,
+    what: string,
+  ): Payload | undefined {
+    const given = (["text", "hex", "base64"] as const).filter((key) => options[key] !== undefined);
+    if (given.length !== 1) {
+      this.error(
+        place,
+        given.length === 0
+          ? `${what} needs one of "text", "hex" or "base64"`
+          : `${what} takes one of "text", "hex" or "base64", got ${list(given)}`,
+      );
+      return undefined;
+    }
+    const encoding = given[0]!;
+    const value = this.string(options[encoding], place, `"${encoding}"`);
+    if (value === undefined) return undefined;
+    this.template(value, place, defined);
+    if (!value.includes("${")) {
+      if (encoding === "hex") {
+        const digits = value.replace(/\s+/g, "");
+        if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) {
+          this.error(
+            place,
+            `Invalid hex "${value}": expected pairs of hex digits, optionally separated by spaces`,
+          );
+        }
+      } else if (encoding === "base64") {
+        try {
+          decodeBase64(value.replace(/\s+/g, ""));
+        } catch {
+          this.error(place, `Invalid base64 "${value}"`);
+        }
+      }
+    }
+    return { encoding, value };
+  }
+
+  positiveInteger(
+    value: unknown,
+    place: Place,
+    what: string,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number | undefined {
+    if (typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max) {
+      return value;
+    }
+    this.error(
+      place,
+      `Expected ${what} to be a whole number from 1 to ${max.toLocaleString("en")}, got ${
+        describe(value)
+      }`,
+    );
+    return undefined;
+  }
+
+  split(options: Record_, place: Place): Split | undefined {
+    if (options.chunks === undefined && options.chunk_size === undefined) {
+      if (options.delay !== undefined) {
+        this.error(place, `"delay" goes with "chunks" or "chunk_size"`);
+      }
+      return undefined;
+    }
+    if (options.chunks !== undefined && options.chunk_size !== undefined) {
+      this.error(place, `Give one of "chunks" and "chunk_size", not both`);
+      return undefined;
+    }
+    const chunks = options.chunks === undefined
+      ? undefined
+      : this.positiveInteger(options.chunks, place, `"chunks"`, MAX_REPEAT_TIMES);
+    const chunkSize = options.chunk_size === undefined
+      ? undefined
+      : this.positiveInteger(options.chunk_size, place, `"chunk_size"`, MAX_MAX_BUFFER);
+    const delay = options.delay === undefined
+      ? DEFAULT_SPLIT_DELAY
+      : this.duration(options.delay, place, `"delay"`, UNSCALED) ?? DEFAULT_SPLIT_DELAY;
+    if (chunks === undefined && chunkSize === undefined) return undefined;
+    return { chunks, chunkSize, delay };
+  }
+
+  regex(pattern: string, place: Place, state: ScenarioState): string {
+    this.template(pattern, place, state.defined);
+    try {
+      compileRegex(pattern.replace(/\$\{[^}]*\}/g, "x"));
+    } catch (error) {
+      this.error(place, (error as Error).message);
+    }
+    return pattern;
+  }
+
+  lineMatch(raw: unknown, place: Place, state: ScenarioState): LineMatch | undefined {
+    if (typeof raw === "string") {
+      this.template(raw, place, state.defined);
+      return { kind: "equals", text: raw };
+    }
+    if (!isRecord(raw)) {
+      this.error(
+        place,
+        `Expected a line to be a string or one of ${list(LINE_KINDS)}, got ${describe(raw)}`,
+      );
+      return undefined;
+    }
+    const known = this.checkKeys(raw, LINE_KINDS, place, "a line");
+    const kinds = LINE_KINDS.filter((key) => raw[key] !== undefined);
+    // A misspelt kind was reported as an unknown key: "got none" would say it twice.
+    if (kinds.length === 0 && !known) return undefined;
+    if (kinds.length !== 1) {
+      this.error(
+        place,
+        `A line takes exactly one of ${list(LINE_KINDS)}, got ${
+          kinds.length === 0 ? "none" : list(kinds)
+        }`,
+      );
+      return undefined;
+    }
+    const kind = kinds[0]!;
+    if (kind === "json") return { kind: "json", value: raw.json };
+    const text = this.string(raw[kind], place, `"${kind}"`);
+    if (text === undefined) return undefined;
+    if (kind === "regex") return { kind: "regex", pattern: this.regex(text, place, state) };
+    this.template(text, place, state.defined);
+    return kind === "text" ? { kind: "equals", text } : { kind: "contains", text };
+  }
+
+  /** A name for something a step opens, which must not be open already. */
+  newName(
+    value: unknown,
+    fallback: string,
+    place: Place,
+    state: ScenarioState,
+    what: string,
+  ): string | undefined {
+    const name = value === undefined ? fallback : this.connectionName(value, place, what);
+    if (name === undefined) return undefined;
+    this.checkNotOpen(name, place, state);
+    return name;
+  }
+
+  checkNotOpen(name: string, place: Place, state: ScenarioState): void {
+    const already = state.open.get(name);
+    if (already === undefined) return;
+    this.error(
+      place,
+      `Connection "${name}" is already open (step ${already.step}); close it first or choose another name`,
+    );
+  }
+
+  oneOf<T extends string>(
+    value: unknown,
+    allowed: readonly T[],
+    place: Place,
+    what: string,
+  ): T | undefined {
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
+      return value as T;
+    }
+    const expected = allowed.length === 2
+      ? `"${allowed[0]}" or "${allowed[1]}"`
+      : `one of ${list(allowed)}`;
+    this.error(
+      place,
+      `Invalid ${what} ${describe(value)}: expected ${expected}${
+        typeof value === "string" ? suggestion(value, allowed) : ""
+      }`,
+    );
+    return undefined;
+  }
+
+  /** Reads, validates and inlines an include fragment: a validator of its own reads the file. */
+  include(input: ActionInput): Step | undefined {
+    const { options, base, place, suite, state } = input;
+    if (options === undefined) return undefined;
+    this.checkKeys(options, ["file", "vars"], place, `"include"`);
+    const path = this.string(options.file, place, `"file"`);
+    if (path === undefined) return undefined;
+    const variables = options.vars === undefined ? {} : this.textMap(
+      options.vars,
+      place,
+      { key: "vars", entry: "variable", variables: true },
+      state.defined,
+    ) ?? {};
+    for (const name of Object.keys(variables)) state.defined.add(name);
+    const file = join(this.#dir, path);
+    const here = `${this.#file}${
+      place.line === undefined ? "" : `:${place.line}`
+    }, step ${place.step}`;
+    if (this.#shared.stack.includes(file)) {
+      this.error(
+        place,
+        `Include cycle: ${
+          [...this.#shared.stack.slice(this.#shared.stack.indexOf(file)), file].map((f) => `"${f}"`)
+            .join(" includes ")
+        }`,
+      );
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = this.#shared.readFile(file);
+    } catch (error) {
+      const reason = error instanceof SuiteFileError
+        ? error.reason
+        : error instanceof Deno.errors.NotFound
+        ? "no such file"
+        : (error as Error).message;
+      this.error(place, `Cannot read include "${file}": ${reason}`);
+      return undefined;
+    }
+    let doc: YamlDocument;
+    try {
+      doc = parseYaml(text);
+    } catch (error) {
+      this.#shared.issues.push({
+        file,
+        line: error instanceof YamlSyntaxError ? error.line : undefined,
+        scenario: place.scenario,
+        step: undefined,
+        message: `${(error as Error).message} (included from ${here})`,
+      });
+      return undefined;
+    }
+    const fragment = doc.value;
+    if (!isRecord(fragment) || !Array.isArray(fragment.steps) || fragment.steps.length === 0) {
+      this.error(place, `Include "${file}" must be a mapping with a non-empty "steps" list`);
+      return undefined;
+    }
+    // Variables with literal values are written into the fragment before it is
+    // checked, so they can name connections (`connect: ${user}`).
+    const literal = Object.fromEntries(
+      Object.entries(variables).filter(([, value]) => !value.includes("$")),
+    );
+    substitute(fragment.steps, literal);
+    const child = new Validator(doc, file, this.#shared, here);
+    child.checkKeys(fragment, ["steps", "name"], {}, "an include fragment");
+    this.#shared.stack.push(file);
+    const before = this.#shared.issues.length + this.#shared.unshown;
+    const steps = child.steps(fragment.steps, place.scenario, suite, state);
+    this.#shared.stack.pop();
+    if (this.#shared.issues.length + this.#shared.unshown > before) return undefined;
+    return { ...base, action: "include", path, variables, steps, timeout: undefined };
+  }
+}
