@@ -9,7 +9,16 @@ import { concat } from "@std/bytes/concat";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { Notifier } from "./notifier.ts";
 import { RegexTimeoutError, settleMatch } from "./match/regex_guard.ts";
-import { descendantsOf, findHolders, type Holder, openLinks, portSockets } from "./reap.ts";
+import {
+  descendantsOf,
+  findHolders,
+  type Holder,
+  isAlive,
+  openLinks,
+  portSockets,
+} from "./reap.ts";
+import { Deadline } from "./deadline.ts";
+import { untilAborted } from "./channels/channel.ts";
 import type { Transport } from "./suite.ts";
 import type { Transcript } from "./transcript.ts";
 
@@ -469,13 +478,8 @@ export class RunningProcess implements AsyncDisposable {
   /** Waits at most {@linkcode DRAIN_MS} for the output to end, then stops reading it. */
   async #drain(): Promise<void> {
     const pumps = Promise.all(this.#pumps);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), DRAIN_MS);
-    });
-    const outcome = await Promise.race([pumps, late]);
-    clearTimeout(timer);
-    if (outcome === "late") {
+    using deadline = new Deadline(DRAIN_MS);
+    if (await untilAborted(pumps, deadline.signal) === undefined) {
       await Promise.allSettled(this.#readers.map((reader) => reader.cancel()));
       await pumps;
     }
@@ -578,16 +582,6 @@ async function waitUntilGone(pids: readonly number[], limit: number): Promise<vo
   while (left.length > 0 && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     left = left.filter(isAlive);
-  }
-}
-
-/** Whether a process exists and has not exited (a zombie has). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
   }
 }
 

@@ -154,6 +154,24 @@ function statOf(pid: number): { state: string; parent: number; group: number } |
   }
 }
 
+/**
+ * Whether a process exists and has not exited (a zombie has).
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { isAlive } from "./reap.ts";
+ * assert(isAlive(Deno.pid));
+ * ```
+ *
+ * @param pid The process.
+ * @returns Whether it still runs.
+ */
+export function isAlive(pid: number): boolean {
+  const state = statOf(pid)?.state;
+  return state !== undefined && state !== "Z";
+}
+
 function commandOf(pid: number): string {
   try {
     const raw = Deno.readTextFileSync(`/proc/${pid}/cmdline`);

@@ -225,20 +225,8 @@ sys.stderr.write("\\nPEAK_KIB=%d CODE=%d\\n" % (resource.getrusage(resource.RUSA
   };
 }
 
-/**
- * Whether a process exists and has not exited (a zombie has exited).
- *
- * @param pid The process id.
- * @returns Whether it still runs.
- */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+/** Whether a process exists and has not exited: the check the engine reaps with. */
+export { isAlive as isRunning } from "../runner/reap.ts";
 
 /** A fixture's absolute path. */
 export function fixture(name: string): string {
