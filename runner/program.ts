@@ -6,6 +6,7 @@
  * @module
  */
 
+import { aborted } from "./channels/channel.ts";
 import { Deadline } from "./deadline.ts";
 import { formatDuration } from "./duration.ts";
 import { interpolate } from "./interpolate.ts";
@@ -20,6 +21,13 @@ import type { SuiteProgram, Transport } from "./suite.ts";
 
 /** How long a program that exited 0 leaving no trace may take to have its daemon listen. */
 const DAEMON_GRACE_MS = 2_000;
+
+/** Resolves with `exit` once the daemon grace has passed; the timer goes when `done` aborts. */
+async function afterGrace(exit: ProcessExit, done: AbortSignal): Promise<ProcessExit> {
+  using grace = new Deadline(DAEMON_GRACE_MS, [done]);
+  await aborted(grace.signal);
+  return exit;
+}
 
 /** A program under test that could not be started or did not become ready. */
 export class ProgramStartError extends Error {
@@ -169,10 +177,7 @@ export class ProgramUnderTest implements AsyncDisposable {
             ? exit
             : process.hasLiveDescendants()
             ? new Promise<never>(() => {})
-            : new Promise<ProcessExit>((resolve) => {
-              const timer = setTimeout(() => resolve(exit), DAEMON_GRACE_MS);
-              waited.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
-            })
+            : afterGrace(exit, waited.signal)
         );
         try {
           ready = await waitForPort(port, {
