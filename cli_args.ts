@@ -225,7 +225,7 @@ function parse(argv: readonly string[], command: "run" | "serve"): ParsedArgs {
   for (const key of Object.keys(parsed)) {
     if (known.has(key)) continue;
     throw new UsageError(
-      `Unknown option "--${key}"${suggestion(key, flags.map((flag) => flag.name))}`,
+      `Unknown option "--${key}"${suggestion(`--${key}`, flags.map((flag) => `--${flag.name}`))}`,
     );
   }
   return parsed;
@@ -328,9 +328,9 @@ function serveCommand(args: ParsedArgs): ServeCommand {
     throw new UsageError(
       name === ""
         ? `Name a server to start: ${SERVER_NAMES.join(", ")}`
-        : `Unknown server "${name}"${suggestion(name, SERVER_NAMES)}; built-in servers: ${
+        : `Unknown server "${name}"${suggestion(name, SERVER_NAMES)} (built-in servers: ${
           SERVER_NAMES.join(", ")
-        }`,
+        })`,
     );
   }
   const portText = one(args.port);

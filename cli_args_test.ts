@@ -76,7 +76,7 @@ Deno.test("serve and help are parsed", () => {
 
 Deno.test("bad command lines are usage errors that say what is wrong", () => {
   const cases: [string[], string][] = [
-    [["--timeout-scael", "2"], `Unknown option "--timeout-scael"; did you mean "timeout-scale"?`],
+    [["--timeout-scael", "2"], `Unknown option "--timeout-scael": did you mean "--timeout-scale"?`],
     [["--jobs", "two"], `Invalid --jobs "two": expected a whole number`],
     [["--shard", "5/4"], `Invalid --shard "5/4": expected I/N with 1 <= I <= N, like 2/4`],
     [["--var", "novalue"], `Invalid --var "novalue": expected name=value`],
@@ -96,7 +96,7 @@ Deno.test("bad command lines are usage errors that say what is wrong", () => {
     [["serve"], `Name a server to start: echo, upper, chat`],
     [
       ["serve", "ehco"],
-      `Unknown server "ehco"; did you mean "echo"?; built-in servers: echo, upper, chat`,
+      `Unknown server "ehco": did you mean "echo"? (built-in servers: echo, upper, chat)`,
     ],
     [["serve", "echo", "--port", "70000"], `Invalid --port "70000": expected 0 to 65535`],
     [["serve", "echo", "--jobs", "2"], `Unknown option "--jobs"`],

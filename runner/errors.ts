@@ -20,6 +20,12 @@ export interface ValidationIssue {
   readonly step: number | undefined;
   /** What is wrong, with a suggestion where one fits. */
   readonly message: string;
+  /** What kind of problem it is, e.g. `unknown-key` (see the table in `docs/scenarios.md`). */
+  readonly code?: string | undefined;
+  /** Where in the document: `scenarios[0].steps[2].expect.timout`. */
+  readonly path?: string | undefined;
+  /** The problem's particulars, as data: the key, the value found, what is allowed. */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**

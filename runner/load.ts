@@ -41,6 +41,8 @@ export function parseSuite(text: string, options: ValidateOptions = {}): Suite {
       scenario: undefined,
       step: undefined,
       message: error.message,
+      code: "yaml-syntax",
+      details: { message: error.message },
     }], { cause: error });
   }
   return validateSuite(doc, { ...options, file });
@@ -72,6 +74,8 @@ export async function loadSuite(path: string, options: ValidateOptions = {}): Pr
       scenario: undefined,
       step: undefined,
       message: error.message,
+      code: "file-unreadable",
+      details: { message: error.message },
     }], { cause: error });
   }
   return parseSuite(text, { file: path, ...options });

@@ -7,6 +7,7 @@
 
 import { SERVER_TRANSPORTS } from "../servers/mod.ts";
 import { suggestion } from "./decode/kit.ts";
+import { formatProblem } from "./decode/problems.ts";
 import { MAX_ISSUES, type Shared, Validator } from "./decode/validator.ts";
 import { InvalidSuiteError } from "./errors.ts";
 import type { Suite, Transport } from "./suite.ts";
@@ -93,14 +94,15 @@ export function validateSuite(doc: YamlDocument, options: ValidateOptions = {}):
         : 0
     );
     if (shared.unshown > 0) {
+      const details = { count: shared.unshown, shown: MAX_ISSUES };
       issues.push({
         file,
         line: undefined,
         scenario: undefined,
         step: undefined,
-        message: `${shared.unshown} more ${
-          shared.unshown === 1 ? "problem" : "problems"
-        } not shown (only the first ${MAX_ISSUES} are)`,
+        message: formatProblem({ code: "more-problems", details }),
+        code: "more-problems",
+        details,
       });
     }
     throw new InvalidSuiteError(file, issues);

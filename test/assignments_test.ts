@@ -3,7 +3,7 @@
 // should, with a message that names the problem.
 
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import { fromFileUrl } from "@std/path/posix/from-file-url";
 import { loadSuite, runSuite, type SuiteResult } from "../mod.ts";
 
 const ROOT = fromFileUrl(new URL("../examples/assignments/", import.meta.url));

@@ -56,7 +56,7 @@ Deno.test("cli exits 2 for an invalid file and still runs the others", async () 
     assertEquals(code, 2);
     assertStringIncludes(
       stdout,
-      `${path}:4:5: step 1: Unknown action "sned"; did you mean "send"?`,
+      `${path}:4:5: step 1: Unknown action "sned": did you mean "send"?`,
     );
     // The line as written, with a caret under the problem.
     assertStringIncludes(stdout, `\n      - sned: "x"\n        ^\n`);
@@ -72,7 +72,7 @@ Deno.test("cli exits 2 on a usage error", async () => {
   assertEquals(unknown.code, 2);
   assertStringIncludes(
     unknown.stderr,
-    `error: Unknown option "--timeout-scael"; did you mean "timeout-scale"?`,
+    `error: Unknown option "--timeout-scael": did you mean "--timeout-scale"?`,
   );
   const missing = await parley(["run", "no/such/dir"]);
   assertEquals(missing.code, 2);
@@ -127,7 +127,7 @@ Deno.test("serve rejects an unknown server with a suggestion", async () => {
   assertEquals(code, 2);
   assertStringIncludes(
     stderr,
-    `error: Unknown server "ehco"; did you mean "echo"?; built-in servers: echo, upper, chat`,
+    `error: Unknown server "ehco": did you mean "echo"? (built-in servers: echo, upper, chat)`,
   );
 });
 
@@ -213,7 +213,7 @@ Deno.test("--reporter refuses two reporters on stdout and unknown names", async 
   assertEquals(unknown.code, 2);
   assertStringIncludes(
     unknown.stderr,
-    `error: Unknown reporter "gradscope"; did you mean "gradescope"?`,
+    `error: Unknown reporter "gradscope": did you mean "gradescope"?`,
   );
 });
 

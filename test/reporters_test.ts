@@ -3,7 +3,7 @@
 // and the HTML report in a real headless Chromium.
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import { fromFileUrl } from "@std/path/posix/from-file-url";
 import { createReporters, findSuiteFiles, runFiles, type RunSummary } from "../mod.ts";
 import { testWithTools } from "./_helpers.ts";
 
@@ -195,6 +195,8 @@ Deno.test("the JSON report follows its documented schema", async () => {
       { passed: 1, failed: 1, skipped: 1, invalid_files: 1, duration_ms: 0 },
     );
     assertEquals(report.invalid[0].line, 4);
+    assertEquals(report.invalid[0].code, "unknown-action");
+    assertEquals(report.invalid[0].path, "steps[0].sned");
     const [suite] = report.suites;
     assertEquals(Object.keys(suite), ["file", "name", "duration_ms", "scenarios"]);
     const failed = suite.scenarios[1];
@@ -235,21 +237,40 @@ Deno.test("dot prints one character per scenario, then the failures", async () =
   });
 });
 
+/** What a run of one suite prints on standard output under GitHub Actions. */
+async function annotationsOf(file: string, yaml: string): Promise<string> {
+  let stdout = "";
+  const reporters = await createReporters(["pretty=/dev/null"], {
+    stdout: (text) => (stdout += text),
+    env: (name) => (name === "GITHUB_ACTIONS" ? "true" : undefined),
+  });
+  await Deno.writeTextFile(file, yaml);
+  await runFiles([file], { reporters });
+  return stdout;
+}
+
 Deno.test("GitHub Actions annotations point at the failed step", async () => {
   await withDir(async (dir) => {
-    let stdout = "";
-    const reporters = await createReporters(["pretty=/dev/null"], {
-      stdout: (text) => (stdout += text),
-      env: (name) => (name === "GITHUB_ACTIONS" ? "true" : undefined),
-    });
-    await Deno.writeTextFile(
+    const stdout = await annotationsOf(
       `${dir}/a.yaml`,
       `name: a\nserver: echo\nsteps:\n  - connect\n  - send: "x"\n  - expect: "y"\n`,
     );
-    await runFiles([`${dir}/a.yaml`], { reporters });
     assertEquals(
       stdout,
       `::error file=${dir}/a.yaml,line=6,title=a › a::Byte 0 differs: expected "y" (0x79), got "x" (0x78)\n`,
+    );
+  });
+});
+
+Deno.test("GitHub Actions annotations point at an invalid file's line and column", async () => {
+  await withDir(async (dir) => {
+    const stdout = await annotationsOf(
+      `${dir}/a.yaml`,
+      `name: a\nserver: echo\nsteps:\n  - connect\n  - expect: { line: x, timout: 1s }\n`,
+    );
+    assertStringIncludes(
+      stdout,
+      `::error file=${dir}/a.yaml,line=5,col=24,title=Invalid scenario file::Unknown key "timout" in "expect": did you mean "timeout"?`,
     );
   });
 });

@@ -1,6 +1,23 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { formatIssue, InvalidSuiteError, parseSuite } from "../mod.ts";
 
+const EXPECT_KEYS = [
+  "on",
+  "timeout",
+  "stream",
+  "text",
+  "hex",
+  "base64",
+  "line",
+  "lines",
+  "unordered",
+  "contains",
+  "regex",
+  "json",
+  "closed",
+  "silence",
+];
+
 /** Every problem validation reports for a suite, formatted. */
 function problems(yaml: string): string[] {
   const error = assertThrows(() => parseSuite(yaml, { file: "s.yaml" }), InvalidSuiteError);
@@ -19,26 +36,26 @@ Deno.test("invalid YAML is reported with its line", () => {
 
 Deno.test("a suite must be a mapping", () => {
   assertEquals(problems("- connect\n"), [
-    `s.yaml: A suite must be a mapping with "name" and "scenarios", got a list`,
+    `s.yaml: Expected a suite to be a mapping with "name" and "scenarios", got a list`,
   ]);
 });
 
 Deno.test("a misspelt suite key gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: echo\ntimout: 1s\nsteps: [connect]\n"), [
-    `s.yaml:3:1: Unknown key "timout" in the suite; did you mean "timeout"?; allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer", "max_time", "secrets"`,
+    `s.yaml:3:1: Unknown key "timout" in the suite: did you mean "timeout"? (allowed: "name", "server", "target", "spawn", "wait", "timeout", "vars", "scenarios", "steps", "max_buffer", "max_time", "secrets")`,
   ]);
 });
 
 Deno.test("an unknown server gets a suggestion", () => {
   assertEquals(problems("name: s\nserver: ehco\nsteps: [close]\n"), [
-    `s.yaml:2:1: Unknown server "ehco"; did you mean "echo"?; built-in servers: "echo", "upper", "chat"`,
+    `s.yaml:2:1: Unknown server "ehco": did you mean "echo"? (built-in servers: "echo", "upper", "chat")`,
     `s.yaml:3:1: step 1: Connection "main" is not open; add "- connect" before this step`,
   ]);
 });
 
 Deno.test("a suite has at most one of server, target and spawn", () => {
   assertEquals(problems("name: s\nserver: echo\ntarget: tcp://127.0.0.1:7\nsteps: [connect]\n"), [
-    `s.yaml:3:1: A suite has at most one of "server", "target" and "spawn", got "server", "target"`,
+    `s.yaml:3:1: A suite takes at most one of "server", "target" or "spawn", got "server", "target"`,
   ]);
 });
 
@@ -69,7 +86,7 @@ Deno.test("vars and max_buffer are checked", () => {
 
 Deno.test("a suite needs scenarios or steps, not both", () => {
   assertEquals(problems("name: s\nserver: echo\n"), [
-    `s.yaml: A suite needs "scenarios" (a list) or "steps"`,
+    `s.yaml: A suite needs one of "scenarios" or "steps"`,
   ]);
   assertEquals(problems("name: s\nserver: echo\nscenarios: []\n"), [
     `s.yaml:3:1: Expected "scenarios" to be a non-empty list, got a list`,
@@ -78,7 +95,7 @@ Deno.test("a suite needs scenarios or steps, not both", () => {
     problems(
       "name: s\nserver: echo\nsteps: [connect]\nscenarios:\n  - name: a\n    steps: [connect]\n",
     ),
-    [`s.yaml:3:1: A suite has either "scenarios" or top-level "steps", got both`],
+    [`s.yaml:3:1: A suite takes one of "scenarios" or "steps", got "scenarios", "steps"`],
   );
 });
 
@@ -99,8 +116,8 @@ scenarios:
 `),
     [
       `s.yaml:4:5: scenario "#1": Expected a scenario to be a mapping with "name" and "steps", got "just a string"`,
-      `s.yaml:5:5: scenario "#2": A scenario needs a "name"`,
-      `s.yaml:7:5: scenario "a": Unknown key "stepz" in a scenario; did you mean "steps"?; allowed: "name", "steps", "timeout", "skip", "points", "hidden"`,
+      `s.yaml:5:5: scenario "#2": A scenario needs "name"`,
+      `s.yaml:7:5: scenario "a": Unknown key "stepz" in a scenario: did you mean "steps"? (allowed: "name", "steps", "timeout", "skip", "points", "hidden")`,
       `s.yaml:6:5: scenario "a": Expected "steps" to be a non-empty list, got nothing`,
       `s.yaml:9:5: scenario "b": Expected "skip" to be true, false or a reason, got number 3`,
       `s.yaml:11:5: scenario "b": Duplicate scenario name "b"`,
@@ -110,16 +127,16 @@ scenarios:
 
 Deno.test("a misspelt action gets a suggestion", () => {
   assertEquals(problems(steps("connect", `sned: "x"`)), [
-    `s.yaml:5:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
+    `s.yaml:5:5: step 2: Unknown action "sned": did you mean "send"? (actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include")`,
   ]);
   assertEquals(problems(steps("conect")), [
-    `s.yaml:4:5: step 1: Unknown action "conect"; did you mean "connect"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include"`,
+    `s.yaml:4:5: step 1: Unknown action "conect": did you mean "connect"? (actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include")`,
   ]);
 });
 
 Deno.test("a step has exactly one action", () => {
   assertEquals(problems(steps("connect", `{ send: "x", expect: "x" }`, "42")), [
-    `s.yaml:5:5: step 2: A step has exactly one action, got "send", "expect"; write each as its own "- " item`,
+    `s.yaml:5:18: step 2: A step has exactly one action, got "send", "expect"; write each as its own "- " item`,
     `s.yaml:6:5: step 3: Expected a step to be an action or a mapping, got number 42`,
   ]);
 });
@@ -134,10 +151,10 @@ Deno.test("connect options are checked", () => {
       `connect: a`,
     )),
     [
-      `s.yaml:4:5: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
-      `s.yaml:5:5: step 2: Invalid "fails" "refsued": expected one of "refused", "timeout", "unresolved", "any"; did you mean "refused"?`,
-      `s.yaml:6:5: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
-      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect"; did you mean "timeout"?; allowed: "as", "to", "transport", "timeout", "fails"`,
+      `s.yaml:4:23: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
+      `s.yaml:5:23: step 2: Invalid "fails" "refsued": did you mean "refused"? (expected one of "refused", "timeout", "unresolved", "any")`,
+      `s.yaml:6:48: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
+      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect": did you mean "timeout"? (allowed: "as", "to", "transport", "timeout", "fails")`,
       `s.yaml:8:5: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
     ],
   );
@@ -145,7 +162,7 @@ Deno.test("connect options are checked", () => {
 
 Deno.test("fails applies to TCP only", () => {
   assertEquals(problems(steps("connect: { transport: udp, fails: refused }")), [
-    `s.yaml:4:5: step 1: "fails" applies to TCP only: UDP has no connection to refuse or time out`,
+    `s.yaml:4:32: step 1: "fails" applies to TCP only: UDP has no connection to refuse or time out`,
   ]);
 });
 
@@ -173,10 +190,10 @@ Deno.test("send needs exactly one valid payload on an open connection", () => {
     )),
     [
       `s.yaml:5:5: step 2: "send" needs one of "text", "hex" or "base64"`,
-      `s.yaml:6:5: step 3: "send" takes one of "text", "hex" or "base64", got "text", "hex"`,
-      `s.yaml:7:5: step 4: Invalid hex "0g": expected pairs of hex digits, optionally separated by spaces`,
-      `s.yaml:8:5: step 5: Invalid base64 "!!"`,
-      `s.yaml:9:5: step 6: Connection "bob" is not open; open connections: "main"`,
+      `s.yaml:6:24: step 3: "send" takes one of "text", "hex" or "base64", got "text", "hex"`,
+      `s.yaml:7:13: step 4: Invalid hex "0g": expected pairs of hex digits, optionally separated by spaces`,
+      `s.yaml:8:13: step 5: Invalid base64 "!!": expected base64 text`,
+      `s.yaml:9:13: step 6: Connection "bob" is not open (open connections: "main")`,
     ],
   );
 });
@@ -195,21 +212,21 @@ Deno.test("expect takes exactly one valid expectation", () => {
       `expect: { line: { has: "a" } }`,
     )),
     [
-      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence"`,
-      `s.yaml:6:5: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", got "text", "line"; use one step each`,
-      `s.yaml:7:5: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
-      `s.yaml:8:5: step 5: Expected "closed" to be true or "reset", got "yes"`,
-      `s.yaml:9:5: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
-      `s.yaml:10:5: step 7: Expected "lines" to be a non-empty list of lines, got "a"`,
-      `s.yaml:11:5: step 8: A line takes exactly one of "text", "contains", "regex", "json", got "contains", "regex"`,
-      `s.yaml:12:23: step 9: Unknown key "has" in a line; allowed: "text", "contains", "regex", "json"`,
+      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed" or "silence"`,
+      `s.yaml:6:26: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed" or "silence", got "text", "line"; use one step each`,
+      `s.yaml:7:15: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
+      `s.yaml:8:15: step 5: Expected "closed" to be true or "reset", got "yes"`,
+      `s.yaml:9:15: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
+      `s.yaml:10:15: step 7: Expected "lines" to be a non-empty list of lines, got "a"`,
+      `s.yaml:11:38: step 8: A line takes one of "text", "contains", "regex" or "json", got "contains", "regex"`,
+      `s.yaml:12:23: step 9: Unknown key "has" in a line (allowed: "text", "contains", "regex", "json")`,
     ],
   );
 });
 
 Deno.test("line expectations do not apply to UDP", () => {
   assertEquals(problems(steps("connect: { transport: udp }", `expect: { line: "a" }`)), [
-    `s.yaml:5:5: step 2: "line" does not apply to UDP connection "main": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+    `s.yaml:5:15: step 2: "line" applies to streams; "main" is a UDP connection: a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
   ]);
 });
 
@@ -223,7 +240,7 @@ Deno.test("variables must be defined before use", () => {
       `send: "\${unclosed"`,
     )),
     [
-      `s.yaml:5:5: step 2: Undefined variable "who" in "\${who}"; defined: "host", "port"`,
+      `s.yaml:5:5: step 2: Undefined variable "who" in "\${who}" (defined: "host", "port")`,
       `s.yaml:8:5: step 5: Unclosed "\${" in "\${unclosed": write "$\${" for a literal "\${"`,
     ],
   );
@@ -327,15 +344,15 @@ Deno.test("assignment steps are checked", () => {
       `close: { how: reset }`,
     )),
     [
-      `s.yaml:6:5: step 3: "chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
-      `s.yaml:7:5: step 4: "stream" applies to spawned processes; "main" is a connection`,
-      `s.yaml:8:5: step 5: "main" is not a TCP listener`,
+      `s.yaml:6:31: step 3: "chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
+      `s.yaml:7:25: step 4: "stream" applies to spawned processes; "main" is a connection`,
+      `s.yaml:8:15: step 5: "main" is not a TCP listener`,
       `s.yaml:9:5: step 6: "exit" applies to spawned processes; "main" is a connection`,
       `s.yaml:10:5: step 7: "spawn" needs "run": the command to start`,
-      `s.yaml:11:5: step 8: Give one of "chunks" and "chunk_size", not both`,
-      `s.yaml:12:5: step 9: "delay" goes with "chunks" or "chunk_size"`,
-      `s.yaml:13:5: step 10: Expected "times" to be a whole number from 1 to 1,000,000, got number 0`,
-      `s.yaml:14:5: step 11: "how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
+      `s.yaml:11:35: step 8: A split takes one of "chunks" or "chunk_size", got "chunks", "chunk_size"`,
+      `s.yaml:12:24: step 9: "delay" goes with "chunks" or "chunk_size"`,
+      `s.yaml:13:15: step 10: Expected "times" to be a whole number from 1 to 1,000,000, got number 0`,
+      `s.yaml:14:14: step 11: "how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
     ],
   );
 });
@@ -351,7 +368,9 @@ Deno.test("a listener's port is a variable only after it listens", () => {
     problems(
       `name: s\nsteps:\n  - spawn: { as: c, run: "client \${srv.port}" }\n  - listen: srv\n`,
     ),
-    [`s.yaml:3:5: step 1: Undefined variable "srv.port" in "client \${srv.port}"; no variables are defined here`],
+    [
+      `s.yaml:3:21: step 1: Undefined variable "srv.port" in "client \${srv.port}" (no variables are defined here)`,
+    ],
   );
 });
 
@@ -406,7 +425,7 @@ Deno.test("includes are read, checked in place, and cycles refused", () => {
   );
   assertEquals(error.issues.map(formatIssue), [
     `dir/s.yaml:6:5: step 3: Cannot read include "dir/missing.yaml": no such file`,
-    `dir/login.yaml:3:5: step 2: Unknown action "sned"; did you mean "send"?; actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include" (included from dir/s.yaml:4, step 1)`,
+    `dir/login.yaml:3:5: step 2: Unknown action "sned": did you mean "send"? (actions: "connect", "send", "expect", "close", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include") (included from dir/s.yaml:4, step 1)`,
     `dir/b.yaml:2:5: step 1: Include cycle: "dir/a.yaml" includes "dir/b.yaml" includes "dir/a.yaml" (included from dir/a.yaml:2, step 1)`,
   ]);
 });
@@ -427,8 +446,64 @@ Deno.test("a typo in a step's options is reported at its own line and column, on
   assertEquals(
     error.issues.map(formatIssue).map((text) => text.split(";")[0]),
     [
-      `s.yaml:7:7: step 2: Unknown key "timout" in "expect"`,
-      `s.yaml:9:5: step 3: Unknown key "tiemout" in "send"`,
+      `s.yaml:7:7: step 2: Unknown key "timout" in "expect": did you mean "timeout"? (allowed: "on", "timeout", "stream", "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence")`,
+      `s.yaml:9:5: step 3: Unknown key "tiemout" in "send": did you mean "timeout"? (allowed: "on", "text", "hex", "base64", "timeout", "chunks", "chunk_size", "delay")`,
     ],
+  );
+});
+
+Deno.test("problems are data: a code, the path in the document and the details", () => {
+  const error = assertThrows(
+    () =>
+      parseSuite(
+        "name: s\nserver: echo\nscenarios:\n  - name: a\n    steps:\n      - connect\n      - expect: { line: hi, timout: 1s }\n      - close: { how: sideways }\n",
+        { file: "s.yaml" },
+      ),
+    InvalidSuiteError,
+  ) as InvalidSuiteError;
+  assertEquals(
+    error.issues.map(({ code, path, line, column, details }) => ({
+      code,
+      path,
+      line,
+      column,
+      details,
+    })),
+    [
+      {
+        code: "unknown-key",
+        path: "scenarios[0].steps[1].expect.timout",
+        line: 7,
+        column: 29,
+        details: { key: "timout", in: `"expect"`, allowed: EXPECT_KEYS },
+      },
+      {
+        code: "not-one-of",
+        path: "scenarios[0].steps[2].close.how",
+        line: 8,
+        column: 18,
+        details: { what: `"how"`, got: `"sideways"`, allowed: ["full", "half"] },
+      },
+    ],
+  );
+  assertEquals(
+    error.issues.map(formatIssue),
+    [
+      `s.yaml:7:29: scenario "a", step 2: Unknown key "timout" in "expect": did you mean "timeout"? (allowed: ${
+        EXPECT_KEYS.map((key) => `"${key}"`).join(", ")
+      })`,
+      `s.yaml:8:18: scenario "a", step 3: Invalid "how" "sideways": expected "full" or "half"`,
+    ],
+  );
+});
+
+Deno.test("a problem without a key to point at names the entry it is about", () => {
+  const error = assertThrows(
+    () => parseSuite("name: s\nserver: echo\nsteps:\n  - connect\n  - 42\n", { file: "s.yaml" }),
+    InvalidSuiteError,
+  ) as InvalidSuiteError;
+  assertEquals(
+    error.issues.map(({ code, path, line, column }) => ({ code, path, line, column })),
+    [{ code: "wrong-type", path: "steps[1]", line: 5, column: 5 }],
   );
 });

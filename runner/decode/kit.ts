@@ -7,9 +7,10 @@
  * @module
  */
 
-import { closestString } from "@std/text/closest-string";
-import { levenshteinDistance } from "@std/text/levenshtein-distance";
+import type { ProblemCode, ProblemDetails } from "./problems.ts";
 import type { LineMatch, Payload, Split, Step, StepBase, Transport } from "../suite.ts";
+
+export { alternatives, closest, list, suggestion } from "./problems.ts";
 
 /** A mapping as parsed: keys to unknown values. */
 export type Options = Record<string, unknown>;
@@ -24,6 +25,12 @@ export interface Place {
   line?: number | undefined;
   /** The 1-based column of the offending key or value. */
   column?: number | undefined;
+  /**
+   * The entry the problem is about, when the decoder knows it: its path in
+   * the document (`scenarios[0].steps[2].timeout`) is found from it only
+   * when a problem is recorded.
+   */
+  entry?: { readonly container: object; readonly key: string | number } | undefined;
 }
 
 /** What a name refers to, as validation tracks it. */
@@ -82,8 +89,14 @@ export interface ActionInput {
 
 /** The checks decoders share; every method records problems and returns `undefined` when invalid. */
 export interface DecodeKit {
-  /** Records a problem. */
-  error(place: Place, message: string): void;
+  /** Records a problem: its code and details (see `problems.ts`), at a place. */
+  problem<C extends ProblemCode>(place: Place, code: C, details: ProblemDetails[C]): void;
+  /**
+   * The place of `key` in `container` (a mapping as written, or a step's
+   * merged options), for a problem with that key or its value; `place` when
+   * the key was not written.
+   */
+  at(place: Place, container: unknown, key: string | number): Place;
   /** Records keys outside `allowed`, with a suggestion; whether every key was allowed. */
   checkKeys(map: Options, allowed: readonly string[], place: Place, what: string): boolean;
   /** A string (numbers and booleans as text). */
@@ -215,46 +228,6 @@ export function describe(value: unknown): string {
   if (isRecord(value)) return "a mapping";
   if (typeof value === "string") return `"${value}"`;
   return typeof value === "number" ? `number ${value}` : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/**
- * Quotes names for messages: `"a", "b"`.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { list } from "./kit.ts";
- * assertEquals(list(["a", "b"]), `"a", "b"`);
- * ```
- *
- * @param names The names.
- * @returns The quoted list.
- */
-export function list(names: Iterable<string>): string {
-  return [...names].map((name) => `"${name}"`).join(", ");
-}
-
-/**
- * Suggests the closest of `candidates`, when one is close enough to be a typo.
- *
- * @example
- * ```ts
- * import { assert } from "@std/assert";
- * import { suggestion } from "./kit.ts";
- * assert(suggestion("sned", ["send", "expect"]) === `; did you mean "send"?`);
- * assert(suggestion("xyz", ["send"]) === "");
- * ```
- *
- * @param word What was written.
- * @param candidates What is allowed.
- * @returns `; did you mean "…"?`, or an empty string.
- */
-export function suggestion(word: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
-  const closest: string = closestString(word, [...candidates], { caseSensitive: false });
-  const distance: number = levenshteinDistance(word.toLowerCase(), closest.toLowerCase());
-  const allowed = closest.length >= 4 ? Math.max(2, Math.floor(closest.length / 3)) : 1;
-  return distance <= allowed ? `; did you mean "${closest}"?` : "";
 }
 
 /** A `tcp://` or `udp://` address: scheme, host, port. */

@@ -7,7 +7,8 @@
  */
 
 import { decodeBase64 } from "@std/encoding/base64";
-import { dirname, join } from "@std/path";
+import { dirname } from "@std/path/posix/dirname";
+import { join } from "@std/path/posix/join";
 import { CLIP_TEXT, clipText } from "../clip.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { formatDuration, MAX_DURATION, parseDuration } from "../duration.ts";
@@ -34,6 +35,13 @@ import { SuiteFileError } from "../suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "../yaml.ts";
 import { ACTION_NAMES, actionSpec } from "../steps/registry.ts";
 import {
+  closest,
+  formatProblem,
+  type Problem,
+  type ProblemCode,
+  type ProblemDetails,
+} from "./problems.ts";
+import {
   type ActionInput,
   ADDRESS,
   type ConnectionKind,
@@ -47,7 +55,6 @@ import {
   type Options,
   type Place,
   type ScenarioState,
-  suggestion,
   type SuiteContext,
   TRANSPORTS,
   UNSCALED,
@@ -142,6 +149,13 @@ function flowText(value: unknown): string {
   return write(value);
 }
 
+/** `scenarios[0].steps[2]`, `expect.timeout`: a path in the document, as messages and JSON show it. */
+function joinPath(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  const part = /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key);
+  return parent === "" ? part : `${parent}.${part}`;
+}
+
 /** What the validators of a suite and its include fragments share. */
 export interface Shared {
   readonly issues: ValidationIssue[];
@@ -183,7 +197,7 @@ export class Validator implements DecodeKit {
     return this.#shared.issues.length >= MAX_ISSUES;
   }
 
-  error(place: Place, message: string): void {
+  problem<C extends ProblemCode>(place: Place, code: C, details: ProblemDetails[C]): void {
     if (this.full) {
       this.#shared.unshown++;
       return;
@@ -193,6 +207,15 @@ export class Validator implements DecodeKit {
     // Without a key to point at, the caret goes to the entry's first character.
     const column = place.column ??
       (source === undefined ? undefined : (/^\s*(-\s+)?/.exec(source)?.[0].length ?? 0) + 1);
+    const message = formatProblem({ code, details } as Problem);
+    const parent = place.entry === undefined
+      ? undefined
+      : this.#paths().byContainer.get(place.entry.container);
+    const path = parent !== undefined
+      ? joinPath(parent, place.entry!.key)
+      : place.line === undefined
+      ? undefined
+      : this.#pathAt(place.line, column);
     this.#shared.issues.push({
       file: this.#file,
       line: place.line,
@@ -201,6 +224,9 @@ export class Validator implements DecodeKit {
       scenario: place.scenario,
       step: place.step,
       message: this.#via === undefined ? message : `${message} (included from ${this.#via})`,
+      code,
+      ...(path === undefined ? {} : { path }),
+      details: details as Readonly<Record<string, unknown>>,
     });
   }
 
@@ -216,17 +242,70 @@ export class Validator implements DecodeKit {
     return this.#where(container, key, (map) => this.#doc.columnOf(map, key));
   }
 
+  at(place: Place, container: unknown, key: string | number): Place {
+    const origin = this.#origin(container, key);
+    const line = origin === undefined ? undefined : this.#doc.lineOf(origin, key);
+    if (line === undefined) return place;
+    return {
+      ...place,
+      line,
+      column: this.#doc.columnOf(origin, key),
+      entry: { container: origin as object, key },
+    };
+  }
+
+  /** The mapping or list that holds `key` as written: `container`, or one a merged copy came from. */
+  #origin(container: unknown, key: string | number): unknown {
+    if (this.#doc.lineOf(container, key) !== undefined) return container;
+    if (typeof container !== "object" || container === null) return undefined;
+    return (this.#origins.get(container) ?? []).find((origin) =>
+      isRecord(origin) && Object.hasOwn(origin, String(key))
+    );
+  }
+
   #where(
     container: unknown,
     key: string | number,
     find: (map: unknown) => number | undefined,
   ): number | undefined {
-    const found = find(container);
-    if (found !== undefined || typeof container !== "object" || container === null) return found;
-    for (const origin of this.#origins.get(container) ?? []) {
-      if (isRecord(origin) && Object.hasOwn(origin, String(key))) return find(origin);
-    }
-    return undefined;
+    const origin = this.#origin(container, key);
+    return origin === undefined ? undefined : find(origin);
+  }
+
+  /**
+   * Paths in the document, made on the first problem: valid files never pay
+   * for them. Each mapping and list maps to its path, each written position
+   * to the shallowest entry there.
+   */
+  #pathIndex: { byContainer: WeakMap<object, string>; byPosition: Map<string, string> } | undefined;
+
+  #paths(): { byContainer: WeakMap<object, string>; byPosition: Map<string, string> } {
+    if (this.#pathIndex !== undefined) return this.#pathIndex;
+    const byContainer = new WeakMap<object, string>();
+    const byPosition = new Map<string, string>();
+    const walk = (value: unknown, path: string): void => {
+      if (typeof value !== "object" || value === null || byContainer.has(value)) return;
+      byContainer.set(value, path);
+      const entries: [string | number, unknown][] = Array.isArray(value)
+        ? value.map((item, index) => [index, item])
+        : Object.entries(value);
+      for (const [key, item] of entries) {
+        const line = this.#doc.lineOf(value, key);
+        const entryPath = joinPath(path, key);
+        if (line !== undefined) {
+          const position = `${line}:${this.#doc.columnOf(value, key)}`;
+          if (!byPosition.has(position)) byPosition.set(position, entryPath);
+        }
+        walk(item, entryPath);
+      }
+    };
+    walk(this.#doc.value, "");
+    this.#pathIndex = { byContainer, byPosition };
+    return this.#pathIndex;
+  }
+
+  #pathAt(line: number, column: number | undefined): string | undefined {
+    return this.#paths().byPosition.get(`${line}:${column}`);
   }
 
   /** Reports keys outside `allowed`, with a suggestion. */
@@ -235,11 +314,7 @@ export class Validator implements DecodeKit {
     for (const key of Object.keys(map)) {
       if (!allowed.includes(key)) {
         known = false;
-        const line = this.lineOf(map, key);
-        this.error(
-          line === undefined ? place : { ...place, line, column: this.columnOf(map, key) },
-          `Unknown key "${key}" in ${what}${suggestion(key, allowed)}; allowed: ${list(allowed)}`,
-        );
+        this.problem(this.at(place, map, key), "unknown-key", { key, in: what, allowed });
       }
     }
     return known;
@@ -269,25 +344,28 @@ export class Validator implements DecodeKit {
   string(value: unknown, place: Place, what: string): string | undefined {
     if (typeof value === "string") return value;
     if (typeof value === "number" || typeof value === "boolean") return String(value);
-    this.error(place, `Expected ${what} to be a string, got ${describe(value)}`);
+    this.problem(place, "wrong-type", { what, expected: "a string", got: describe(value) });
     return undefined;
   }
 
   /** A list of variable names, e.g. `secrets`. */
   names(value: unknown, place: Place): string[] {
     if (!Array.isArray(value) || !value.every((name) => typeof name === "string")) {
-      this.error(
-        place,
-        `Expected "secrets" to be a list of variable names, got ${describe(value)}`,
-      );
+      this.problem(place, "wrong-type", {
+        what: `"secrets"`,
+        expected: "a list of variable names",
+        got: describe(value),
+      });
       return [];
     }
     for (const name of value) {
       if (!NAME.test(name)) {
-        this.error(
-          place,
-          `Invalid variable name "${name}" in "secrets": expected letters, digits, "_" and "-"`,
-        );
+        this.problem(place, "invalid-value", {
+          what: "variable name",
+          value: name,
+          in: `"secrets"`,
+          expected: `letters, digits, "_" and "-"`,
+        });
       }
     }
     return value;
@@ -300,27 +378,28 @@ export class Validator implements DecodeKit {
     options: { scaled?: boolean } = {},
   ): number | undefined {
     if (typeof value !== "string") {
-      this.error(
-        place,
-        `Expected ${what} to be a duration like "2s" or "150ms", got ${describe(value)}`,
-      );
+      this.problem(place, "wrong-type", {
+        what,
+        expected: `a duration like "2s" or "150ms"`,
+        got: describe(value),
+      });
       return undefined;
     }
     let ms: number;
     try {
       ms = parseDuration(value);
     } catch (error) {
-      this.error(place, `Invalid ${what}: ${(error as Error).message}`);
+      this.problem(place, "invalid-duration", { what, reason: (error as Error).message });
       return undefined;
     }
     const scale = options.scaled === false ? 1 : this.#shared.timeoutScale;
     if (ms * scale > MAX_DURATION) {
-      this.error(
-        place,
-        `Invalid ${what}: "${value}" scaled by --timeout-scale ${scale} is ${
-          formatDuration(ms * scale)
-        }, more than 24h`,
-      );
+      this.problem(place, "duration-too-long", {
+        what,
+        value,
+        scale,
+        scaled: formatDuration(ms * scale),
+      });
       return undefined;
     }
     return ms;
@@ -332,7 +411,7 @@ export class Validator implements DecodeKit {
     try {
       parts = parseTemplate(text);
     } catch (error) {
-      this.error(place, (error as Error).message);
+      this.problem(place, "invalid-template", { message: (error as Error).message });
       return;
     }
     for (const part of parts) {
@@ -345,13 +424,11 @@ export class Validator implements DecodeKit {
           this.#shared.unshown++;
           continue;
         }
-        this.error(
-          place,
-          `Undefined variable "${part.name}" in ${JSON.stringify(text)}${
-            suggestion(part.name, [...defined])
-          }` +
-            (defined.size > 0 ? `; defined: ${list(defined)}` : "; no variables are defined here"),
-        );
+        this.problem(place, "undefined-variable", {
+          name: part.name,
+          text,
+          defined: [...defined],
+        });
       }
     }
   }
@@ -359,10 +436,11 @@ export class Validator implements DecodeKit {
   suite(): Suite | undefined {
     const root = this.#doc.value;
     if (!isRecord(root)) {
-      this.error(
-        {},
-        `A suite must be a mapping with "name" and "scenarios", got ${describe(root)}`,
-      );
+      this.problem({}, "wrong-type", {
+        what: "a suite",
+        expected: `a mapping with "name" and "scenarios"`,
+        got: describe(root),
+      });
       return undefined;
     }
     this.checkKeys(root, SUITE_KEYS, {}, "the suite");
@@ -375,12 +453,10 @@ export class Validator implements DecodeKit {
     if (root.server !== undefined) {
       server = this.string(root.server, at("server"), `"server"`);
       if (server !== undefined && !Object.hasOwn(this.servers, server)) {
-        this.error(
-          at("server"),
-          `Unknown server "${server}"${
-            suggestion(server, Object.keys(this.servers))
-          }; built-in servers: ${list(Object.keys(this.servers))}`,
-        );
+        this.problem(at("server"), "unknown-server", {
+          server,
+          allowed: Object.keys(this.servers),
+        });
         server = undefined;
       }
     }
@@ -391,10 +467,12 @@ export class Validator implements DecodeKit {
     }
     const addresses = ["server", "target", "spawn"].filter((key) => root[key] !== undefined);
     if (addresses.length > 1) {
-      this.error(
-        at(addresses[1]!),
-        `A suite has at most one of "server", "target" and "spawn", got ${list(addresses)}`,
-      );
+      this.problem(at(addresses[1]!), "one-of-keys", {
+        in: "A suite",
+        keys: ["server", "target", "spawn"],
+        given: addresses,
+        optional: true,
+      });
     }
     const timeout = root.timeout === undefined
       ? DEFAULT_TIMEOUT
@@ -441,29 +519,34 @@ export class Validator implements DecodeKit {
       defined,
     };
     if (root.scenarios !== undefined && root.steps !== undefined) {
-      this.error(
-        at("steps"),
-        `A suite has either "scenarios" or top-level "steps", got both`,
-      );
+      this.problem(at("steps"), "one-of-keys", {
+        in: "A suite",
+        keys: ["scenarios", "steps"],
+        given: ["scenarios", "steps"],
+      });
     } else if (root.steps !== undefined) {
       const scenario = this.scenario({ name, steps: root.steps }, undefined, undefined, context);
       if (scenario !== undefined) scenarios = [scenario];
     } else if (!Array.isArray(root.scenarios) || root.scenarios.length === 0) {
-      this.error(
-        root.scenarios === undefined ? {} : at("scenarios"),
-        root.scenarios === undefined
-          ? `A suite needs "scenarios" (a list) or "steps"`
-          : `Expected "scenarios" to be a non-empty list, got ${describe(root.scenarios)}`,
-      );
+      if (root.scenarios === undefined) {
+        this.problem({}, "one-of-keys", { in: "A suite", keys: ["scenarios", "steps"], given: [] });
+      } else {
+        this.problem(at("scenarios"), "wrong-type", {
+          what: `"scenarios"`,
+          expected: "a non-empty list",
+          got: describe(root.scenarios),
+        });
+      }
     } else {
       root.scenarios.forEach((raw: unknown, index: number) => {
         const line = this.lineOf(root.scenarios, index);
         const label = isRecord(raw) && typeof raw.name === "string" ? raw.name : `#${index + 1}`;
         if (!isRecord(raw)) {
-          this.error(
-            { line, scenario: label },
-            `Expected a scenario to be a mapping with "name" and "steps", got ${describe(raw)}`,
-          );
+          this.problem(this.at({ scenario: label }, root.scenarios, index), "wrong-type", {
+            what: "a scenario",
+            expected: `a mapping with "name" and "steps"`,
+            got: describe(raw),
+          });
           return;
         }
         const scenario = this.scenario(raw, label, line, context);
@@ -472,10 +555,9 @@ export class Validator implements DecodeKit {
       const seen = new Set<string>();
       for (const scenario of scenarios) {
         if (seen.has(scenario.name)) {
-          this.error(
-            { line: scenario.line, scenario: scenario.name },
-            `Duplicate scenario name "${scenario.name}"`,
-          );
+          this.problem({ line: scenario.line, scenario: scenario.name }, "duplicate-scenario", {
+            name: scenario.name,
+          });
         }
         seen.add(scenario.name);
       }
@@ -505,10 +587,11 @@ export class Validator implements DecodeKit {
   wait(raw: unknown, place: Place): { for: string; timeout: number } | undefined {
     if (typeof raw === "string") raw = { for: raw };
     if (!isRecord(raw)) {
-      this.error(
-        place,
-        `Expected "wait" to be an address or { for, timeout }, got ${describe(raw)}`,
-      );
+      this.problem(place, "wrong-type", {
+        what: `"wait"`,
+        expected: "an address or { for, timeout }",
+        got: describe(raw),
+      });
       return undefined;
     }
     this.checkKeys(raw, ["for", "timeout"], place, `"wait"`);
@@ -531,7 +614,7 @@ export class Validator implements DecodeKit {
       try {
         splitCommandLine(value);
       } catch (error) {
-        this.error(place, (error as Error).message);
+        this.problem(place, "invalid-command", { message: (error as Error).message });
         return undefined;
       }
       this.template(value, place, defined);
@@ -541,12 +624,11 @@ export class Validator implements DecodeKit {
       for (const arg of value) this.template(arg, place, defined);
       return value;
     }
-    this.error(
-      place,
-      `Expected "run" to be a command line or a non-empty list of arguments, got ${
-        describe(value)
-      }`,
-    );
+    this.problem(place, "wrong-type", {
+      what: `"run"`,
+      expected: "a command line or a non-empty list of arguments",
+      got: describe(value),
+    });
     return undefined;
   }
 
@@ -562,16 +644,23 @@ export class Validator implements DecodeKit {
     defined: ReadonlySet<string> | undefined,
   ): Record<string, string> | undefined {
     if (!isRecord(value)) {
-      this.error(
-        place,
-        `Expected "${what.key}" to be a mapping of names to values, got ${describe(value)}`,
-      );
+      this.problem(place, "wrong-type", {
+        what: `"${what.key}"`,
+        expected: "a mapping of names to values",
+        got: describe(value),
+      });
       return undefined;
     }
     const map: Record<string, string> = {};
     for (const [key, raw] of Object.entries(value)) {
-      const at = { ...place, line: this.lineOf(value, key, place.line) };
-      if (what.variables && !NAME.test(key)) this.error(at, `Invalid variable name "${key}"`);
+      const at = this.at(place, value, key);
+      if (what.variables && !NAME.test(key)) {
+        this.problem(at, "invalid-value", {
+          what: "variable name",
+          value: key,
+          expected: `letters, digits, "_" and "-"`,
+        });
+      }
       const text = this.string(raw, at, `${what.entry} "${key}"`);
       if (text === undefined) continue;
       if (defined !== undefined) this.template(text, at, defined);
@@ -594,26 +683,32 @@ export class Validator implements DecodeKit {
     if (typeof value === "number" && Number.isInteger(value) && value > 0 && value < 65536) {
       return value;
     }
-    this.error(
-      place,
-      `Expected "port" to be a port number from 1 to 65535, got ${describe(value)}`,
-    );
+    this.problem(place, "wrong-type", {
+      what: `"port"`,
+      expected: "a port number from 1 to 65535",
+      got: describe(value),
+    });
     return undefined;
   }
 
   suiteProgram(raw: unknown, place: Place, defined: ReadonlySet<string>): SuiteProgram | undefined {
     if (typeof raw === "string" || Array.isArray(raw)) raw = { run: raw };
     if (!isRecord(raw)) {
-      this.error(
-        place,
-        `Expected "spawn" to be a command line or a mapping with "run", got ${describe(raw)}`,
-      );
+      this.problem(place, "wrong-type", {
+        what: `"spawn"`,
+        expected: `a command line or a mapping with "run"`,
+        got: describe(raw),
+      });
       return undefined;
     }
     this.checkKeys(raw, SUITE_SPAWN_KEYS, place, `"spawn"`);
-    const at = (key: string): Place => ({ line: this.lineOf(raw, key, place.line) });
+    const at = (key: string): Place => this.at(place, raw, key);
     if (raw.run === undefined) {
-      this.error(place, `"spawn" needs "run": the command that starts the program under test`);
+      this.problem(place, "missing-key", {
+        key: "run",
+        in: `"spawn"`,
+        purpose: "the command that starts the program under test",
+      });
       return undefined;
     }
     const run = this.command(raw.run, at("run"), defined);
@@ -631,13 +726,14 @@ export class Validator implements DecodeKit {
         compileRegex(pattern);
         ready = { kind: "stdout", pattern };
       } catch (error) {
-        this.error(at("ready"), (error as Error).message);
+        this.problem(at("ready"), "invalid-regex", { message: (error as Error).message });
       }
     } else if (raw.ready !== undefined && raw.ready !== "port") {
-      this.error(
-        at("ready"),
-        `Expected "ready" to be "port" or { stdout: "regex" }, got ${describe(raw.ready)}`,
-      );
+      this.problem(at("ready"), "wrong-type", {
+        what: `"ready"`,
+        expected: `"port" or { stdout: "regex" }`,
+        got: describe(raw.ready),
+      });
     }
     const per = raw.per === undefined
       ? "suite"
@@ -670,12 +766,11 @@ export class Validator implements DecodeKit {
     const unit = match === null ? undefined : units[match[2]!.toLowerCase()];
     const size = match === null || unit === undefined ? NaN : Number(match[1]) * unit;
     if (!(size >= MIN_MAX_BUFFER && size <= MAX_MAX_BUFFER)) {
-      this.error(
-        place,
-        `Expected "max_buffer" to be a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB", got ${
-          describe(value)
-        }`,
-      );
+      this.problem(place, "wrong-type", {
+        what: `"max_buffer"`,
+        expected: `a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB"`,
+        got: describe(value),
+      });
       return DEFAULT_MAX_BUFFER;
     }
     return size;
@@ -690,15 +785,21 @@ export class Validator implements DecodeKit {
     this.template(text, place, defined);
     const match = ADDRESS.exec(text);
     if (match === null) {
-      this.error(
-        place,
-        `Invalid ${what} "${text}": expected "tcp://host:port" or "udp://host:port"`,
-      );
+      this.problem(place, "invalid-value", {
+        what,
+        value: text,
+        expected: `"tcp://host:port" or "udp://host:port"`,
+      });
       return undefined;
     }
     const port = match[3]!;
     if (!port.includes("${") && !(/^\d+$/.test(port) && Number(port) > 0 && Number(port) < 65536)) {
-      this.error(place, `Invalid port "${port}" in ${what} "${text}": expected 1 to 65535`);
+      this.problem(place, "invalid-value", {
+        what: "port",
+        value: port,
+        in: `${what} "${text}"`,
+        expected: "1 to 65535",
+      });
     }
     return match[1] as Transport;
   }
@@ -712,26 +813,30 @@ export class Validator implements DecodeKit {
     const place: Place = { scenario: label, line };
     if (line !== undefined) this.checkKeys(raw, SCENARIO_KEYS, place, "a scenario");
     const name = raw.name === undefined ? undefined : this.string(raw.name, place, `"name"`);
-    if (raw.name === undefined) this.error(place, `A scenario needs a "name"`);
+    if (raw.name === undefined) {
+      this.problem(place, "missing-key", { key: "name", in: "A scenario" });
+    }
     const timeout = raw.timeout === undefined ? undefined : this.duration(
       raw.timeout,
-      { ...place, line: this.lineOf(raw, "timeout", line) },
+      this.at(place, raw, "timeout"),
       `"timeout"`,
     );
     let skip: string | undefined;
     if (raw.skip === true) skip = "";
     else if (typeof raw.skip === "string" && raw.skip !== "") skip = raw.skip;
     else if (raw.skip !== undefined && raw.skip !== false && raw.skip !== null) {
-      this.error(
-        { ...place, line: this.lineOf(raw, "skip", line) },
-        `Expected "skip" to be true, false or a reason, got ${describe(raw.skip)}`,
-      );
+      this.problem(this.at(place, raw, "skip"), "wrong-type", {
+        what: `"skip"`,
+        expected: "true, false or a reason",
+        got: describe(raw.skip),
+      });
     }
     if (!Array.isArray(raw.steps) || raw.steps.length === 0) {
-      this.error(
-        { ...place, line: this.lineOf(raw, "steps", line) },
-        `Expected "steps" to be a non-empty list, got ${describe(raw.steps)}`,
-      );
+      this.problem(this.at(place, raw, "steps"), "wrong-type", {
+        what: `"steps"`,
+        expected: "a non-empty list",
+        got: describe(raw.steps),
+      });
       return undefined;
     }
     const state: ScenarioState = {
@@ -744,17 +849,19 @@ export class Validator implements DecodeKit {
       if (typeof raw.points === "number" && raw.points >= 0 && Number.isFinite(raw.points)) {
         points = raw.points;
       } else {
-        this.error(
-          { ...place, line: this.lineOf(raw, "points", line) },
-          `Expected "points" to be a number of 0 or more, got ${describe(raw.points)}`,
-        );
+        this.problem(this.at(place, raw, "points"), "wrong-type", {
+          what: `"points"`,
+          expected: "a number of 0 or more",
+          got: describe(raw.points),
+        });
       }
     }
     if (raw.hidden !== undefined && typeof raw.hidden !== "boolean") {
-      this.error(
-        { ...place, line: this.lineOf(raw, "hidden", line) },
-        `Expected "hidden" to be true or false, got ${describe(raw.hidden)}`,
-      );
+      this.problem(this.at(place, raw, "hidden"), "wrong-type", {
+        what: `"hidden"`,
+        expected: "true or false",
+        got: describe(raw.hidden),
+      });
     }
     if (name === undefined) return undefined;
     return { name, line, steps, timeout, skip, points, hidden: raw.hidden === true };
@@ -789,37 +896,32 @@ export class Validator implements DecodeKit {
       const actions = keys.filter((key) => ACTION_NAMES.includes(key));
       if (actions.length === 0) {
         const first = keys[0] ?? "";
-        this.error(
-          place,
-          keys.length === 0
-            ? `A step needs an action: one of ${list(ACTION_NAMES)}`
-            : `Unknown action "${first}"${suggestion(first, ACTION_NAMES)}; actions: ${
-              list(ACTION_NAMES)
-            }`,
-        );
+        if (keys.length === 0) this.problem(place, "missing-action", { allowed: ACTION_NAMES });
+        else {
+          this.problem(this.at(place, raw, first), "unknown-action", {
+            action: first,
+            allowed: ACTION_NAMES,
+          });
+        }
         return undefined;
       }
       if (actions.length > 1) {
-        this.error(
-          place,
-          `A step has exactly one action, got ${list(actions)}; write each as its own "- " item`,
-        );
+        this.problem(this.at(place, raw, actions[1]!), "several-actions", { actions });
         return undefined;
       }
       action = actions[0]!;
       value = raw[action];
       siblings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== action));
     } else {
-      this.error(place, `Expected a step to be an action or a mapping, got ${describe(raw)}`);
+      this.problem(place, "wrong-type", {
+        what: "a step",
+        expected: "an action or a mapping",
+        got: describe(raw),
+      });
       return undefined;
     }
     if (!ACTION_NAMES.includes(action)) {
-      this.error(
-        place,
-        `Unknown action "${action}"${suggestion(action, ACTION_NAMES)}; actions: ${
-          list(ACTION_NAMES)
-        }`,
-      );
+      this.problem(place, "unknown-action", { action, allowed: ACTION_NAMES });
       return undefined;
     }
     const base = {
@@ -843,12 +945,16 @@ export class Validator implements DecodeKit {
     if (isRecord(value)) options = { ...value };
     else if (value === undefined || value === null) options = {};
     else if (Array.isArray(value)) {
-      this.error(place, `Expected options or a value, got a list`);
+      this.problem(place, "wrong-type", {
+        what: "the options",
+        expected: "a mapping or a value",
+        got: "a list",
+      });
       return undefined;
     } else options = { [shorthand]: value };
     for (const [key, sibling] of Object.entries(siblings)) {
       if (Object.hasOwn(options, key)) {
-        this.error(place, `Option "${key}" is given twice`);
+        this.problem(this.at(place, siblings, key), "duplicate-option", { key });
         return undefined;
       }
       options[key] = sibling;
@@ -859,13 +965,17 @@ export class Validator implements DecodeKit {
   timeout(options: Record_, place: Place): number | undefined {
     return options.timeout === undefined
       ? undefined
-      : this.duration(options.timeout, place, `"timeout"`);
+      : this.duration(options.timeout, this.at(place, options, "timeout"), `"timeout"`);
   }
 
   connectionName(value: unknown, place: Place, what: string): string | undefined {
     const name = this.string(value, place, what);
     if (name !== undefined && !NAME.test(name)) {
-      this.error(place, `Invalid connection name "${name}": use letters, digits, "_" and "-"`);
+      this.problem(place, "invalid-value", {
+        what: "connection name",
+        value: name,
+        expected: `letters, digits, "_" and "-"`,
+      });
       return undefined;
     }
     return name;
@@ -877,22 +987,19 @@ export class Validator implements DecodeKit {
     place: Place,
     state: ScenarioState,
   ): { name: string; kind: ConnectionKind } | undefined {
+    const at = options.on === undefined ? place : this.at(place, options, "on");
     const name = options.on === undefined
       ? DEFAULT_CONNECTION
-      : this.connectionName(options.on, place, `"on"`);
+      : this.connectionName(options.on, at, `"on"`);
     if (name === undefined) return undefined;
     const open = state.open.get(name);
     if (open === undefined) {
       const names = [...state.open.keys()];
-      this.error(
-        place,
-        `Connection "${name}" is not open` +
-          (names.length === 0
-            ? name === DEFAULT_CONNECTION
-              ? `; add "- connect" before this step`
-              : `; add "- connect: ${name}" before this step`
-            : `${suggestion(name, names)}; open connections: ${list(names)}`),
-      );
+      this.problem(at, "not-open", {
+        name,
+        open: names,
+        fallback: name === DEFAULT_CONNECTION,
+      });
       return undefined;
     }
     return { name, kind: open.kind };
@@ -906,32 +1013,33 @@ export class Validator implements DecodeKit {
   ): Payload | undefined {
     const given = (["text", "hex", "base64"] as const).filter((key) => options[key] !== undefined);
     if (given.length !== 1) {
-      this.error(
-        place,
-        given.length === 0
-          ? `${what} needs one of "text", "hex" or "base64"`
-          : `${what} takes one of "text", "hex" or "base64", got ${list(given)}`,
-      );
+      this.problem(given.length === 0 ? place : this.at(place, options, given[1]!), "one-of-keys", {
+        in: what,
+        keys: ["text", "hex", "base64"],
+        given,
+      });
       return undefined;
     }
     const encoding = given[0]!;
-    const value = this.string(options[encoding], place, `"${encoding}"`);
+    const at = this.at(place, options, encoding);
+    const value = this.string(options[encoding], at, `"${encoding}"`);
     if (value === undefined) return undefined;
-    this.template(value, place, defined);
+    this.template(value, at, defined);
     if (!value.includes("${")) {
       if (encoding === "hex") {
         const digits = value.replace(/\s+/g, "");
         if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) {
-          this.error(
-            place,
-            `Invalid hex "${value}": expected pairs of hex digits, optionally separated by spaces`,
-          );
+          this.problem(at, "invalid-value", {
+            what: "hex",
+            value,
+            expected: "pairs of hex digits, optionally separated by spaces",
+          });
         }
       } else if (encoding === "base64") {
         try {
           decodeBase64(value.replace(/\s+/g, ""));
         } catch {
-          this.error(place, `Invalid base64 "${value}"`);
+          this.problem(at, "invalid-value", { what: "base64", value, expected: "base64 text" });
         }
       }
     }
@@ -947,32 +1055,44 @@ export class Validator implements DecodeKit {
     if (typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max) {
       return value;
     }
-    this.error(
-      place,
-      `Expected ${what} to be a whole number from 1 to ${max.toLocaleString("en")}, got ${
-        describe(value)
-      }`,
-    );
+    this.problem(place, "wrong-type", {
+      what,
+      expected: `a whole number from 1 to ${max.toLocaleString("en")}`,
+      got: describe(value),
+    });
     return undefined;
   }
 
   split(options: Record_, place: Place): Split | undefined {
     if (options.chunks === undefined && options.chunk_size === undefined) {
       if (options.delay !== undefined) {
-        this.error(place, `"delay" goes with "chunks" or "chunk_size"`);
+        this.problem(this.at(place, options, "delay"), "requires-key", {
+          key: "delay",
+          requires: ["chunks", "chunk_size"],
+        });
       }
       return undefined;
     }
     if (options.chunks !== undefined && options.chunk_size !== undefined) {
-      this.error(place, `Give one of "chunks" and "chunk_size", not both`);
+      this.problem(this.at(place, options, "chunk_size"), "one-of-keys", {
+        in: "A split",
+        keys: ["chunks", "chunk_size"],
+        given: ["chunks", "chunk_size"],
+      });
       return undefined;
     }
-    const chunks = options.chunks === undefined
-      ? undefined
-      : this.positiveInteger(options.chunks, place, `"chunks"`, MAX_REPEAT_TIMES);
-    const chunkSize = options.chunk_size === undefined
-      ? undefined
-      : this.positiveInteger(options.chunk_size, place, `"chunk_size"`, MAX_MAX_BUFFER);
+    const chunks = options.chunks === undefined ? undefined : this.positiveInteger(
+      options.chunks,
+      this.at(place, options, "chunks"),
+      `"chunks"`,
+      MAX_REPEAT_TIMES,
+    );
+    const chunkSize = options.chunk_size === undefined ? undefined : this.positiveInteger(
+      options.chunk_size,
+      this.at(place, options, "chunk_size"),
+      `"chunk_size"`,
+      MAX_MAX_BUFFER,
+    );
     const delay = options.delay === undefined
       ? DEFAULT_SPLIT_DELAY
       : this.duration(options.delay, place, `"delay"`, UNSCALED) ?? DEFAULT_SPLIT_DELAY;
@@ -985,7 +1105,7 @@ export class Validator implements DecodeKit {
     try {
       compileRegex(pattern.replace(/\$\{[^}]*\}/g, "x"));
     } catch (error) {
-      this.error(place, (error as Error).message);
+      this.problem(place, "invalid-regex", { message: (error as Error).message });
     }
     return pattern;
   }
@@ -996,10 +1116,11 @@ export class Validator implements DecodeKit {
       return { kind: "equals", text: raw };
     }
     if (!isRecord(raw)) {
-      this.error(
-        place,
-        `Expected a line to be a string or one of ${list(LINE_KINDS)}, got ${describe(raw)}`,
-      );
+      this.problem(place, "wrong-type", {
+        what: "a line",
+        expected: `a string or one of ${list(LINE_KINDS)}`,
+        got: describe(raw),
+      });
       return undefined;
     }
     const known = this.checkKeys(raw, LINE_KINDS, place, "a line");
@@ -1007,12 +1128,11 @@ export class Validator implements DecodeKit {
     // A misspelt kind was reported as an unknown key: "got none" would say it twice.
     if (kinds.length === 0 && !known) return undefined;
     if (kinds.length !== 1) {
-      this.error(
-        place,
-        `A line takes exactly one of ${list(LINE_KINDS)}, got ${
-          kinds.length === 0 ? "none" : list(kinds)
-        }`,
-      );
+      this.problem(kinds.length === 0 ? place : this.at(place, raw, kinds[1]!), "one-of-keys", {
+        in: "A line",
+        keys: LINE_KINDS,
+        given: kinds,
+      });
       return undefined;
     }
     const kind = kinds[0]!;
@@ -1041,10 +1161,7 @@ export class Validator implements DecodeKit {
   checkNotOpen(name: string, place: Place, state: ScenarioState): void {
     const already = state.open.get(name);
     if (already === undefined) return;
-    this.error(
-      place,
-      `Connection "${name}" is already open (step ${already.step}); close it first or choose another name`,
-    );
+    this.problem(place, "already-open", { name, step: already.step });
   }
 
   oneOf<T extends string>(
@@ -1056,15 +1173,13 @@ export class Validator implements DecodeKit {
     if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
       return value as T;
     }
-    const expected = allowed.length === 2
-      ? `"${allowed[0]}" or "${allowed[1]}"`
-      : `one of ${list(allowed)}`;
-    this.error(
-      place,
-      `Invalid ${what} ${describe(value)}: expected ${expected}${
-        typeof value === "string" ? suggestion(value, allowed) : ""
-      }`,
-    );
+    const typo = typeof value === "string" ? closest(value, allowed) : undefined;
+    this.problem(place, "not-one-of", {
+      what,
+      got: describe(value),
+      allowed,
+      ...(typo === undefined ? {} : { typo }),
+    });
     return undefined;
   }
 
@@ -1073,7 +1188,7 @@ export class Validator implements DecodeKit {
     const { options, base, place, suite, state } = input;
     if (options === undefined) return undefined;
     this.checkKeys(options, ["file", "vars"], place, `"include"`);
-    const path = this.string(options.file, place, `"file"`);
+    const path = this.string(options.file, this.at(place, options, "file"), `"file"`);
     if (path === undefined) return undefined;
     const variables = options.vars === undefined ? {} : this.textMap(
       options.vars,
@@ -1087,13 +1202,9 @@ export class Validator implements DecodeKit {
       place.line === undefined ? "" : `:${place.line}`
     }, step ${place.step}`;
     if (this.#shared.stack.includes(file)) {
-      this.error(
-        place,
-        `Include cycle: ${
-          [...this.#shared.stack.slice(this.#shared.stack.indexOf(file)), file].map((f) => `"${f}"`)
-            .join(" includes ")
-        }`,
-      );
+      this.problem(place, "include-cycle", {
+        files: [...this.#shared.stack.slice(this.#shared.stack.indexOf(file)), file],
+      });
       return undefined;
     }
     let text: string;
@@ -1105,7 +1216,7 @@ export class Validator implements DecodeKit {
         : error instanceof Deno.errors.NotFound
         ? "no such file"
         : (error as Error).message;
-      this.error(place, `Cannot read include "${file}": ${reason}`);
+      this.problem(place, "include-unreadable", { file, reason });
       return undefined;
     }
     let doc: YamlDocument;
@@ -1118,12 +1229,14 @@ export class Validator implements DecodeKit {
         scenario: place.scenario,
         step: undefined,
         message: `${(error as Error).message} (included from ${here})`,
+        code: "yaml-syntax",
+        details: { message: (error as Error).message },
       });
       return undefined;
     }
     const fragment = doc.value;
     if (!isRecord(fragment) || !Array.isArray(fragment.steps) || fragment.steps.length === 0) {
-      this.error(place, `Include "${file}" must be a mapping with a non-empty "steps" list`);
+      this.problem(place, "include-shape", { file });
       return undefined;
     }
     // Variables with literal values are written into the fragment before it is

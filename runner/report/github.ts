@@ -24,6 +24,8 @@ export interface AnnotationLocation {
   readonly file: string;
   /** The 1-based line, when known. */
   readonly line?: number | undefined;
+  /** The 1-based column, when known. */
+  readonly column?: number | undefined;
   /** A short title. */
   readonly title: string;
 }
@@ -49,6 +51,7 @@ export function githubAnnotation(message: string, at: AnnotationLocation): strin
   const properties = [
     `file=${escapeProperty(at.file)}`,
     ...(at.line === undefined ? [] : [`line=${at.line}`]),
+    ...(at.line === undefined || at.column === undefined ? [] : [`col=${at.column}`]),
     `title=${escapeProperty(at.title)}`,
   ];
   return `::error ${properties.join(",")}::${escapeData(message)}`;
@@ -75,6 +78,7 @@ export class GithubAnnotationsReporter implements Reporter {
           githubAnnotation(issue.message, {
             file: issue.file,
             line: issue.line,
+            column: issue.column,
             title: "Invalid scenario file",
           })
         }\n`,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { dirname } from "@std/path";
+import { dirname } from "@std/path/posix/dirname";
 import type { InvalidSuiteError } from "../errors.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
@@ -276,9 +276,9 @@ export async function createReporters(
     const spec = REPORTERS.find((candidate) => candidate.name === name);
     if (spec === undefined) {
       throw new ReporterSpecError(
-        `Unknown reporter "${name}"${suggestion(name, REPORTER_NAMES)}; reporters: ${
+        `Unknown reporter "${name}"${suggestion(name, REPORTER_NAMES)} (reporters: ${
           REPORTER_NAMES.join(", ")
-        }`,
+        })`,
       );
     }
     if (path === "") throw new ReporterSpecError(`Reporter "${name}=" needs a path after "="`);

@@ -67,20 +67,15 @@ function decodeAccept(input: ActionInput, kit: DecodeKit): AcceptStep | undefine
     : kit.on(options, place, state)?.name;
   if (on === undefined) {
     if (options.on === undefined) {
-      kit.error(place, `"accept" needs a TCP listener: add "- listen: srv" first`);
+      kit.problem(place, "not-a-listener", {});
     }
     return undefined;
   }
   const listener = state.open.get(on);
   if (listener !== undefined && listener.kind !== "tcp-listener") {
-    kit.error(
-      place,
-      listener.kind === "udp-listener"
-        ? `A UDP listener has no connections to accept: expect on "${on}" takes the next datagram`
-        : `"${on}" is not a TCP listener`,
-    );
+    kit.problem(kit.at(place, options, "on"), "not-a-listener", { name: on, kind: listener.kind });
   }
-  const as = kit.newName(options.as, "conn", place, state, `"as"`);
+  const as = kit.newName(options.as, "conn", kit.at(place, options, "as"), state, `"as"`);
   const timeout = kit.timeout(options, place);
   if (as === undefined) return undefined;
   state.open.set(as, { kind: "tcp", step: base.number });

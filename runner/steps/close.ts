@@ -62,15 +62,22 @@ function decodeClose(input: ActionInput, kit: DecodeKit): CloseStep | undefined 
   const on = kit.on(options, place, state);
   let how: "full" | "half" = "full";
   if (options.how === "reset") {
-    kit.error(
-      place,
-      `"how: reset" is not available: Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
-    );
+    kit.problem(kit.at(place, options, "how"), "unsupported", {
+      what: `"how: reset"`,
+      reason:
+        `Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "how: half" or a full close`,
+    });
   } else if (options.how !== undefined) {
-    how = kit.oneOf(options.how, ["full", "half"] as const, place, `"how"`) ?? "full";
+    how =
+      kit.oneOf(options.how, ["full", "half"] as const, kit.at(place, options, "how"), `"how"`) ??
+        "full";
   }
   if (how === "half" && on !== undefined && on.kind !== "tcp") {
-    kit.error(place, `"how: half" applies to TCP connections; "${on.name}" is not one`);
+    kit.problem(kit.at(place, options, "how"), "does-not-apply", {
+      what: `"how: half"`,
+      applies: "TCP connections",
+      name: on.name,
+    });
   }
   if (on === undefined) return undefined;
   // A half-closed connection can still be read; a process whose stdin is closed can too.

@@ -149,47 +149,47 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
   kit.checkKeys(options, CONNECT_KEYS, place, `"connect"`);
   const as = options.as === undefined
     ? DEFAULT_CONNECTION
-    : kit.connectionName(options.as, place, `"as"`);
+    : kit.connectionName(options.as, kit.at(place, options, "as"), `"as"`);
   const transport = options.transport === undefined
     ? undefined
-    : kit.oneOf(options.transport, TRANSPORTS, place, `"transport"`);
+    : kit.oneOf(options.transport, TRANSPORTS, kit.at(place, options, "transport"), `"transport"`);
   let to: string | undefined;
   let schemeTransport: Transport | undefined;
   if (options.to !== undefined) {
-    to = kit.string(options.to, place, `"to"`);
+    to = kit.string(options.to, kit.at(place, options, "to"), `"to"`);
     if (to !== undefined) schemeTransport = kit.address(to, place, state.defined, `"to"`);
   } else if (suite.server === undefined && suite.target === undefined && !suite.program) {
-    kit.error(
-      place,
-      `No address to connect to: give "to", or set the suite's "server", "target" or "spawn"`,
-    );
+    kit.problem(place, "no-address", {});
   } else if (suite.target !== undefined) {
     schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
   }
   if (transport !== undefined && schemeTransport !== undefined && transport !== schemeTransport) {
-    kit.error(
-      place,
-      `Transport "${transport}" contradicts the address's scheme "${schemeTransport}"`,
-    );
+    kit.problem(kit.at(place, options, "transport"), "transport-mismatch", {
+      transport,
+      scheme: schemeTransport,
+    });
   }
   const resolved = transport ?? schemeTransport ??
     (options.to === undefined && suite.program ? suite.programTransport : "tcp");
   if (options.to === undefined && suite.server !== undefined) {
     const speaks = kit.servers[suite.server];
     if (speaks !== undefined && !speaks.includes(resolved)) {
-      kit.error(
-        place,
-        `The "${suite.server}" server does not speak ${resolved.toUpperCase()}; it speaks ${
-          speaks.map((t) => t.toUpperCase()).join(" and ")
-        }`,
-      );
+      kit.problem(place, "server-transport", {
+        server: suite.server,
+        transport: resolved,
+        speaks,
+      });
     }
   }
   const fails = options.fails === undefined
     ? undefined
-    : kit.oneOf(options.fails, FAILURES, place, `"fails"`);
+    : kit.oneOf(options.fails, FAILURES, kit.at(place, options, "fails"), `"fails"`);
   if (fails !== undefined && resolved === "udp") {
-    kit.error(place, `"fails" applies to TCP only: UDP has no connection to refuse or time out`);
+    kit.problem(kit.at(place, options, "fails"), "does-not-apply", {
+      what: `"fails"`,
+      applies: "TCP only",
+      why: "UDP has no connection to refuse or time out",
+    });
   }
   const timeout = kit.timeout(options, place);
   if (as === undefined) return undefined;

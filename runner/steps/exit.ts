@@ -71,11 +71,20 @@ function decodeExit(input: ActionInput, kit: DecodeKit): ExitStep | undefined {
   kit.checkKeys(options, EXIT_KEYS, place, `"exit"`);
   const on = kit.on(options, place, state);
   if (on !== undefined && on.kind !== "process") {
-    kit.error(place, `"exit" applies to spawned processes; "${on.name}" is a connection`);
+    kit.problem(place, "does-not-apply", {
+      what: `"exit"`,
+      applies: "spawned processes",
+      name: on.name,
+      is: "a connection",
+    });
   }
   const code = options.code === undefined ? 0 : options.code;
   if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
-    kit.error(place, `Expected "code" to be an exit code from 0 to 255, got ${describe(code)}`);
+    kit.problem(kit.at(place, options, "code"), "wrong-type", {
+      what: `"code"`,
+      expected: "an exit code from 0 to 255",
+      got: describe(code),
+    });
     return undefined;
   }
   const timeout = kit.timeout(options, place);

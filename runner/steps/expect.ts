@@ -43,7 +43,7 @@ import {
   StepFailedError,
   waitTimedOut,
 } from "./context.ts";
-import { type ActionInput, type DecodeKit, describe, list, UNSCALED } from "../decode/kit.ts";
+import { type ActionInput, type DecodeKit, describe, UNSCALED } from "../decode/kit.ts";
 import { groupNames } from "../match/regex.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
@@ -420,35 +420,47 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
   // A misspelt expectation was reported as an unknown key; "needs one of" would say it twice.
   if (kinds.length === 0 && !known) return undefined;
   if (kinds.length !== 1) {
-    kit.error(
-      place,
-      kinds.length === 0
-        ? `"expect" needs one of ${list(EXPECT_KINDS)}`
-        : `"expect" takes one of ${list(EXPECT_KINDS)}, got ${list(kinds)}; use one step each`,
-    );
+    kit.problem(kinds.length === 0 ? place : kit.at(place, options, kinds[1]!), "one-of-keys", {
+      in: `"expect"`,
+      keys: EXPECT_KINDS,
+      given: kinds,
+      ...(kinds.length === 0 ? {} : { hint: "use one step each" }),
+    });
     return undefined;
   }
   const kind = kinds[0]!;
   const value = options[kind];
+  const at = kit.at(place, options, kind);
   const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
   if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {
-    kit.error(
-      place,
-      `"${kind}" does not apply to UDP connection "${on.name}": a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
-    );
+    kit.problem(kit.at(place, options, kind), "does-not-apply", {
+      what: `"${kind}"`,
+      applies: "streams",
+      name: on.name,
+      is: "a UDP connection",
+      why:
+        `a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+    });
   }
   if (on?.kind === "tcp-listener") {
-    kit.error(
-      place,
-      `Cannot expect on listener "${on.name}": accept a connection first (- accept: { on: ${on.name}, as: conn })`,
-    );
+    kit.problem(place, "listener-not-connection", { action: "expect", name: on.name });
   }
   let stream: "stdout" | "stderr" = "stdout";
   if (options.stream !== undefined) {
     if (on !== undefined && on.kind !== "process") {
-      kit.error(place, `"stream" applies to spawned processes; "${on.name}" is a connection`);
+      kit.problem(kit.at(place, options, "stream"), "does-not-apply", {
+        what: `"stream"`,
+        applies: "spawned processes",
+        name: on.name,
+        is: "a connection",
+      });
     } else {
-      stream = kit.oneOf(options.stream, ["stdout", "stderr"] as const, place, `"stream"`) ??
+      stream = kit.oneOf(
+        options.stream,
+        ["stdout", "stderr"] as const,
+        kit.at(place, options, "stream"),
+        `"stream"`,
+      ) ??
         stream;
     }
   }
@@ -457,43 +469,52 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
     case "text":
     case "hex":
     case "base64": {
-      const payload = kit.payload({ [kind]: value }, place, state.defined, `"expect"`);
+      const payload = kit.payload({ [kind]: value }, at, state.defined, `"expect"`);
       if (payload !== undefined) expectation = { kind: "bytes", payload };
       break;
     }
     case "line": {
-      const line = kit.lineMatch(value, place, state);
+      const line = kit.lineMatch(value, at, state);
       if (line !== undefined) expectation = { kind: "line", line };
       break;
     }
     case "lines":
     case "unordered": {
       if (!Array.isArray(value) || value.length === 0) {
-        kit.error(
-          place,
-          `Expected "${kind}" to be a non-empty list of lines, got ${describe(value)}`,
-        );
+        kit.problem(at, "wrong-type", {
+          what: `"${kind}"`,
+          expected: "a non-empty list of lines",
+          got: describe(value),
+        });
         break;
       }
-      const lines = value.map((item: unknown) => kit.lineMatch(item, place, state));
+      const lines = value.map((item: unknown, index: number) =>
+        kit.lineMatch(item, kit.at(at, value, index), state)
+      );
       if (lines.every((line): line is LineMatch => line !== undefined)) {
         expectation = { kind, lines };
       }
       break;
     }
     case "contains": {
-      const text = kit.string(value, place, `"contains"`);
+      const text = kit.string(value, at, `"contains"`);
       if (text !== undefined) {
-        kit.template(text, place, state.defined);
-        if (text === "") kit.error(place, `"contains" needs a non-empty text`);
+        kit.template(text, at, state.defined);
+        if (text === "") {
+          kit.problem(at, "wrong-type", {
+            what: `"contains"`,
+            expected: "a non-empty text",
+            got: `""`,
+          });
+        }
         expectation = { kind: "contains", text };
       }
       break;
     }
     case "regex": {
-      const pattern = kit.string(value, place, `"regex"`);
+      const pattern = kit.string(value, at, `"regex"`);
       if (pattern !== undefined) {
-        expectation = { kind: "regex", pattern: kit.regex(pattern, place, state) };
+        expectation = { kind: "regex", pattern: kit.regex(pattern, at, state) };
       }
       break;
     }
@@ -504,14 +525,15 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
       if (value === true) expectation = { kind: "closed", how: "close" };
       else if (value === "reset") expectation = { kind: "closed", how: "reset" };
       else {
-        kit.error(
-          place,
-          `Expected "closed" to be true or "reset", got ${describe(value)}`,
-        );
+        kit.problem(at, "wrong-type", {
+          what: `"closed"`,
+          expected: `true or "reset"`,
+          got: describe(value),
+        });
       }
       break;
     case "silence": {
-      const duration = kit.duration(value, place, `"silence"`, UNSCALED);
+      const duration = kit.duration(value, at, `"silence"`, UNSCALED);
       if (duration !== undefined) expectation = { kind: "silence", duration };
       break;
     }

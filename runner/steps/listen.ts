@@ -75,18 +75,23 @@ function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefine
   const { options, base, place, state } = input;
   if (options === undefined) return undefined;
   kit.checkKeys(options, LISTEN_KEYS, place, `"listen"`);
-  const as = kit.newName(options.as, "srv", place, state, `"as"`);
-  const transport: Transport = options.transport === undefined
-    ? "tcp"
-    : kit.oneOf(options.transport, TRANSPORTS, place, `"transport"`) ?? "tcp";
+  const as = kit.newName(options.as, "srv", kit.at(place, options, "as"), state, `"as"`);
+  const transport: Transport = options.transport === undefined ? "tcp" : kit.oneOf(
+    options.transport,
+    TRANSPORTS,
+    kit.at(place, options, "transport"),
+    `"transport"`,
+  ) ?? "tcp";
   let port: string | undefined;
   if (typeof options.port === "number") {
-    if (kit.port(options.port, place) !== undefined) port = String(options.port);
+    if (kit.port(options.port, kit.at(place, options, "port")) !== undefined) {
+      port = String(options.port);
+    }
   } else if (typeof options.port === "string") {
-    kit.template(options.port, place, state.defined);
+    kit.template(options.port, kit.at(place, options, "port"), state.defined);
     port = options.port;
   } else if (options.port !== undefined) {
-    kit.port(options.port, place);
+    kit.port(options.port, kit.at(place, options, "port"));
   }
   if (as === undefined) return undefined;
   state.open.set(as, {

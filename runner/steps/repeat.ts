@@ -137,18 +137,27 @@ function decodeRepeat(input: ActionInput, kit: DecodeKit): RepeatStep | undefine
   const { options, base, place, suite, state } = input;
   if (options === undefined) return undefined;
   kit.checkKeys(options, REPEAT_KEYS, place, `"repeat"`);
-  const times = kit.positiveInteger(options.times, place, `"times"`, MAX_REPEAT_TIMES);
-  const concurrency = options.concurrency === undefined
-    ? 1
-    : kit.positiveInteger(options.concurrency, place, `"concurrency"`, MAX_CONCURRENCY);
+  const times = kit.positiveInteger(
+    options.times,
+    kit.at(place, options, "times"),
+    `"times"`,
+    MAX_REPEAT_TIMES,
+  );
+  const concurrency = options.concurrency === undefined ? 1 : kit.positiveInteger(
+    options.concurrency,
+    kit.at(place, options, "concurrency"),
+    `"concurrency"`,
+    MAX_CONCURRENCY,
+  );
   const maxP95 = options.max_p95 === undefined
     ? undefined
-    : kit.duration(options.max_p95, place, `"max_p95"`, UNSCALED);
+    : kit.duration(options.max_p95, kit.at(place, options, "max_p95"), `"max_p95"`, UNSCALED);
   if (!Array.isArray(options.steps) || options.steps.length === 0) {
-    kit.error(
-      place,
-      `Expected "steps" of "repeat" to be a non-empty list, got ${describe(options.steps)}`,
-    );
+    kit.problem(kit.at(place, options, "steps"), "wrong-type", {
+      what: `"steps" of "repeat"`,
+      expected: "a non-empty list",
+      got: describe(options.steps),
+    });
     return undefined;
   }
   // Each iteration has its own connections and variables; none leak out.

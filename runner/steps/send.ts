@@ -139,12 +139,18 @@ function decodeSend(input: ActionInput, kit: DecodeKit): SendStep | undefined {
   const timeout = kit.timeout(options, place);
   const split = kit.split(options, place);
   if (on?.kind === "tcp-listener") {
-    kit.error(place, `Cannot send on listener "${on.name}": accept a connection first`);
+    kit.problem(place, "listener-not-connection", { action: "send", name: on.name });
   }
   if (split !== undefined && (on?.kind === "udp" || on?.kind === "udp-listener")) {
-    kit.error(
-      place,
-      `"chunks" and "chunk_size" apply to streams: on UDP every send is one datagram`,
+    kit.problem(
+      kit.at(place, options, options.chunks === undefined ? "chunk_size" : "chunks"),
+      "does-not-apply",
+      {
+        what: `"chunks" and "chunk_size"`,
+        plural: true,
+        applies: "streams",
+        why: "on UDP every send is one datagram",
+      },
     );
   }
   if (on === undefined || payload === undefined) return undefined;

@@ -42,10 +42,11 @@ function decodeSet(input: ActionInput, kit: DecodeKit): SetStep | undefined {
   );
   if (variables === undefined) {
     if (isRecord(value)) {
-      kit.error(
-        place,
-        `Expected "set" to be a mapping of names to values, got an empty mapping`,
-      );
+      kit.problem(place, "wrong-type", {
+        what: `"set"`,
+        expected: "a mapping of names to values",
+        got: "an empty mapping",
+      });
     }
     return undefined;
   }

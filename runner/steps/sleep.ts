@@ -44,7 +44,12 @@ function decodeSleep(input: ActionInput, kit: DecodeKit): SleepStep | undefined 
   const { options, base, place } = input;
   if (options === undefined) return undefined;
   kit.checkKeys(options, SLEEP_KEYS, place, `"sleep"`);
-  const duration = kit.duration(options.duration, place, `"sleep"`, UNSCALED);
+  const duration = kit.duration(
+    options.duration,
+    kit.at(place, options, "duration"),
+    `"sleep"`,
+    UNSCALED,
+  );
   return duration === undefined
     ? undefined
     : { ...base, action: "sleep", duration, timeout: undefined };

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { resolve } from "@std/path";
+import { resolve } from "@std/path/posix/resolve";
 import { ProcessChannel } from "../channels/process.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { SpawnError } from "../process.ts";
@@ -109,13 +109,19 @@ function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined 
   if (options === undefined) return undefined;
   kit.checkKeys(options, SPAWN_KEYS, place, `"spawn"`);
   if (options.run === undefined) {
-    kit.error(place, `"spawn" needs "run": the command to start`);
+    kit.problem(place, "missing-key", {
+      key: "run",
+      in: `"spawn"`,
+      purpose: "the command to start",
+    });
     return undefined;
   }
-  const run = kit.command(options.run, place, state.defined);
-  const cwd = options.cwd === undefined ? undefined : kit.string(options.cwd, place, `"cwd"`);
-  const env = kit.environment(options.env, place, state.defined);
-  const as = kit.newName(options.as, "main", place, state, `"as"`);
+  const run = kit.command(options.run, kit.at(place, options, "run"), state.defined);
+  const cwd = options.cwd === undefined
+    ? undefined
+    : kit.string(options.cwd, kit.at(place, options, "cwd"), `"cwd"`);
+  const env = kit.environment(options.env, kit.at(place, options, "env"), state.defined);
+  const as = kit.newName(options.as, "main", kit.at(place, options, "as"), state, `"as"`);
   if (as === undefined || run === undefined) return undefined;
   state.open.set(as, { kind: "process", step: base.number });
   return { ...base, action: "spawn", as, run, cwd, env, timeout: undefined };
