@@ -1,11 +1,12 @@
 // Whole processes, as a user runs them: from start to exit, medians of
-// alternating rounds, each side against the echo server in a process of its
-// own. Four comparisons:
-//   1. 1000 conversations: `parley run` against a plain Deno script;
+// alternating rounds. Four comparisons:
+//   1. 1000 conversations: `parley run` against a plain Deno script, each
+//      with its echo server in its own process;
 //   2. a one-scenario file against an empty `deno run` script (start-up);
 //   3. listing (parsing and validating) 1000 scenarios against 1;
-//   4. 1000 conversations: `parley run` against a Tcl `expect` script
-//      (skipped with a note where `expect` is not installed).
+//   4. 1000 conversations: `parley run` against a Tcl `expect` script, both
+//      against an echo server in another process (skipped with a note where
+//      `expect` is not installed).
 
 const ROUNDS = 7;
 const CONVERSATIONS = 1000;
@@ -79,19 +80,48 @@ const dir = await Deno.makeTempDir();
 try {
   const scenario = (i: number): string =>
     `  - name: conversation ${i}\n    steps: [connect, { send: "hello ${i}\\n" }, { expect: "hello ${i}\\n" }, close]\n`;
-  const suite = (count: number): string =>
-    `name: echo\ntarget: tcp://127.0.0.1:${port}\nscenarios:\n${
+  const suite = (count: number, address: string): string =>
+    `name: echo\n${address}\nscenarios:\n${
       Array.from({ length: count }, (_, i) => scenario(i)).join("")
     }`;
-  await Deno.writeTextFile(`${dir}/many.yaml`, suite(CONVERSATIONS));
-  await Deno.writeTextFile(`${dir}/one.yaml`, suite(1));
+  // The built-in echo server, in Parley's own process.
+  await Deno.writeTextFile(`${dir}/many.yaml`, suite(CONVERSATIONS, "server: echo"));
+  await Deno.writeTextFile(`${dir}/one.yaml`, suite(1, "server: echo"));
+  // The echo server in a process of its own, as a Tcl script would test it.
+  const target = `target: tcp://127.0.0.1:${port}`;
+  await Deno.writeTextFile(`${dir}/many_remote.yaml`, suite(CONVERSATIONS, target));
   await Deno.writeTextFile(`${dir}/empty.ts`, "");
+  // The plain script's own echo server, in its process as Parley's is in Parley's.
   await Deno.writeTextFile(
     `${dir}/plain.ts`,
-    `const encoder = new TextEncoder();
+    `const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const port = (listener.addr as Deno.NetAddr).port;
+(async () => {
+  for await (const conn of listener) {
+    (async () => {
+      const buffer = new Uint8Array(64 * 1024);
+      try {
+        for (;;) {
+          const count = await conn.read(buffer);
+          if (count === null) break;
+          await conn.write(buffer.subarray(0, count));
+        }
+      } catch {
+        // The client went away.
+      } finally {
+        try {
+          conn.close();
+        } catch {
+          // Closed already.
+        }
+      }
+    })();
+  }
+})().catch(() => {});
+const encoder = new TextEncoder();
 const buffer = new Uint8Array(1024);
 for (let i = 0; i < ${CONVERSATIONS}; i++) {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: ${port} });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   conn.setNoDelay(true);
   const line = encoder.encode(\`hello \${i}\\n\`);
   await conn.write(line);
@@ -103,6 +133,7 @@ for (let i = 0; i < ${CONVERSATIONS}; i++) {
   }
   conn.close();
 }
+listener.close();
 `,
   );
   await Deno.writeTextFile(
@@ -129,7 +160,7 @@ for (let i = 0; i < ${CONVERSATIONS}; i++) {
 
   const conversations = await compare(parley("many.yaml"), denoRun("plain.ts"));
   write(
-    `${CONVERSATIONS} conversations, whole processes, echo server in its own process (${ROUNDS} rounds)\n` +
+    `${CONVERSATIONS} conversations, whole processes, each with its echo server in its own process (${ROUNDS} rounds)\n` +
       `  parley run:        median ${conversations.a.toFixed(0)} ms\n` +
       `  plain Deno script: median ${conversations.b.toFixed(0)} ms\n` +
       `  ratio:             ${conversations.ratio.toFixed(2)}x (target: at most 1.5x)\n`,
@@ -148,10 +179,39 @@ for (let i = 0; i < ${CONVERSATIONS}; i++) {
       `  1 scenario:        median ${listing.b.toFixed(0)} ms\n` +
       `  difference:        ${(listing.a - listing.b).toFixed(0)} ms (target: at most 20 ms)\n`,
   );
+  // What bounds the two start-up targets on this runtime: std's YAML parser
+  // alone on the 1000-scenario file, and loading Parley's modules without
+  // running anything (`--help`), each against an empty script.
+  await Deno.writeTextFile(
+    `${dir}/yaml_only.ts`,
+    `import { parse } from "@std/yaml";\nparse(await Deno.readTextFile(${
+      JSON.stringify(`${dir}/many.yaml`)
+    }));\n`,
+  );
+  const yamlOnly = await compare(
+    [Deno.execPath(), "run", "-A", `--config=${ROOT}deno.json`, `${dir}/yaml_only.ts`],
+    denoRun("empty.ts"),
+  );
+  const modules = await compare(
+    [Deno.execPath(), "run", "-A", CLI, "--help"],
+    denoRun("empty.ts"),
+  );
+  write(
+    `floors: what the runtime and std cost before Parley does anything\n` +
+      `  @std/yaml parse of the ${CONVERSATIONS}-scenario file: ${
+        (yamlOnly.a - yamlOnly.b).toFixed(0)
+      } ms over an empty script\n` +
+      `  loading Parley's modules (parley --help): ${modules.a.toFixed(0)} ms, ${
+        modules.ratio.toFixed(2)
+      }x an empty script\n`,
+  );
   if (onPath("expect")) {
-    const tcl = await compare(parley("many.yaml"), ["expect", `${dir}/conversations.exp`]);
+    const tcl = await compare(parley("many_remote.yaml"), [
+      "expect",
+      `${dir}/conversations.exp`,
+    ]);
     write(
-      `${CONVERSATIONS} conversations against a Tcl expect script with Tcl sockets\n` +
+      `${CONVERSATIONS} conversations against a Tcl expect script with Tcl sockets, echo server in another process\n` +
         `  parley run:        median ${tcl.a.toFixed(0)} ms\n` +
         `  expect:            median ${tcl.b.toFixed(0)} ms\n` +
         `  ratio:             ${tcl.ratio.toFixed(2)}x (target: below 1x)\n`,

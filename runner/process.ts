@@ -101,6 +101,8 @@ const DRAIN_MS = 500;
 
 /** Every process started and not yet stopped, for {@linkcode killRunningProcesses}. */
 const running = new Set<RunningProcess>();
+/** Whether this process started any program: only then can one have left processes behind. */
+let spawnedAny = false;
 const decoder = new TextDecoder();
 
 /** The last bytes of a stream, for reports. */
@@ -246,6 +248,7 @@ export class RunningProcess implements AsyncDisposable {
     // The pipes are named from our side: the ones that appear across the spawn.
     // (The child's own /proc/PID/fd may still show our stdio until it execs.)
     const before = new Set(openLinks(Deno.pid));
+    spawnedAny = true;
     try {
       child = new Deno.Command(args[0]!, {
         args: args.slice(1),
@@ -537,6 +540,9 @@ export function killRunningProcesses(): void {
  * @returns The processes it stopped.
  */
 export async function stopLeftovers(graceMs: number = STOP_GRACE_MS): Promise<Holder[]> {
+  // Only programs Parley started leave processes behind: a run that started
+  // none skips the walk through /proc.
+  if (!spawnedAny) return [];
   const left = descendantsOf(Deno.pid);
   for (const process of left) signalProcess(process.pid, "SIGTERM");
   await waitUntilGone(left.map((process) => process.pid), graceMs);

@@ -206,6 +206,9 @@ export class Validator implements DecodeKit {
     const source = place.line === undefined ? undefined : this.#lines[place.line - 1];
     // Without a key to point at, the caret goes to the entry's first character.
     const column = place.column ??
+      (place.entry === undefined
+        ? undefined
+        : this.#doc.columnOf(place.entry.container, place.entry.key)) ??
       (source === undefined ? undefined : (/^\s*(-\s+)?/.exec(source)?.[0].length ?? 0) + 1);
     const message = formatProblem({ code, details } as Problem);
     const parent = place.entry === undefined
@@ -246,12 +249,8 @@ export class Validator implements DecodeKit {
     const origin = this.#origin(container, key);
     const line = origin === undefined ? undefined : this.#doc.lineOf(origin, key);
     if (line === undefined) return place;
-    return {
-      ...place,
-      line,
-      column: this.#doc.columnOf(origin, key),
-      entry: { container: origin as object, key },
-    };
+    // The column is found only for a problem: most places never have one.
+    return { ...place, line, column: undefined, entry: { container: origin as object, key } };
   }
 
   /** The mapping or list that holds `key` as written: `container`, or one a merged copy came from. */

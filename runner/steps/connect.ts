@@ -101,11 +101,13 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
       ? `${error.message} after ${formatDuration(context.timeout)}`
       : error.message;
     throw new StepFailedError({
-      reason: step.fails !== undefined
-        ? "mismatch"
-        : error.reason === "other"
-        ? "error"
-        : error.reason,
+      reason: step.fails !== undefined ? "mismatch" : error.reason !== "other"
+        ? error.reason
+        // A listener that closes with connections in its backlog resets them:
+        // often a program under test that is exiting.
+        : error.cause instanceof Deno.errors.ConnectionReset
+        ? "reset"
+        : "error",
       channel: step.as,
       message: step.fails === undefined
         ? message
