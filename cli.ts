@@ -10,7 +10,17 @@
  * @module
  */
 
-import { parseCommand, type RunCommand, type ServeCommand, usage, UsageError } from "./cli_args.ts";
+import { isAbsolute } from "@std/path/posix/is-absolute";
+import { join } from "@std/path/posix/join";
+import { relative } from "@std/path/posix/relative";
+import {
+  fromInvocationDir,
+  parseCommand,
+  type RunCommand,
+  type ServeCommand,
+  usage,
+  UsageError,
+} from "./cli_args.ts";
 import {
   createReporters,
   findSuiteFiles,
@@ -39,8 +49,25 @@ const SIGNAL_NUMBERS: Record<(typeof STOP_SIGNALS)[number], number> = {
   SIGTERM: 15,
 };
 
+/** Where `deno task` runs Parley: the project's directory, the one holding this file. */
+const PROJECT_DIR = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
+
+/**
+ * The directory the user ran the command in, when it is not the working
+ * directory: `deno task` (and npm) run Parley in the project's directory and
+ * name the user's in `INIT_CWD`. Only then: a stale `INIT_CWD` inherited
+ * elsewhere must not move anyone's paths.
+ */
+function invocationDir(): string | undefined {
+  const initCwd = Deno.env.get("INIT_CWD");
+  const cwd = Deno.cwd();
+  return initCwd !== undefined && initCwd !== "" && initCwd !== cwd && cwd === PROJECT_DIR
+    ? initCwd
+    : undefined;
+}
+
 /** The files under the command's paths, or a usage error that names what is missing. */
-async function suiteFiles(command: RunCommand): Promise<string[]> {
+async function suiteFiles(command: RunCommand, from: string | undefined): Promise<string[]> {
   const { paths } = command;
   let files: string[];
   try {
@@ -55,7 +82,14 @@ async function suiteFiles(command: RunCommand): Promise<string[]> {
           return true;
         }
       });
-      throw new UsageError(`Cannot find "${path}": no such file or directory`);
+      const given = from === undefined || path === undefined
+        ? undefined
+        : relative(from, isAbsolute(path) ? path : join(Deno.cwd(), path));
+      throw new UsageError(
+        given === undefined || given.startsWith("../")
+          ? `Cannot find "${path}": no such file or directory`
+          : `Cannot find "${given}" in "${from}": no such file or directory`,
+      );
     }
     if (error instanceof Deno.errors.PermissionDenied) {
       throw new UsageError(`Cannot read the scenario files: ${error.message}`);
@@ -70,8 +104,10 @@ async function suiteFiles(command: RunCommand): Promise<string[]> {
   return command.shard === undefined ? files : selectShard(files, command.shard);
 }
 
-async function run(command: RunCommand): Promise<number> {
-  const files = await suiteFiles(command);
+async function run(given: RunCommand): Promise<number> {
+  const from = invocationDir();
+  const command = from === undefined ? given : fromInvocationDir(given, from, Deno.cwd());
+  const files = await suiteFiles(command, from);
   // Orphans of the programs under test are reparented here, to be found at the end.
   becomeSubreaper();
   const matches = command.filter?.matches;

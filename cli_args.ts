@@ -7,6 +7,9 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
+import { isAbsolute } from "@std/path/posix/is-absolute";
+import { join } from "@std/path/posix/join";
+import { relative } from "@std/path/posix/relative";
 import { REPORTERS } from "./runner/report/mod.ts";
 import { parseDuration } from "./runner/duration.ts";
 import type { Shard } from "./runner/run_files.ts";
@@ -147,6 +150,8 @@ export interface RunCommand {
   readonly kind: "run";
   /** Files and directories (default `scenarios`). */
   readonly paths: readonly string[];
+  /** Whether `paths` is the default, given by no argument. */
+  readonly defaultPaths?: boolean;
   /** `--reporter` values. */
   readonly reporters: readonly string[];
   /** `--jobs`. */
@@ -224,8 +229,10 @@ function parse(argv: readonly string[], command: "run" | "serve"): ParsedArgs {
   ]);
   for (const key of Object.keys(parsed)) {
     if (known.has(key)) continue;
+    // A one-letter key was written `-k`.
+    const written = `${key.length === 1 ? "-" : "--"}${key}`;
     throw new UsageError(
-      `Unknown option "--${key}"${suggestion(`--${key}`, flags.map((flag) => `--${flag.name}`))}`,
+      `Unknown option "${written}"${suggestion(`--${key}`, flags.map((flag) => `--${flag.name}`))}`,
     );
   }
   return parsed;
@@ -307,6 +314,7 @@ function runCommand(args: ParsedArgs): RunCommand {
   return {
     kind: "run",
     paths: args._.length === 0 ? ["scenarios"] : args._.map(String),
+    ...(args._.length === 0 ? { defaultPaths: true } : {}),
     reporters: (args.reporter as string[] | undefined) ?? [],
     ...(jobsText === undefined ? {} : { jobs: Math.max(1, wholeNumber(jobsText, "jobs")) }),
     ...(shard === undefined ? {} : { shard }),
@@ -365,6 +373,49 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   const args = parse(first === "serve" || first === "run" ? rest : argv, command);
   if (args.help === true) return { kind: "help" };
   return command === "serve" ? serveCommand(args) : runCommand(args);
+}
+
+/**
+ * The run command with its relative paths (files, directories and reporter
+ * outputs) taken from the directory the user ran the command in, written
+ * relative to the working directory (whole when outside it). `deno task` runs Parley in the
+ * project's directory and says where the user was in `INIT_CWD`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { fromInvocationDir, parseCommand, type RunCommand } from "./cli_args.ts";
+ * const command = parseCommand(["run", "a.yaml", "--reporter", "json=out.json"]) as RunCommand;
+ * const moved = fromInvocationDir(command, "/proj/sub", "/proj");
+ * assertEquals([moved.paths, moved.reporters], [["sub/a.yaml"], ["json=sub/out.json"]]);
+ * ```
+ *
+ * @param command The parsed command.
+ * @param invocationDir Where the user ran the command (absolute).
+ * @param cwd The working directory (absolute).
+ * @returns The command with its paths moved; the default path (`scenarios`) stays.
+ */
+export function fromInvocationDir(
+  command: RunCommand,
+  invocationDir: string,
+  cwd: string,
+): RunCommand {
+  if (invocationDir === cwd) return command;
+  const move = (path: string): string => {
+    if (isAbsolute(path) || path === "-") return path;
+    const absolute = join(invocationDir, path);
+    // Inside the project a path reads best relative to it; outside, whole.
+    const inside = relative(cwd, absolute);
+    return inside === "" ? "." : inside.startsWith("../") || inside === ".." ? absolute : inside;
+  };
+  return {
+    ...command,
+    paths: command.defaultPaths === true ? command.paths : command.paths.map(move),
+    reporters: command.reporters.map((spec) => {
+      const at = spec.indexOf("=");
+      return at === -1 ? spec : `${spec.slice(0, at + 1)}${move(spec.slice(at + 1))}`;
+    }),
+  };
 }
 
 /** Splits text into lines of at most `width` characters, at spaces. */

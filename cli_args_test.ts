@@ -1,5 +1,12 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { FLAGS, parseCommand, usage, UsageError } from "./cli_args.ts";
+import {
+  FLAGS,
+  fromInvocationDir,
+  parseCommand,
+  type RunCommand,
+  usage,
+  UsageError,
+} from "./cli_args.ts";
 import { REPORTER_NAMES } from "./runner/report/mod.ts";
 
 Deno.test("a run command is parsed into typed options without running anything", () => {
@@ -77,6 +84,7 @@ Deno.test("serve and help are parsed", () => {
 Deno.test("bad command lines are usage errors that say what is wrong", () => {
   const cases: [string[], string][] = [
     [["--timeout-scael", "2"], `Unknown option "--timeout-scael": did you mean "--timeout-scale"?`],
+    [["-q"], `Unknown option "-q"`],
     [["--jobs", "two"], `Invalid --jobs "two": expected a whole number`],
     [["--shard", "5/4"], `Invalid --shard "5/4": expected I/N with 1 <= I <= N, like 2/4`],
     [["--var", "novalue"], `Invalid --var "novalue": expected name=value`],
@@ -110,4 +118,28 @@ Deno.test("the usage lists every flag and every reporter, from their tables", ()
   const text = usage();
   for (const flag of FLAGS) assertEquals(text.includes(`--${flag.name}`), true, flag.name);
   for (const name of REPORTER_NAMES) assertEquals(text.includes(name), true, name);
+});
+
+Deno.test("paths given on the command line are read from where the user ran it", () => {
+  const command = parseCommand([
+    "run",
+    "a.yaml",
+    "../b.yaml",
+    "/abs/c.yaml",
+    "--reporter",
+    "json=out.json",
+    "--reporter",
+    "pretty",
+  ]) as RunCommand;
+  const moved = fromInvocationDir(command, "/proj/sub", "/proj");
+  assertEquals(moved.paths, ["sub/a.yaml", "b.yaml", "/abs/c.yaml"]);
+  assertEquals(moved.reporters, ["json=sub/out.json", "pretty"]);
+  // Outside the project a path is given whole; the default path stays the project's.
+  assertEquals(fromInvocationDir(command, "/elsewhere", "/proj").paths, [
+    "/elsewhere/a.yaml",
+    "/b.yaml",
+    "/abs/c.yaml",
+  ]);
+  const defaults = parseCommand(["run"]) as RunCommand;
+  assertEquals(fromInvocationDir(defaults, "/proj/sub", "/proj").paths, ["scenarios"]);
 });

@@ -60,7 +60,8 @@ export interface RunFilesOptions extends RunOptions {
 
 /**
  * Lists the suite files under the given paths: files as given, directories
- * searched for `*.yaml` and `*.yml`, sorted.
+ * searched for `*.yaml` and `*.yml`, sorted. Files whose names start with
+ * `_` are fragments for `include` and are not listed from directories.
  *
  * @example
  * ```ts
@@ -83,7 +84,8 @@ export async function findSuiteFiles(paths: readonly string[]): Promise<string[]
     for (const entry of entries) {
       const path = `${dir.replace(/\/+$/, "")}/${entry.name}`;
       if (entry.isDirectory) await walk(path);
-      else if (entry.isFile && /\.ya?ml$/.test(entry.name)) files.push(path);
+      // `_*.yaml` files are fragments: they run only where a suite includes them.
+      else if (entry.isFile && /^[^_].*\.ya?ml$/.test(entry.name)) files.push(path);
     }
   }
   for (const path of paths) {

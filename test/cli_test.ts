@@ -227,3 +227,120 @@ Deno.test("a report that cannot be written is a usage error, not a crash", async
   assertEquals(code, 2);
   assertStringIncludes(stderr, `error: Cannot write report "/proc/parley/report.json": `);
 });
+
+function withoutInitCwd(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return env;
+}
+
+Deno.test("deno task takes relative paths from the directory the user ran it in", async () => {
+  const dir = await Deno.makeTempDir();
+  const task = (...args: string[]): Promise<Deno.CommandOutput> =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "task",
+        "--quiet",
+        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        ...args,
+      ],
+      cwd: dir,
+      // As from a shell: no INIT_CWD of the task that runs these tests.
+      clearEnv: true,
+      env: { ...withoutInitCwd(), NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/a.yaml`,
+      `name: a\nserver: echo\nsteps: [connect, { send: "x\\n" }, { expect: "x\\n" }, close]\n`,
+    );
+    const ran = await task(
+      "scenario",
+      "a.yaml",
+      "--reporter",
+      "pretty",
+      "--reporter",
+      "json=out.json",
+    );
+    assertEquals(ran.code, 0);
+    assertStringIncludes(new TextDecoder().decode(ran.stdout), `${dir}/a.yaml (a)\n  ✓ a`);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
+    assertEquals(report.suites[0].file, `${dir}/a.yaml`);
+    const missing = await task("scenario", "nope.yaml");
+    assertEquals(missing.code, 2);
+    assertStringIncludes(
+      new TextDecoder().decode(missing.stderr),
+      `error: Cannot find "nope.yaml" in "${dir}": no such file or directory`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an INIT_CWD inherited outside the project's directory moves no path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.yaml`, `name: a\nserver: echo\nsteps: [connect]\n`);
+    // A globally installed parley, run inside some npm script's directory.
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, "run", "a.yaml", "--list"],
+      cwd: dir,
+      env: { NO_COLOR: "1", INIT_CWD: "/nonexistent" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(
+      [output.code, new TextDecoder().decode(output.stdout)],
+      [0, "a.yaml › a\n"],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an installed parley command runs from any directory", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir();
+  try {
+    const install = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "install",
+        "--global",
+        "--allow-all",
+        "--root",
+        root,
+        "--name",
+        "parley",
+        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        CLI,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(install.code, 0, new TextDecoder().decode(install.stderr));
+    await Deno.writeTextFile(
+      `${dir}/a.yaml`,
+      `name: a\nserver: echo\nsteps: [connect, { send: "x\\n" }, { expect: "x\\n" }, close]\n`,
+    );
+    const ran = await new Deno.Command(`${root}/bin/parley`, {
+      args: ["run", "a.yaml"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(
+      [ran.code, new TextDecoder().decode(ran.stdout).replace(/\(\d+ms\)/, "(…)")],
+      [0, "a.yaml (a)\n  ✓ a (…)\n\n1 passed, 0 failed\n"],
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
