@@ -71,6 +71,15 @@ export interface ProcessOptions {
    */
   readBySteps?: boolean;
   /**
+   * Without `readBySteps`: whether steps may still read its output (the
+   * program under test). The latest `maxBuffer` bytes of each stream are
+   * then held for them, older unread bytes dropped, and the process never
+   * waits for a reader.
+   *
+   * @default {false}
+   */
+  keepLatest?: boolean;
+  /**
    * A port it serves: whatever listens there when it is stopped goes with it.
    *
    * @default {undefined}
@@ -166,6 +175,8 @@ export class RunningProcess implements AsyncDisposable {
   /** Aborts when stopping begins: output waiting for room is no longer held back. */
   readonly #stopped = new AbortController();
   readonly #readBySteps: boolean;
+  /** With {@linkcode ProcessOptions.keepLatest}: how many unread bytes per stream are kept. */
+  readonly #keepLatest: number | undefined;
   readonly #serves: ProcessOptions["serves"];
   readonly #transcript: Transcript | undefined;
   /** The pipes created for it, as `/proc` names them: what a daemon it starts inherits. */
@@ -196,6 +207,7 @@ export class RunningProcess implements AsyncDisposable {
     this.#stdin = child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
     this.#readBySteps = options.readBySteps ?? false;
+    this.#keepLatest = options.keepLatest === true ? maxBuffer : undefined;
     this.#serves = options.serves;
     this.#transcript = options.transcript;
     this.#pipes = traces.pipes;
@@ -296,6 +308,9 @@ export class RunningProcess implements AsyncDisposable {
           buffer.push(value);
           // Back-pressure: the program waits on a full pipe until a step reads.
           await buffer.waitForRoom(this.#stopped.signal);
+        } else if (this.#keepLatest !== undefined) {
+          buffer.push(value);
+          buffer.keepLatest(this.#keepLatest);
         }
         this.#outputChanged.notify();
       }

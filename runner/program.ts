@@ -150,6 +150,8 @@ export class ProgramUnderTest implements AsyncDisposable {
         cwd,
         env,
         maxBuffer: options.maxBuffer,
+        // Scenarios may read its output as the process channel "program".
+        keepLatest: true,
         serves: { port, transport: spec.transport },
       });
     } catch (error) {

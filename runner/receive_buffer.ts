@@ -192,6 +192,20 @@ export class ReceiveBuffer {
     }
   }
 
+  /**
+   * Drops the oldest unread bytes beyond the latest `count`, for a stream
+   * that must never wait for its reader (a program's log).
+   *
+   * @param count How many unread bytes to keep.
+   * @returns How many were dropped.
+   */
+  keepLatest(count: number): number {
+    const excess = this.#end - this.#start - count;
+    if (excess <= 0) return 0;
+    this.#consume(excess);
+    return excess;
+  }
+
   #consume(count: number): void {
     if (count === 0) return;
     this.#start += count;

@@ -32,7 +32,8 @@ import {
   StepFailedError,
   type StepScope,
 } from "./steps/mod.ts";
-import type { Scenario, Step, Suite, Transport } from "./suite.ts";
+import { PROGRAM_CHANNEL, type Scenario, type Step, type Suite, type Transport } from "./suite.ts";
+import { ProcessChannel } from "./channels/process.ts";
 import { Transcript } from "./transcript.ts";
 import { Deadline } from "./deadline.ts";
 import { clipFailure } from "./clip.ts";
@@ -167,7 +168,7 @@ interface ScenarioRun {
 }
 
 /** Turns whatever a step threw into a failure, naming the program under test when it is to blame. */
-function failureOf(error: unknown, run: ScenarioRun): StepFailure {
+function failureOf(error: unknown, run: ScenarioRun, onProgram: boolean): StepFailure {
   const failure: StepFailure = error instanceof StepFailedError ? error.failure : {
     reason: "internal",
     message: `Internal error: ${
@@ -180,7 +181,8 @@ function failureOf(error: unknown, run: ScenarioRun): StepFailure {
     return { ...failure, reason: stopped.reason, message: stopped.message };
   }
   const exit = run.program?.process.exit;
-  if (failure.reason === "exited") return failure;
+  // A step on the program says itself how the program ended.
+  if (failure.reason === "exited" || onProgram) return failure;
   if (run.programFailed?.aborted && exit !== undefined) {
     return {
       ...failure,
@@ -214,11 +216,15 @@ class StepRun implements StepContext {
   deadline: Deadline | undefined;
   readonly #run: ScenarioRun;
 
+  /** Whether the step talks to the program under test, whose exit it may be waiting for. */
+  readonly #onProgram: boolean;
+
   constructor(
     scope: StepScope,
     run: ScenarioRun,
     timeout: number,
     env: (name: string) => string | undefined,
+    onProgram: boolean,
   ) {
     this.channels = scope.channels;
     this.variables = scope.variables;
@@ -231,13 +237,14 @@ class StepRun implements StepContext {
     this.timeout = timeout;
     this.env = env;
     this.#run = run;
+    this.#onProgram = onProgram;
   }
 
   /** Made on first use: steps that never wait (close, set) need no timer. */
   get signal(): AbortSignal {
     this.deadline ??= new Deadline(this.timeout, [
       this.#run.options.signal,
-      this.#run.programFailed,
+      this.#onProgram ? undefined : this.#run.programFailed,
     ]);
     return this.deadline.signal;
   }
@@ -260,12 +267,14 @@ async function runSteps(
   for (const step of steps) {
     const timeout = (step.timeout ?? scenario.timeout ?? suite.timeout) * scale;
     const started = performance.now();
+    // A step on the program itself may read what it left or check how it exited.
+    const onProgram = "on" in step && step.on === PROGRAM_CHANNEL && run.program !== undefined;
     let context: StepRun | undefined;
     try {
       if (runSignal.aborted) {
         throw new StepFailedError({ reason: "aborted", message: "Run cancelled" });
       }
-      const gone = run.programFailed?.aborted ? run.program?.process.exit : undefined;
+      const gone = run.programFailed?.aborted && !onProgram ? run.program?.process.exit : undefined;
       if (gone !== undefined) {
         throw new StepFailedError({
           reason: "exited",
@@ -274,7 +283,7 @@ async function runSteps(
           } before this step`,
         });
       }
-      context = new StepRun(scope, run, timeout, env);
+      context = new StepRun(scope, run, timeout, env, onProgram);
       const note = await runStep(step, context);
       results.push({
         step,
@@ -294,7 +303,7 @@ async function runSteps(
         await untilAborted(program.exited, grace.signal);
       }
       // Masked before clipping, so that no part of a secret survives at a clip's edge.
-      const failure = clipFailure(run.mask.failure(failureOf(error, run)));
+      const failure = clipFailure(run.mask.failure(failureOf(error, run, onProgram)));
       results.push({ step, status: "failed", duration: performance.now() - started, failure });
       break;
     } finally {
@@ -316,6 +325,10 @@ async function runScenario(
   const started = performance.now();
   const transcript = new Transcript({ mask });
   const channels = new Map<string, Channel>();
+  // Steps talk to the program under test as to a process they spawned; it outlives the scenario.
+  if (program !== undefined) {
+    channels.set(PROGRAM_CHANNEL, ProcessChannel.attach(PROGRAM_CHANNEL, program.process));
+  }
   const watch = program?.watch();
   const run: ScenarioRun = {
     suite,

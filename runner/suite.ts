@@ -196,3 +196,6 @@ export const DEFAULT_TIMEOUT = 2_000;
 export const DEFAULT_MAX_BUFFER = 1024 * 1024;
 /** The connection a step uses when it names none. */
 export const DEFAULT_CONNECTION = "main";
+
+/** The process channel of the suite's program under test, in every scenario of a suite with `spawn`. */
+export const PROGRAM_CHANNEL = "program";

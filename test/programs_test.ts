@@ -273,3 +273,91 @@ scenarios:
     "The program under test is not running: it exited with code 5 before this step",
   );
 });
+
+/** A python3 TCP server on argv[1] that logs each client to stdout and exits after `clients`. */
+function loggingServer(clients: number, exitCode = 0): string {
+  return JSON.stringify([
+    "python3",
+    "-c",
+    `
+import socket, sys
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen()
+print("listening on", sys.argv[1], flush=True)
+for n in range(${clients}):
+    conn, _ = server.accept()
+    with conn:
+        line = conn.makefile("rb").readline().decode().strip()
+        print("client", n + 1, "said", line, flush=True)
+        print("served", n + 1, file=sys.stderr, flush=True)
+        conn.sendall(b"ok\\n")
+sys.exit(${exitCode})
+`,
+    "${port}",
+  ]);
+}
+
+Deno.test("the program under test is the process channel program: its output and its exit", async () => {
+  const result = await runText(`
+name: one client
+spawn:
+  run: ${loggingServer(1)}
+steps:
+  - expect: { on: program, line: { regex: "^listening on \\\\d+$" } }
+  - connect
+  - send: "hello\\n"
+  - expect: { line: "ok" }
+  - expect: { on: program, line: "client 1 said hello" }
+  - expect: { on: program, stream: stderr, line: "served 1" }
+  - exit: { on: program, code: 0 }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("exit on program checks an error exit without the exit failing the step", async () => {
+  const result = await runText(`
+name: one client
+spawn:
+  run: ${loggingServer(1, 3)}
+steps:
+  - connect
+  - send: "x\\n"
+  - exit: { on: program, code: 0 }
+`);
+  const failure = failureOf(only(result));
+  assertEquals([failure.step, failure.reason], [3, "mismatch"]);
+  assertEquals(
+    failure.message,
+    `Expected "program" to exit with code 0, but it exited with code 3`,
+  );
+});
+
+Deno.test("a scenario's end leaves the program under test running for the next", async () => {
+  const result = await runText(`
+name: two clients
+spawn:
+  run: ${loggingServer(2)}
+scenarios:
+  - name: first
+    steps:
+      - connect
+      - send: "a\\n"
+      - expect: { line: "ok" }
+      - close
+      - expect: { on: program, contains: "client 1 said a\\n" }
+  - name: second
+    steps:
+      - connect
+      - send: "b\\n"
+      - expect: { line: "ok" }
+      - expect: { on: program, line: "client 2 said b" }
+      - exit: { on: program }
+`);
+  assertEquals(
+    result.scenarios.map((scenario) => scenario.status),
+    ["passed", "passed"],
+    JSON.stringify(result.scenarios.map((scenario) => scenario.steps.at(-1)?.failure)),
+  );
+});

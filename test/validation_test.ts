@@ -507,3 +507,17 @@ Deno.test("a problem without a key to point at names the entry it is about", () 
     [{ code: "wrong-type", path: "steps[1]", line: 5, column: 5 }],
   );
 });
+
+Deno.test("the program under test is open as program in every scenario, and only with spawn", () => {
+  assertEquals(
+    problems(
+      "name: s\nspawn: python3 server.py\nsteps:\n  - spawn: { run: cat, as: program }\n  - exit: { on: program }\n",
+    ),
+    [
+      `s.yaml:4:24: step 1: "program" is the program under test, open in every scenario; choose another name`,
+    ],
+  );
+  assertEquals(problems("name: s\nserver: echo\nsteps:\n  - exit: { on: program }\n"), [
+    `s.yaml:4:13: step 1: Connection "program" is not open; "program" is the program under test of a suite with "spawn"`,
+  ]);
+});

@@ -42,10 +42,26 @@ export class ProcessChannel implements Channel {
   readonly transport = "tcp" as const;
   /** The running process. */
   readonly process: RunningProcess;
+  /** Whether closing the channel stops the process (not when it belongs to the suite). */
+  readonly #owned: boolean;
 
-  private constructor(name: string, process: RunningProcess) {
+  private constructor(name: string, process: RunningProcess, owned: boolean) {
     this.name = name;
     this.process = process;
+    this.#owned = owned;
+  }
+
+  /**
+   * A channel to a process that outlives it: the program under test, which
+   * the suite (or the scenario, with `per: scenario`) starts and stops.
+   * Closing the channel leaves the process running.
+   *
+   * @param name The channel's name.
+   * @param process The process.
+   * @returns The channel.
+   */
+  static attach(name: string, process: RunningProcess): ProcessChannel {
+    return new ProcessChannel(name, process, false);
   }
 
   /**
@@ -61,6 +77,7 @@ export class ProcessChannel implements Channel {
     return new ProcessChannel(
       name,
       RunningProcess.start(args, { name, ...options, readBySteps: true }),
+      true,
     );
   }
 
@@ -96,9 +113,9 @@ export class ProcessChannel implements Channel {
     return this.process.closeStdin();
   }
 
-  /** Stops the process (and its children); safe twice. */
+  /** Stops the process (and its children), unless it was attached; safe twice. */
   async close(): Promise<void> {
-    await this.process.stop();
+    if (this.#owned) await this.process.stop();
   }
 
   /** Same as {@linkcode ProcessChannel.close}. */

@@ -231,7 +231,9 @@ const PROBLEMS = {
     "A step that uses a connection no earlier step opened.",
     (d: { name: string; open: readonly string[]; fallback: boolean }): string =>
       `Connection "${d.name}" is not open` +
-      (d.open.length === 0
+      (d.name === "program"
+        ? `; "program" is the program under test of a suite with "spawn"`
+        : d.open.length === 0
         ? d.fallback
           ? `; add "- connect" before this step`
           : `; add "- connect: ${d.name}" before this step`
@@ -240,7 +242,9 @@ const PROBLEMS = {
   "already-open": problem(
     "A step that opens a name that is open already.",
     (d: { name: string; step: number }): string =>
-      `Connection "${d.name}" is already open (step ${d.step}); close it first or choose another name`,
+      d.step === 0
+        ? `"${d.name}" is the program under test, open in every scenario; choose another name`
+        : `Connection "${d.name}" is already open (step ${d.step}); close it first or choose another name`,
   ),
   "does-not-apply": problem(
     'An option or step used where it does not apply: `"exit" applies to spawned processes; "x" is a connection`.',

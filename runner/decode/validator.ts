@@ -23,6 +23,7 @@ import {
   DEFAULT_TIMEOUT,
   type LineMatch,
   type Payload,
+  PROGRAM_CHANNEL,
   type Readiness,
   type Scenario,
   type Split,
@@ -839,7 +840,8 @@ export class Validator implements DecodeKit {
       return undefined;
     }
     const state: ScenarioState = {
-      open: new Map(),
+      // The program under test is open from the start, as the process channel "program".
+      open: new Map(suite.program ? [[PROGRAM_CHANNEL, { kind: "process", step: 0 }]] : []),
       defined: new Set(suite.defined),
     };
     const steps = this.steps(raw.steps, label, suite, state);
