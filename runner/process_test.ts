@@ -1,4 +1,5 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { INCOMPLETE, matched } from "./match/result.ts";
 import { RunningProcess, SpawnError } from "./process.ts";
 
 async function processExists(pattern: string): Promise<boolean> {
@@ -73,4 +74,24 @@ Deno.test("Python output reaches us unbuffered", async () => {
   const seen = await child.waitForOutput((out) => out.includes("now"), AbortSignal.timeout(5000));
   assertEquals(seen, true);
   assertStringIncludes(child.stdoutText(), "now");
+});
+
+Deno.test("keepLatest holds the latest max_buffer bytes and never holds the process up", async () => {
+  // 4 MiB of output against a 64 KiB buffer that nobody reads.
+  await using child = RunningProcess.start(
+    ["sh", "-c", "head -c 4194304 /dev/zero | tr '\\0' a; printf END"],
+    { name: "p", maxBuffer: 64 * 1024, keepLatest: true },
+  );
+  const exit = await child.exited;
+  assertEquals(exit.code, 0);
+  await child.stdout.waitForActivity(AbortSignal.timeout(5000));
+  const outcome = await child.stdout.waitFor(
+    (bytes, ended) => ended ? matched(bytes.length) : INCOMPLETE,
+    AbortSignal.timeout(5000),
+  );
+  assertEquals(outcome.status, "matched");
+  const kept = outcome.status === "matched" ? outcome.bytes : new Uint8Array();
+  assertEquals(kept.length, 64 * 1024);
+  assertEquals(new TextDecoder().decode(kept.subarray(-3)), "END");
+  assertEquals(child.outputSizes.stdout, 4 * 1024 * 1024 + 3);
 });
