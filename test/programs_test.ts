@@ -1,6 +1,6 @@
 // Programs under test and spawned processes, for real: python3 and sh.
 
-import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { failureOf, only, runText } from "./_helpers.ts";
 
 /** A python3 TCP server on argv[1] that answers each line with `reply(line)` (a Python expression). */
@@ -360,4 +360,37 @@ scenarios:
     ["passed", "passed"],
     JSON.stringify(result.scenarios.map((scenario) => scenario.steps.at(-1)?.failure)),
   );
+});
+
+Deno.test("accept fails as soon as the client that was to connect has exited", async () => {
+  const started = performance.now();
+  const result = await runText(`
+name: client
+timeout: 10s
+steps:
+  - listen: srv
+  - spawn: { as: client, run: ["python3", "-c", "import sys; print('no server given', file=sys.stderr); sys.exit(1)"] }
+  - accept: { on: srv, as: conn }
+`);
+  const failure = failureOf(only(result));
+  assertEquals([failure.step, failure.reason], [3, "exited"]);
+  assertEquals(
+    failure.message,
+    `"client" exited with code 1 before connecting to "srv"; its stderr ends: "no server given"`,
+  );
+  // Far sooner than the 10 s timeout.
+  assert(performance.now() - started < 5000);
+});
+
+Deno.test("accept still takes a client that connected and exited at once", async () => {
+  const result = await runText(`
+name: client
+steps:
+  - listen: srv
+  - spawn: { as: client, run: ["python3", "-c", "import socket, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.sendall(b'hi\\\\n'); s.close()", "\${srv.port}"] }
+  - exit: { on: client }
+  - accept: { on: srv, as: conn }
+  - expect: { on: conn, line: "hi" }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
 });
