@@ -17,7 +17,7 @@ import { stopOutcome } from "./stop_reason.ts";
 import { isPortBound, ReadinessUnsupportedError, waitForPort } from "./ready.ts";
 import type { ProcessReport } from "./result.ts";
 import { invocation } from "./steps/spawn.ts";
-import type { SuiteProgram, Transport } from "./suite.ts";
+import type { Readiness, SuiteProgram, Transport } from "./suite.ts";
 
 /** How long a program that exited 0 leaving no trace may take to have its daemon listen. */
 const DAEMON_GRACE_MS = 2_000;
@@ -27,6 +27,100 @@ async function afterGrace(exit: ProcessExit, done: AbortSignal): Promise<Process
   using grace = new Deadline(DAEMON_GRACE_MS, [done]);
   await aborted(grace.signal);
   return exit;
+}
+
+/** Where a program's readiness is checked: its port and transport. */
+export interface ReadinessTarget {
+  /** The port it is to listen on or bind, for `ready: port`. */
+  readonly port?: number | undefined;
+  /** Its transport. */
+  readonly transport: Transport;
+}
+
+/**
+ * What a program is waited for, for messages: `to listen on TCP port 8080`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { describeReadiness } from "./program.ts";
+ * assertEquals(
+ *   describeReadiness({ kind: "port" }, { port: 8080, transport: "tcp" }),
+ *   "to listen on TCP port 8080",
+ * );
+ * ```
+ *
+ * @param ready How readiness is told.
+ * @param target Its port and transport.
+ * @returns The phrase.
+ */
+export function describeReadiness(ready: Readiness, target: ReadinessTarget): string {
+  return ready.kind === "port"
+    ? `to ${
+      target.transport === "tcp" ? "listen on" : "bind"
+    } ${target.transport.toUpperCase()} port ${target.port}`
+    : `to print a line matching /${ready.pattern}/`;
+}
+
+/** Options for {@linkcode waitUntilReady}. */
+export interface WaitUntilReadyOptions extends ReadinessTarget {
+  /** Ends the wait (the deadline). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Waits until a process is ready: it listens on (or binds) its port, or
+ * prints a line that matches. A program that daemonizes (exits 0, leaving a
+ * descendant to listen) is waited for while a descendant lives.
+ *
+ * @example
+ * ```ts ignore
+ * import { RunningProcess } from "./process.ts";
+ * import { waitUntilReady } from "./program.ts";
+ * await using server = RunningProcess.start(["python3", "-m", "http.server", "8000"], { name: "web" });
+ * await waitUntilReady(server, { kind: "port" }, { port: 8000, transport: "tcp", signal: AbortSignal.timeout(5000) });
+ * ```
+ *
+ * @param process The process.
+ * @param ready How readiness is told.
+ * @param options Its port and transport, and the deadline.
+ * @returns Whether it became ready before it gave up or the deadline passed.
+ * @throws {ReadinessUnsupportedError} When ports cannot be read on this system.
+ */
+export async function waitUntilReady(
+  process: RunningProcess,
+  ready: Readiness,
+  options: WaitUntilReadyOptions,
+): Promise<boolean> {
+  if (ready.kind === "stdout") {
+    const regex = guardRegex(compileRegex(ready.pattern));
+    return await process.waitForOutput(
+      (stdout) => stdout.split("\n").some((line) => regex.exec(line) !== null),
+      options.signal,
+    );
+  }
+  const waited = new AbortController();
+  // A program that daemonizes exits 0 and leaves a descendant to listen:
+  // no reason to stop waiting while a descendant is seen to live. One may
+  // also have shed every trace (stdio to /dev/null, its environment
+  // overwritten by its process title, as redis-server does): it gets a short
+  // grace to bind the port.
+  const gaveUp = process.exited.then((exit) =>
+    exit.code !== 0 || exit.signal !== null
+      ? exit
+      : process.hasLiveDescendants()
+      ? new Promise<never>(() => {})
+      : afterGrace(exit, waited.signal)
+  );
+  try {
+    return await waitForPort(options.port ?? 0, {
+      transport: options.transport,
+      signal: options.signal,
+      stopped: gaveUp,
+    });
+  } finally {
+    waited.abort();
+  }
 }
 
 /** A program under test that could not be started or did not become ready. */
@@ -161,43 +255,14 @@ export class ProgramUnderTest implements AsyncDisposable {
       throw new ProgramStartError(message, undefined, { cause: error });
     }
     using deadline = new Deadline(spec.timeout, [options.signal]);
+    const waitingFor = describeReadiness(spec.ready, { port, transport: spec.transport });
     let ready: boolean;
-    let waitingFor: string;
     try {
-      if (spec.ready.kind === "port") {
-        waitingFor = `to ${
-          spec.transport === "tcp" ? "listen on" : "bind"
-        } ${spec.transport.toUpperCase()} port ${port}`;
-        const waited = new AbortController();
-        // A program that daemonizes exits 0 and leaves a descendant to listen:
-        // no reason to stop waiting while a descendant is seen to live. One
-        // may also have shed every trace (stdio to /dev/null, its environment
-        // overwritten by its process title, as redis-server does): it gets a
-        // short grace to bind the port.
-        const gaveUp = process.exited.then((exit) =>
-          exit.code !== 0 || exit.signal !== null
-            ? exit
-            : process.hasLiveDescendants()
-            ? new Promise<never>(() => {})
-            : afterGrace(exit, waited.signal)
-        );
-        try {
-          ready = await waitForPort(port, {
-            transport: spec.transport,
-            signal: deadline.signal,
-            stopped: gaveUp,
-          });
-        } finally {
-          waited.abort();
-        }
-      } else {
-        const regex = guardRegex(compileRegex(spec.ready.pattern));
-        waitingFor = `to print a line matching /${regex.source}/`;
-        ready = await process.waitForOutput(
-          (stdout) => stdout.split("\n").some((line) => regex.exec(line) !== null),
-          deadline.signal,
-        );
-      }
+      ready = await waitUntilReady(process, spec.ready, {
+        port,
+        transport: spec.transport,
+        signal: deadline.signal,
+      });
     } catch (error) {
       await process.stop();
       const message = error instanceof ReadinessUnsupportedError

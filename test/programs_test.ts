@@ -1,7 +1,8 @@
 // Programs under test and spawned processes, for real: python3 and sh.
 
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "@std/assert";
 import { failureOf, only, runText } from "./_helpers.ts";
+import { formatIssue, InvalidSuiteError, parseSuite } from "../mod.ts";
 
 /** A python3 TCP server on argv[1] that answers each line with `reply(line)` (a Python expression). */
 function pythonServer(reply: string, prelude = ""): string {
@@ -393,4 +394,61 @@ steps:
   - expect: { on: conn, line: "hi" }
 `);
   assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("a spawn step with ready: port waits until the process listens", async () => {
+  const result = await runText(`
+name: two servers
+steps:
+  - listen: spare # a free port, closed again at once
+  - set: { p: "\${spare.port}" }
+  - close: spare
+  - spawn:
+      as: server
+      run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      "import time, socket, sys\ntime.sleep(0.3)\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nc, _ = s.accept()\nc.sendall(b'hello\\n')\nc.close()",
+      "${p}",
+    ])
+  }
+      ready: port
+      port: "\${p}"
+  - connect: { as: c, to: "tcp://127.0.0.1:\${p}" }
+  - expect: { on: c, line: "hello" }
+`);
+  assertEquals(only(result).status, "passed", JSON.stringify(only(result).steps.at(-1)?.failure));
+});
+
+Deno.test("a spawn step with ready: stdout fails when the process exits first", async () => {
+  const result = await runText(`
+name: crash
+steps:
+  - spawn:
+      as: server
+      run: ["python3", "-c", "import sys; sys.exit(4)"]
+      ready: { stdout: "^listening" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals([failure.step, failure.reason], [1, "exited"]);
+  assertEquals(
+    failure.message,
+    `"server" exited with code 4 before it was ready (waiting for it to print a line matching /^listening/)`,
+  );
+});
+
+Deno.test("a spawn step's ready: port needs a port", () => {
+  const error = assertThrows(
+    () =>
+      parseSuite(
+        "name: s\nsteps:\n  - spawn: { run: cat, ready: port }\n  - spawn: { as: b, run: cat, port: 9 }\n",
+        { file: "s.yaml" },
+      ),
+    InvalidSuiteError,
+  );
+  assertEquals(error.issues.map(formatIssue), [
+    `s.yaml:3:24: step 1: "ready: port" needs "port": the port the process is to listen on`,
+    `s.yaml:4:31: step 2: "port" goes with "ready"`,
+  ]);
 });

@@ -716,25 +716,9 @@ export class Validator implements DecodeKit {
     const transport: Transport = raw.transport === undefined
       ? "tcp"
       : this.oneOf(raw.transport, TRANSPORTS, at("transport"), `"transport"`) ?? "tcp";
-    let ready: Readiness = { kind: "port" };
-    if (
-      isRecord(raw.ready) && Object.keys(raw.ready).length === 1 &&
-      typeof raw.ready.stdout === "string"
-    ) {
-      const pattern = raw.ready.stdout;
-      try {
-        compileRegex(pattern);
-        ready = { kind: "stdout", pattern };
-      } catch (error) {
-        this.problem(at("ready"), "invalid-regex", { message: (error as Error).message });
-      }
-    } else if (raw.ready !== undefined && raw.ready !== "port") {
-      this.problem(at("ready"), "wrong-type", {
-        what: `"ready"`,
-        expected: `"port" or { stdout: "regex" }`,
-        got: describe(raw.ready),
-      });
-    }
+    const ready: Readiness = raw.ready === undefined
+      ? { kind: "port" }
+      : this.readiness(raw.ready, at("ready")) ?? { kind: "port" };
     const per = raw.per === undefined
       ? "suite"
       : this.oneOf(raw.per, ["suite", "scenario"] as const, at("per"), `"per"`) ?? "suite";
@@ -745,6 +729,26 @@ export class Validator implements DecodeKit {
     const env = this.environment(raw.env, at("env"), defined);
     if (run === undefined) return undefined;
     return { run, cwd, env, port, transport, ready, timeout, per };
+  }
+
+  readiness(value: unknown, place: Place): Readiness | undefined {
+    if (value === "port") return { kind: "port" };
+    if (isRecord(value) && Object.keys(value).length === 1 && typeof value.stdout === "string") {
+      const pattern = value.stdout;
+      try {
+        compileRegex(pattern);
+        return { kind: "stdout", pattern };
+      } catch (error) {
+        this.problem(place, "invalid-regex", { message: (error as Error).message });
+        return undefined;
+      }
+    }
+    this.problem(place, "wrong-type", {
+      what: `"ready"`,
+      expected: `"port" or { stdout: "regex" }`,
+      got: describe(value),
+    });
+    return undefined;
   }
 
   size(value: unknown, place: Place): number {

@@ -6,17 +6,20 @@
  */
 
 import { resolve } from "@std/path/posix/resolve";
+import { untilAborted } from "../channels/channel.ts";
 import { ProcessChannel } from "../channels/process.ts";
 import { splitCommandLine } from "../command_line.ts";
-import { SpawnError } from "../process.ts";
-import type { ProgramSpec } from "../suite.ts";
-import { fill, type StepContext, StepFailedError } from "./context.ts";
-import type { ActionInput, DecodeKit } from "../decode/kit.ts";
+import { describeExit, SpawnError } from "../process.ts";
+import { describeReadiness, waitUntilReady } from "../program.ts";
+import type { ProgramSpec, Readiness, Transport } from "../suite.ts";
+import { fill, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
+import { type ActionInput, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
 import {
   CONNECTION_NAME,
   described,
+  DURATION,
   type JsonSchema,
   TEXT,
   TEXT_MAP,
@@ -28,6 +31,12 @@ export interface SpawnStep extends StepBase, ProgramSpec {
   readonly action: "spawn";
   /** The channel's name. */
   readonly as: string;
+  /** What the step waits for before the next one: none, a bound port, or a line of output. */
+  readonly ready: Readiness | undefined;
+  /** With `ready: port`: the port, before interpolation (`${srv.port}` or `9000`). */
+  readonly port: string | undefined;
+  /** With `ready: port`: what it serves on the port. */
+  readonly transport: Transport;
 }
 
 /** The program's arguments, working directory and environment, filled in. */
@@ -69,27 +78,66 @@ export function invocation(
  * @param step The step.
  * @param context The scenario's state.
  */
-export function runSpawn(step: SpawnStep, context: StepContext): Promise<void> {
+export async function runSpawn(step: SpawnStep, context: StepContext): Promise<void> {
   const { args, cwd, env } = invocation(step, {
     dir: context.dir,
     fill: (text) => fill(context, text),
   });
+  let channel: ProcessChannel;
   try {
-    const channel = ProcessChannel.spawn(step.as, args, {
+    channel = ProcessChannel.spawn(step.as, args, {
       cwd,
       env,
       transcript: context.transcript,
       maxBuffer: context.maxBuffer,
     });
-    context.channels.set(step.as, channel);
-    context.processes.push(channel.process);
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
     throw new StepFailedError({ reason: "error", channel: step.as, message: error.message }, {
       cause: error,
     });
   }
-  return Promise.resolve();
+  context.channels.set(step.as, channel);
+  context.processes.push(channel.process);
+  if (step.ready === undefined) return;
+  const port = step.port === undefined ? undefined : Number(fill(context, step.port));
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new StepFailedError({
+      reason: "error",
+      channel: step.as,
+      message: `Invalid port "${fill(context, step.port!)}": expected 1 to 65535`,
+    });
+  }
+  const target = { port, transport: step.transport };
+  const waitingFor = describeReadiness(step.ready, target);
+  let ready: boolean;
+  try {
+    ready = await waitUntilReady(channel.process, step.ready, {
+      ...target,
+      signal: context.signal,
+    });
+  } catch (error) {
+    throw new StepFailedError({
+      reason: "error",
+      channel: step.as,
+      message: (error as Error).message,
+    }, {
+      cause: error,
+    });
+  }
+  if (ready) return;
+  // Its output ended (or it gave up the port): its exit is on the way.
+  const exit = await untilAborted(channel.process.exited, context.signal);
+  if (exit !== undefined) {
+    throw new StepFailedError({
+      reason: "exited",
+      channel: step.as,
+      message: `"${step.as}" ${
+        describeExit(exit)
+      } before it was ready (waiting for it ${waitingFor})`,
+    });
+  }
+  throw waitTimedOut(context, step.as, `"${step.as}" ${waitingFor}`);
 }
 
 const SPAWN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
@@ -100,6 +148,26 @@ const SPAWN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   ),
   cwd: described({ type: "string" }, "The working directory, relative to the suite"),
   env: described(TEXT_MAP, "Extra environment variables"),
+  ready: described(
+    {
+      oneOf: [{ const: "port" }, {
+        type: "object",
+        properties: { stdout: { type: "string" } },
+        required: ["stdout"],
+        additionalProperties: false,
+      }],
+    },
+    'Wait until it listens on "port" (TCP) or binds it (UDP), or prints a line matching { stdout: regex }',
+  ),
+  port: described(
+    { type: ["integer", "string"] },
+    "With ready: port, the port it serves (a number or ${variable})",
+  ),
+  transport: described({ enum: ["tcp", "udp"] }, "With ready: port, what it serves (default tcp)"),
+  timeout: described(
+    DURATION,
+    "How long it may take to be ready (default: the scenario's or suite's timeout)",
+  ),
 };
 const SPAWN_KEYS = Object.keys(SPAWN_OPTIONS);
 
@@ -122,9 +190,36 @@ function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined 
     : kit.string(options.cwd, kit.at(place, options, "cwd"), `"cwd"`);
   const env = kit.environment(options.env, kit.at(place, options, "env"), state.defined);
   const as = kit.newName(options.as, "main", kit.at(place, options, "as"), state, `"as"`);
-  if (as === undefined || run === undefined) return undefined;
+  const ready = options.ready === undefined
+    ? undefined
+    : kit.readiness(options.ready, kit.at(place, options, "ready"));
+  let port: string | undefined;
+  if (options.port !== undefined) {
+    const at = kit.at(place, options, "port");
+    if (typeof options.port === "string" && options.port.includes("${")) {
+      kit.template(options.port, at, state.defined);
+      port = options.port;
+    } else if (kit.port(options.port, at) !== undefined) port = String(options.port);
+  }
+  const transport = options.transport === undefined
+    ? "tcp"
+    : kit.oneOf(options.transport, TRANSPORTS, kit.at(place, options, "transport"), `"transport"`);
+  if (ready?.kind === "port" && options.port === undefined) {
+    kit.problem(kit.at(place, options, "ready"), "missing-key", {
+      key: "port",
+      in: `"ready: port"`,
+      purpose: "the port the process is to listen on",
+    });
+  }
+  for (const key of ["port", "transport"] as const) {
+    if (options[key] !== undefined && options.ready === undefined) {
+      kit.problem(kit.at(place, options, key), "requires-key", { key, requires: ["ready"] });
+    }
+  }
+  const timeout = kit.timeout(options, place);
+  if (as === undefined || run === undefined || transport === undefined) return undefined;
   state.open.set(as, { kind: "process", step: base.number });
-  return { ...base, action: "spawn", as, run, cwd, env, timeout: undefined };
+  return { ...base, action: "spawn", as, run, cwd, env, ready, port, transport, timeout };
 }
 
 /** The `spawn` action. */
