@@ -71,13 +71,7 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
         }),
       );
     } catch (error) {
-      throw new StepFailedError({
-        reason: "error",
-        channel: step.as,
-        message: (error as Error).message,
-      }, {
-        cause: error,
-      });
+      throw StepFailedError.of(step.as, error);
     }
     return;
   }

@@ -76,6 +76,19 @@ export class StepFailedError extends Error {
     this.name = "StepFailedError";
     this.failure = failure;
   }
+
+  /**
+   * A step that could not do its work (reason `error`), for an error thrown
+   * by what it called: its message is the step's.
+   *
+   * @param channel The channel the step was about.
+   * @param error What was thrown.
+   * @returns The error to throw.
+   */
+  static of(channel: string, error: unknown): StepFailedError {
+    const message = error instanceof Error ? error.message : String(error);
+    return new StepFailedError({ reason: "error", channel, message }, { cause: error });
+  }
 }
 
 const encoder = new TextEncoder();

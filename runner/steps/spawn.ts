@@ -93,9 +93,7 @@ export async function runSpawn(step: SpawnStep, context: StepContext): Promise<v
     });
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
-    throw new StepFailedError({ reason: "error", channel: step.as, message: error.message }, {
-      cause: error,
-    });
+    throw StepFailedError.of(step.as, error);
   }
   context.channels.set(step.as, channel);
   context.processes.push(channel.process);
@@ -117,13 +115,7 @@ export async function runSpawn(step: SpawnStep, context: StepContext): Promise<v
       signal: context.signal,
     });
   } catch (error) {
-    throw new StepFailedError({
-      reason: "error",
-      channel: step.as,
-      message: (error as Error).message,
-    }, {
-      cause: error,
-    });
+    throw StepFailedError.of(step.as, error);
   }
   if (ready) return;
   // Its output ended (or it gave up the port): its exit is on the way.
