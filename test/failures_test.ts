@@ -48,16 +48,16 @@ server: echo
 timeout: 150ms
 steps:
   - connect
-  - send: "abc"
+  - send: "ab"
   - expect: { line: "abc" }
 `);
   const failure = failureOf(only(result));
   assertEquals(failure.reason, "timeout");
   assertEquals(
     failure.message,
-    `Timed out after 150ms waiting for line "abc" on "main" (3 unread bytes did not match)`,
+    `Timed out after 150ms waiting for line "abc" on "main" (2 unread bytes did not match)`,
   );
-  assertEquals(decode(failure.received), "abc");
+  assertEquals(decode(failure.received), "ab");
 });
 
 Deno.test("a step's own timeout wins over the suite's, and --timeout-scale multiplies it", async () => {
@@ -410,4 +410,23 @@ scenarios:
     `Cannot connect to "127.0.0.1:${peer.port}": timed out after 200ms`,
   );
   assertEquals(result.scenarios[1]!.status, "passed");
+});
+
+Deno.test("a line that arrived without its newline says so", async () => {
+  const result = await runText(`
+name: no newline
+server: echo
+timeout: 200ms
+steps:
+  - connect
+  - send: "hello"
+  - expect: { line: "hello" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals([failure.step, failure.reason], [3, "timeout"]);
+  assertEquals(
+    failure.message,
+    `Timed out after 200ms waiting for line "hello" on "main": the text arrived but no newline followed within 200ms`,
+  );
+  assertEquals(decode(failure.received), "hello");
 });

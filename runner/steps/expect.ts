@@ -4,6 +4,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes/concat";
 import { aborted, type Channel, untilAborted } from "../channels/channel.ts";
 import { ProcessChannel } from "../channels/process.ts";
 import { Deadline } from "../deadline.ts";
@@ -209,13 +210,32 @@ function regexStalled(
   });
 }
 
+/**
+ * Whether the bytes would have matched had a newline followed them: the
+ * peer sent the text and forgot the line's end (or has not sent it yet).
+ */
+function missingNewline(matcher: Matcher | undefined, received: Uint8Array): boolean {
+  if (matcher === undefined || received.length === 0 || received.at(-1) === NEWLINE) return false;
+  try {
+    return matcher(concat([received, new Uint8Array([NEWLINE])]), false).status === "matched";
+  } catch {
+    // A regex that needs a worker to decide: no hint rather than a wait.
+    return false;
+  }
+}
+
+const NEWLINE = 0x0a;
+
 function timedOut(
   context: StepContext,
   channel: string,
   description: string,
   received: Uint8Array,
+  matcher?: Matcher,
 ): never {
-  const unread = received.length > 0
+  const unread = missingNewline(matcher, received)
+    ? `: the text arrived but no newline followed within ${formatDuration(context.timeout)}`
+    : received.length > 0
     ? ` (${received.length} unread bytes did not match)`
     : " (nothing unread)";
   throw waitTimedOut(context, channel, `${description} on "${channel}"${unread}`, {
@@ -338,7 +358,7 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
       if (outcome.stalled !== undefined) {
         regexStalled(context, step.on, outcome.stalled, { ...expected, received: outcome.unread });
       }
-      timedOut(context, step.on, compiled.description, outcome.unread);
+      timedOut(context, step.on, compiled.description, outcome.unread, compiled.matcher);
       break;
     case "ended": {
       const { end } = outcome;
