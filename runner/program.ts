@@ -332,15 +332,19 @@ export class ProgramUnderTest implements AsyncDisposable {
 export class ProgramExitedError extends Error {
   /** How it exited. */
   readonly exit: ProcessExit;
+  /** When its exit was seen, as `performance.now()`. */
+  readonly at: number;
 
   /**
    * Creates the error.
    *
    * @param exit How it exited.
+   * @param at When its exit was seen (`performance.now()`).
    */
-  constructor(exit: ProcessExit) {
+  constructor(exit: ProcessExit, at: number = performance.now()) {
     super(`The program under test ${describeExit(exit)}`);
     this.name = "ProgramExitedError";
     this.exit = exit;
+    this.at = at;
   }
 }

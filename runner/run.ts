@@ -23,7 +23,12 @@ import {
   type SuiteResult,
 } from "./result.ts";
 import { describeExit, describeStrays, type RunningProcess } from "./process.ts";
-import { processReport, ProgramStartError, ProgramUnderTest } from "./program.ts";
+import {
+  processReport,
+  ProgramExitedError,
+  ProgramStartError,
+  ProgramUnderTest,
+} from "./program.ts";
 import {
   type Address,
   parseAddress,
@@ -168,7 +173,11 @@ interface ScenarioRun {
 }
 
 /** Turns whatever a step threw into a failure, naming the program under test when it is to blame. */
-function failureOf(error: unknown, run: ScenarioRun, onProgram: boolean): StepFailure {
+function failureOf(
+  error: unknown,
+  run: ScenarioRun,
+  step: { readonly started: number; readonly onProgram: boolean },
+): StepFailure {
   const failure: StepFailure = error instanceof StepFailedError ? error.failure : {
     reason: "internal",
     message: `Internal error: ${
@@ -182,14 +191,22 @@ function failureOf(error: unknown, run: ScenarioRun, onProgram: boolean): StepFa
   }
   const exit = run.program?.process.exit;
   // A step on the program says itself how the program ended.
-  if (failure.reason === "exited" || onProgram) return failure;
+  if (failure.reason === "exited" || step.onProgram) return failure;
   if (run.programFailed?.aborted && exit !== undefined) {
+    // The step's wait was cut short by the exit: what it waited for, not a timeout it never reached.
+    const seen = run.programFailed.reason instanceof ProgramExitedError
+      ? run.programFailed.reason.at
+      : performance.now();
+    const waited = failure.reason === "aborted" || failure.reason === "timeout";
+    const context = waited
+      ? failure.expected === undefined ? "" : ` (it was waiting for ${failure.expected})`
+      : ` (${failure.message})`;
     return {
       ...failure,
       reason: "exited",
-      message: `The program under test ${describeExit(exit)} while this step ran${
-        failure.reason === "aborted" ? "" : ` (${failure.message})`
-      }`,
+      message: `The program under test ${describeExit(exit)} ${
+        formatDuration(Math.max(0, seen - step.started))
+      } into this step${context}`,
     };
   }
   if (exit !== undefined && !exit.stoppedByUs) {
@@ -303,7 +320,7 @@ async function runSteps(
         await untilAborted(program.exited, grace.signal);
       }
       // Masked before clipping, so that no part of a secret survives at a clip's edge.
-      const failure = clipFailure(run.mask.failure(failureOf(error, run, onProgram)));
+      const failure = clipFailure(run.mask.failure(failureOf(error, run, { started, onProgram })));
       results.push({ step, status: "failed", duration: performance.now() - started, failure });
       break;
     } finally {

@@ -129,9 +129,10 @@ steps:
   const failure = failureOf(only(result));
   assertEquals(failure.reason, "exited");
   assertEquals(failure.step, 3);
-  assertStringIncludes(
+  // When it exited, and what the step was waiting for (or saw), not a timeout it never reached.
+  assertMatch(
     failure.message,
-    "The program under test exited with code 1 while this step ran",
+    /^The program under test exited with code 1 \d+ms into this step \((it was waiting for line "never"|Connection "main" was closed by the peer before line "never" arrived)\)$/,
   );
   assertStringIncludes(only(result).processes[0]!.stderr, "boom: crash");
 });
@@ -267,7 +268,7 @@ scenarios:
 `);
   assertMatch(
     failureOf(result.scenarios[0]!).message,
-    /^The program under test exited with code 5 while this step ran/,
+    /^The program under test exited with code 5 \d+ms into this step \((it was waiting for "never"|Connection "main" was closed by the peer before "never" arrived)\)$/,
   );
   assertEquals(
     failureOf(result.scenarios[1]!).message,
@@ -451,4 +452,32 @@ Deno.test("a spawn step's ready: port needs a port", () => {
     `s.yaml:3:24: step 1: "ready: port" needs "port": the port the process is to listen on`,
     `s.yaml:4:31: step 2: "port" goes with "ready"`,
   ]);
+});
+
+Deno.test("an exit during a wait is reported as the exit, with its time, not as a timeout", async () => {
+  // The program exits with code 2 while a child it leaves keeps the connection open:
+  // the step's wait is cut short by the exit alone.
+  const result = await runText(`
+name: exit mid-wait
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      "import os, socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nc, _ = s.accept()\nc.recv(10)\nif os.fork() == 0:\n    time.sleep(30)\nsys.exit(2)",
+      "${port}",
+    ])
+  }
+timeout: 10s
+steps:
+  - connect
+  - send: "x\\n"
+  - expect: { line: "never" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals([failure.step, failure.reason], [3, "exited"]);
+  assertMatch(
+    failure.message,
+    /^The program under test exited with code 2 \d+ms into this step \(it was waiting for line "never"\)$/,
+  );
 });
