@@ -13,6 +13,7 @@ import { interpolate } from "./interpolate.ts";
 import { compileRegex } from "./match/regex.ts";
 import { guardRegex } from "./match/regex_guard.ts";
 import { describeExit, type ProcessExit, RunningProcess, SpawnError } from "./process.ts";
+import { listeningAddresses } from "./reap.ts";
 import { stopOutcome } from "./stop_reason.ts";
 import { isPortBound, ReadinessUnsupportedError, waitForPort } from "./ready.ts";
 import type { ProcessReport } from "./result.ts";
@@ -274,6 +275,10 @@ export class ProgramUnderTest implements AsyncDisposable {
     }
     if (!ready) {
       const exit = process.exit;
+      // Where it listens instead, if anywhere: a port of its own, another host.
+      const elsewhere = spec.ready.kind === "port" && exit === undefined
+        ? listeningAddresses(process.pid, spec.transport)
+        : [];
       await process.stop();
       const report = processReport("program under test", process);
       throw new ProgramStartError(
@@ -291,7 +296,11 @@ export class ProgramUnderTest implements AsyncDisposable {
           } while the program under test was starting`
           : `The program under test was not ready within ${
             formatDuration(spec.timeout)
-          }: it did not ${waitingFor.replace(/^to /, "")}`,
+          }: it did not ${waitingFor.replace(/^to /, "")}${
+            elsewhere.length === 0
+              ? ""
+              : `; it listens on ${elsewhere.join(", ")}, not on port ${port}`
+          }`,
         report,
       );
     }

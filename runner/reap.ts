@@ -300,3 +300,68 @@ export function descendantsOf(root: number): Holder[] {
   }
   return found;
 }
+
+/** A `/proc/net` address (`0100007F:1F90`, little-endian words) as text: `127.0.0.1:8080`. */
+function procAddress(hex: string): string {
+  const [host = "", port = "0"] = hex.split(":");
+  const number = parseInt(port, 16);
+  if (host.length === 8) {
+    const bytes = host.match(/../g)!.map((pair) => parseInt(pair, 16)).reverse();
+    return `${bytes.join(".")}:${number}`;
+  }
+  // IPv6: four 32-bit words, each little-endian.
+  const bytes = (host.match(/.{8}/g) ?? []).flatMap((word) =>
+    word.match(/../g)!.map((pair) => parseInt(pair, 16)).reverse()
+  );
+  const groups = [];
+  for (let i = 0; i < bytes.length; i += 2) {
+    groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  }
+  const text = groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::");
+  return `[${text}]:${number}`;
+}
+
+/**
+ * Where a process and its descendants listen (TCP) or are bound (UDP), from
+ * `/proc`: `["0.0.0.0:5000"]`. Empty where that cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { listeningAddresses } from "./reap.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert(listeningAddresses(Deno.pid, "tcp").includes(`127.0.0.1:${listener.addr.port}`));
+ * ```
+ *
+ * @param pid The process.
+ * @param transport TCP or UDP.
+ * @returns Its local addresses, `host:port` (IPv6 in brackets).
+ */
+export function listeningAddresses(pid: number, transport: Transport): string[] {
+  const inodes = new Set(
+    [pid, ...descendantsOf(pid).map((holder) => holder.pid)].flatMap((each) =>
+      openLinks(each).filter((link) => link.startsWith("socket:"))
+    ),
+  );
+  if (inodes.size === 0) return [];
+  const addresses: string[] = [];
+  for (
+    const file of transport === "tcp"
+      ? ["/proc/net/tcp", "/proc/net/tcp6"]
+      : ["/proc/net/udp", "/proc/net/udp6"]
+  ) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10) continue;
+      if (transport === "tcp" && fields[3] !== "0A") continue;
+      if (inodes.has(`socket:[${fields[9]}]`)) addresses.push(procAddress(fields[1]!));
+    }
+  }
+  return [...new Set(addresses)];
+}

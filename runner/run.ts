@@ -40,6 +40,7 @@ import {
 import { PROGRAM_CHANNEL, type Scenario, type Step, type Suite, type Transport } from "./suite.ts";
 import { ProcessChannel } from "./channels/process.ts";
 import { Transcript } from "./transcript.ts";
+import { listeningAddresses } from "./reap.ts";
 import { Deadline } from "./deadline.ts";
 import { clipFailure } from "./clip.ts";
 import { RunInterruptedError, stopOutcome, withinTimeLimit } from "./stop_reason.ts";
@@ -214,6 +215,16 @@ function failureOf(
       ...failure,
       message: `${failure.message}; the program under test had ${describeExit(exit)}`,
     };
+  }
+  if (failure.reason === "refused" && run.program !== undefined && exit === undefined) {
+    // It runs but refused: it listens elsewhere (another host, a port of its own).
+    const elsewhere = listeningAddresses(run.program.process.pid, "tcp");
+    if (elsewhere.length > 0) {
+      return {
+        ...failure,
+        message: `${failure.message}; the program under test listens on ${elsewhere.join(", ")}`,
+      };
+    }
   }
   return failure;
 }

@@ -481,3 +481,79 @@ steps:
     /^The program under test exited with code 2 \d+ms into this step \(it was waiting for line "never"\)$/,
   );
 });
+
+Deno.test("a reply printed instead of sent gets a hint", async () => {
+  const result = await runText(`
+name: prints instead
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      "import socket, sys\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nprint('ready', flush=True)\nc, _ = s.accept()\nline = c.makefile('rb').readline().decode()\nprint(line.upper(), end='', flush=True)\nc.close()",
+      "${port}",
+    ])
+  }
+timeout: 2s
+steps:
+  - connect
+  - send: "hello\\n"
+  - expect: { line: "HELLO" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals([failure.step, failure.reason], [3, "closed"]);
+  // (It may also say the program had exited by then.)
+  assertStringIncludes(
+    failure.message,
+    `Connection "main" was closed by the peer before line "HELLO" arrived; "program" printed it to its stdout: did it print instead of send?`,
+  );
+});
+
+Deno.test("a program that listens on a port of its own is told where it listens", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const own = taken.addr.port;
+  taken.close();
+  const result = await runText(`
+name: own port
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      `import socket, time\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('0.0.0.0', ${own}))\ns.listen()\ntime.sleep(30)`,
+    ])
+  }
+  timeout: 500ms
+steps: [connect]
+`);
+  const scenario = only(result);
+  assertEquals(scenario.status, "failed");
+  assertMatch(
+    scenario.note ?? failureOf(scenario).message,
+    new RegExp(
+      `it did not listen on TCP port (\\d+); it listens on 0\\.0\\.0\\.0:${own}, not on port \\1`,
+    ),
+  );
+});
+
+Deno.test("a refused connection names where the running program listens instead", async () => {
+  const result = await runText(`
+name: other host
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      "import socket, sys, time\ns = socket.socket(socket.AF_INET6)\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('::1', int(sys.argv[1])))\ns.listen()\ntime.sleep(30)",
+      "${port}",
+    ])
+  }
+steps: [connect]
+`);
+  const failure = failureOf(only(result));
+  assertEquals(failure.reason, "refused");
+  assertMatch(
+    failure.message,
+    /^Cannot connect to "127\.0\.0\.1:(\d+)": connection refused; the program under test listens on \[::1\]:\1$/,
+  );
+});

@@ -226,6 +226,43 @@ function missingNewline(matcher: Matcher | undefined, received: Uint8Array): boo
 
 const NEWLINE = 0x0a;
 
+/** How much of a process's latest stdout is searched for what a connection did not get. */
+const PRINTED_SEARCH_BYTES = 4096;
+/** At most this many line starts are tried. */
+const PRINTED_SEARCH_LINES = 200;
+
+/**
+ * A hint when what a connection waited for was printed by a process of the
+ * scenario instead (the program under test, a spawned client): students
+ * often print a reply instead of sending it. The expectation is tried at
+ * each line start of the process's latest stdout.
+ */
+function printedInstead(context: StepContext, on: string, matcher: Matcher): string {
+  // Only a connection can be printed to instead of sent to.
+  if (context.channels.get(on) instanceof ProcessChannel) return "";
+  for (const [name, channel] of context.channels) {
+    if (name === on || !(channel instanceof ProcessChannel)) continue;
+    const stdout = encoder.encode(channel.process.stdoutText().slice(-PRINTED_SEARCH_BYTES));
+    let tried = 0;
+    for (let start = 0; start < stdout.length && tried < PRINTED_SEARCH_LINES; tried++) {
+      try {
+        if (matcher(stdout.subarray(start), true).status === "matched") {
+          return `; "${name}" printed it to its stdout: did it print instead of send?`;
+        }
+      } catch {
+        // A regex that needs a worker to decide: no hint rather than a wait.
+        return "";
+      }
+      const next = stdout.indexOf(NEWLINE, start);
+      if (next === -1) break;
+      start = next + 1;
+    }
+  }
+  return "";
+}
+
+const encoder = new TextEncoder();
+
 function timedOut(
   context: StepContext,
   channel: string,
@@ -238,7 +275,8 @@ function timedOut(
     : received.length > 0
     ? ` (${received.length} unread bytes did not match)`
     : " (nothing unread)";
-  throw waitTimedOut(context, channel, `${description} on "${channel}"${unread}`, {
+  const hint = matcher === undefined ? "" : printedInstead(context, channel, matcher);
+  throw waitTimedOut(context, channel, `${description} on "${channel}"${unread}${hint}`, {
     expected: description,
     received,
   });
@@ -302,7 +340,9 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
   };
   if (channel instanceof UdpChannel) {
     const datagram = await channel.receive(context.signal);
-    if (datagram === undefined) timedOut(context, step.on, compiled.description, new Uint8Array());
+    if (datagram === undefined) {
+      timedOut(context, step.on, compiled.description, new Uint8Array(), compiled.matcher);
+    }
     let result: MatchResult;
     try {
       result = await settleMatch(() => compiled.datagram(datagram), context.signal);
@@ -381,6 +421,7 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
         const exit = await untilAborted(channel.process.exited, grace.signal);
         if (exit !== undefined) message += ` (it ${describeExit(exit)})`;
       }
+      message += printedInstead(context, step.on, compiled.matcher);
       fail({ ...expected, reason: end.kind, received: outcome.unread, message });
     }
   }
