@@ -82,10 +82,23 @@ export function openLinks(pid: number, fds?: readonly number[]): string[] {
  */
 export function portSockets(port: number, transport: Transport): string[] {
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const links: string[] = [];
+  return socketTable(transport)
+    .filter((entry) => entry.local.endsWith(hexPort) && entry.inode !== "0")
+    .map((entry) => `socket:[${entry.inode}]`);
+}
+
+/** One socket of the kernel's tables: its local address (as `/proc/net` writes it) and inode. */
+interface SocketEntry {
+  readonly local: string;
+  readonly inode: string;
+}
+
+/** The listening TCP sockets, or the bound UDP ones, from `/proc/net`; empty where unreadable. */
+function socketTable(transport: Transport): SocketEntry[] {
   const files = transport === "tcp"
     ? ["/proc/net/tcp", "/proc/net/tcp6"]
     : ["/proc/net/udp", "/proc/net/udp6"];
+  const entries: SocketEntry[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -95,12 +108,12 @@ export function portSockets(port: number, transport: Transport): string[] {
     }
     for (const line of text.split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length < 10 || !fields[1]!.endsWith(hexPort)) continue;
+      if (fields.length < 10) continue;
       if (transport === "tcp" && fields[3] !== "0A") continue;
-      if (fields[9] !== "0") links.push(`socket:[${fields[9]}]`);
+      entries.push({ local: fields[1]!, inode: fields[9]! });
     }
   }
-  return links;
+  return entries;
 }
 
 /** Options for {@linkcode findHolders}. */
@@ -344,24 +357,8 @@ export function listeningAddresses(pid: number, transport: Transport): string[] 
     ),
   );
   if (inodes.size === 0) return [];
-  const addresses: string[] = [];
-  for (
-    const file of transport === "tcp"
-      ? ["/proc/net/tcp", "/proc/net/tcp6"]
-      : ["/proc/net/udp", "/proc/net/udp6"]
-  ) {
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(file);
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 10) continue;
-      if (transport === "tcp" && fields[3] !== "0A") continue;
-      if (inodes.has(`socket:[${fields[9]}]`)) addresses.push(procAddress(fields[1]!));
-    }
-  }
+  const addresses = socketTable(transport)
+    .filter((entry) => inodes.has(`socket:[${entry.inode}]`))
+    .map((entry) => procAddress(entry.local));
   return [...new Set(addresses)];
 }
