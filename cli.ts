@@ -124,6 +124,9 @@ async function run(given: RunCommand): Promise<number> {
       color,
       env: (name) => Deno.env.get(name),
       progress: Deno.stderr.isTerminal(),
+      ...(command.gradescopeVisibility === undefined
+        ? {}
+        : { gradescopeVisibility: command.gradescopeVisibility }),
     });
   } catch (error) {
     if (error instanceof ReporterSpecError) throw new UsageError(error.message);

@@ -10,7 +10,11 @@ import { parseArgs } from "@std/cli/parse-args";
 import { isAbsolute } from "@std/path/posix/is-absolute";
 import { join } from "@std/path/posix/join";
 import { relative } from "@std/path/posix/relative";
-import { REPORTERS } from "./runner/report/mod.ts";
+import {
+  GRADESCOPE_VISIBILITIES,
+  type GradescopeVisibility,
+  REPORTERS,
+} from "./runner/report/mod.ts";
 import { parseDuration } from "./runner/duration.ts";
 import type { Shard } from "./runner/run_files.ts";
 import { parseAddress } from "./runner/steps/context.ts";
@@ -56,6 +60,14 @@ export const FLAGS: readonly FlagSpec[] = [
     description: `${
       REPORTERS.map((spec) => spec.name).join(", ")
     } (default: pretty); repeatable; without =PATH it writes to stdout (only one reporter may)`,
+  },
+  {
+    name: "gradescope-visibility",
+    value: "WHEN",
+    commands: ["run"],
+    description: `when students see the gradescope report: ${
+      GRADESCOPE_VISIBILITIES.join(", ")
+    } (default: visible)`,
   },
   {
     name: "jobs",
@@ -176,6 +188,8 @@ export interface RunCommand {
   readonly maxTime?: number;
   /** `false` with `--no-color`. */
   readonly color: boolean;
+  /** `--gradescope-visibility`. */
+  readonly gradescopeVisibility?: GradescopeVisibility;
 }
 
 /** What `parley serve` was asked to do. */
@@ -311,6 +325,17 @@ function runCommand(args: ParsedArgs): RunCommand {
     }
   }
   const filterText = one(args.filter);
+  const visibilityText = one(args["gradescope-visibility"]);
+  if (
+    visibilityText !== undefined &&
+    !(GRADESCOPE_VISIBILITIES as readonly string[]).includes(visibilityText)
+  ) {
+    throw new UsageError(
+      `Invalid --gradescope-visibility "${visibilityText}"${
+        suggestion(visibilityText, GRADESCOPE_VISIBILITIES)
+      } (expected ${GRADESCOPE_VISIBILITIES.join(", ")})`,
+    );
+  }
   return {
     kind: "run",
     paths: args._.length === 0 ? ["scenarios"] : args._.map(String),
@@ -327,6 +352,9 @@ function runCommand(args: ParsedArgs): RunCommand {
     timeoutScale,
     ...(maxTime === undefined ? {} : { maxTime }),
     color: args.color !== false,
+    ...(visibilityText === undefined
+      ? {}
+      : { gradescopeVisibility: visibilityText as GradescopeVisibility }),
   };
 }
 

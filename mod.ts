@@ -79,6 +79,7 @@ export type { Reporter } from "./runner/report/reporter.ts";
 export {
   createReporters,
   type CreateReportersOptions,
+  type GradescopeVisibility,
   REPORTER_NAMES,
   type ReporterOutput,
   REPORTERS,

@@ -35,7 +35,9 @@ export {
   type GradescopeReporterOptions,
   type GradescopeResults,
   gradescopeResults,
+  type GradescopeResultsOptions,
   type GradescopeTest,
+  type GradescopeVisibility,
 } from "./runner/report/gradescope.ts";
 export {
   type FailureFormatOptions,
@@ -49,6 +51,7 @@ export {
   previewExpected,
   type PreviewOptions,
   previewReceived,
+  retryNote,
 } from "./runner/report/format.ts";
 export type { Reporter } from "./runner/report/reporter.ts";
 export type {

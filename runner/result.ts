@@ -112,6 +112,8 @@ export interface ScenarioResult {
   readonly processes: readonly ProcessReport[];
   /** How many times it ran (more than 1 after `--retries`). */
   readonly attempts?: number;
+  /** How many retries it was allowed (`--retries`), when any. */
+  readonly retries?: number;
 }
 
 /** The outcome of one suite file. */

@@ -612,7 +612,11 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
           retry++
         ) {
           if (options.signal?.aborted) break;
-          result = { ...(await attempt(scenario)), attempts: retry + 1 };
+          result = {
+            ...(await attempt(scenario)),
+            attempts: retry + 1,
+            retries: options.retries ?? 0,
+          };
         }
         finish(result);
       }

@@ -375,3 +375,74 @@ Deno.test("with --jobs, the progress line still follows files as they run", asyn
     assertStringIncludes(stderr, "0 files done, 2 running");
   });
 });
+
+Deno.test("the Gradescope summary tells students nothing of hidden tests, nor the grader's paths", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/graded.yaml`,
+      `name: graded
+spawn: ["python3", "${dir}/missing_server.py", "\${port}"]
+scenarios:
+  - name: visible one
+    points: 3
+    steps: [connect]
+  - name: hidden one
+    points: 2
+    hidden: true
+    steps: [connect]
+`,
+    );
+    let text = "";
+    const reporters = await createReporters(["gradescope=/dev/null"], {
+      gradescopeVisibility: "after_due_date",
+      writeFile: (_path, json) => {
+        text = json;
+        return Promise.resolve();
+      },
+    });
+    await runFiles([`${dir}/graded.yaml`], { reporters });
+    const results = JSON.parse(text);
+    assertEquals(results.output, "Visible tests: 0 passed, 1 failed. Score: 0/3");
+    assertEquals([results.visibility, results.stdout_visibility], ["after_due_date", "hidden"]);
+    assertEquals(results.tests.map((test: { visibility: string }) => test.visibility), [
+      "visible",
+      "after_published",
+    ]);
+    // The program's path is the grader's: students see it relative to the suite.
+    assertEquals(JSON.stringify(results).includes(dir), false);
+    assertStringIncludes(results.tests[0].output, "missing_server.py");
+  });
+});
+
+Deno.test("a pass on retry shows in every report, Gradescope included", async () => {
+  await withDir(async (dir) => {
+    // Fails the first time (no marker file yet), passes the second.
+    await Deno.writeTextFile(
+      `${dir}/flaky.yaml`,
+      `name: flaky
+steps:
+  - spawn: { as: p, run: ["sh", "-c", "if [ -e ${dir}/seen ]; then echo ok; else touch ${dir}/seen; echo no; fi"] }
+  - expect: { on: p, line: "ok" }
+`,
+    );
+    const texts: Record<string, string> = {};
+    const reporters = await createReporters(
+      ["pretty", "tap=t", "junit=j", "html=h", "gradescope=g", "json=js"],
+      {
+        stdout: (chunk) => (texts.pretty = (texts.pretty ?? "") + chunk),
+        writeFile: (path, text) => {
+          texts[path] = text;
+          return Promise.resolve();
+        },
+      },
+    );
+    const summary = await runFiles([`${dir}/flaky.yaml`], { reporters, retries: 3 });
+    assertEquals(summary.passed, 1);
+    assertStringIncludes(texts.pretty!, "passed on retry 1 of 3");
+    assertStringIncludes(texts.t!, "# passed on retry 1 of 3");
+    assertStringIncludes(texts.j!, `value="passed on retry 1 of 3"`);
+    assertStringIncludes(texts.h!, "passed on retry 1 of 3");
+    assertEquals(JSON.parse(texts.g!).tests[0].output, "passed on retry 1 of 3");
+    assertEquals(JSON.parse(texts.js!).suites[0].scenarios[0].attempts, 2);
+  });
+});

@@ -141,7 +141,7 @@ Deno.test("--retries re-runs a failed scenario and reports a pass on retry", asy
     });
     assertEquals(summary.suites[0]!.scenarios[0]!.status, "passed");
     assertEquals(summary.suites[0]!.scenarios[0]!.attempts, 3);
-    assertMatch(out, /✓ flaky \(\d+ms, passed on retry 2\)/);
+    assertMatch(out, /✓ flaky \(\d+ms, passed on retry 2 of 2\)/);
   });
 });
 

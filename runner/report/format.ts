@@ -9,6 +9,32 @@ import type { StepFailure } from "../result.ts";
 
 export { escapeBytes };
 
+/**
+ * How retries went, for every report: `passed on retry 2 of 3`, `failed 4
+ * attempts`; `undefined` when it ran once. A pass on retry is shown, so a
+ * flaky submission or test is seen.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { retryNote } from "./format.ts";
+ * assertEquals(retryNote({ status: "passed", attempts: 3, retries: 3 }), "passed on retry 2 of 3");
+ * assertEquals(retryNote({ status: "passed" }), undefined);
+ * ```
+ *
+ * @param result The scenario's status, attempts and allowed retries.
+ * @returns The note, or `undefined`.
+ */
+export function retryNote(
+  result: { readonly status: string; readonly attempts?: number; readonly retries?: number },
+): string | undefined {
+  const attempts = result.attempts ?? 1;
+  if (attempts <= 1) return undefined;
+  if (result.status !== "passed") return `failed ${attempts} attempts`;
+  const of = result.retries === undefined ? "" : ` of ${result.retries}`;
+  return `passed on retry ${attempts - 1}${of}`;
+}
+
 /** Options for {@linkcode previewBytes}. */
 export interface PreviewOptions {
   /**

@@ -5,10 +5,16 @@
  * @module
  */
 
+import { dirname } from "@std/path/posix/dirname";
+import { resolve } from "@std/path/posix/resolve";
 import type { RunSummary, ScenarioResult } from "../result.ts";
 import { formatFailure } from "./failure.ts";
+import { retryNote } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 import { writeStdout } from "../output.ts";
+
+/** When Gradescope shows students a result. */
+export type GradescopeVisibility = "visible" | "hidden" | "after_due_date" | "after_published";
 
 /** One entry of `tests` in `results.json`. */
 export interface GradescopeTest {
@@ -21,7 +27,7 @@ export interface GradescopeTest {
   readonly max_score: number;
   /** `passed` or `failed`. */
   readonly status: "passed" | "failed";
-  /** The failure report and transcript, plain text; empty on a pass. */
+  /** The failure report and transcript, plain text; on a pass, empty or how retries went. */
   readonly output: string;
   /** `visible`, or `after_published` for hidden scenarios. */
   readonly visibility: "visible" | "after_published";
@@ -34,13 +40,36 @@ export interface GradescopeResults {
   /** Points possible. */
   // deno-lint-ignore camelcase -- the autograder's field name
   readonly max_score: number;
-  /** A summary shown above the tests. */
+  /** A summary shown above the tests: of the visible tests only. */
   readonly output: string;
+  /** When students see the results. */
+  readonly visibility: GradescopeVisibility;
+  /** The autograder's own output is for the course staff: it names hidden tests. */
+  // deno-lint-ignore camelcase -- the autograder's field name
+  readonly stdout_visibility: "hidden";
   /** One per scenario. */
   readonly tests: readonly GradescopeTest[];
 }
 
-function test(suiteName: string, scenario: ScenarioResult): GradescopeTest {
+/**
+ * Paths of the grader's machine written relative to where they lie: a
+ * suite's folder, the working directory, the home folder. Students see
+ * `server.py`, not `/autograder/source/tests/server.py`.
+ */
+function relativePaths(text: string, dirs: readonly string[]): string {
+  let out = text;
+  for (const dir of dirs) {
+    if (dir === "" || dir === "/") continue;
+    out = out.split(`${dir}/`).join("").split(dir).join(".");
+  }
+  return out;
+}
+
+function test(
+  suiteName: string,
+  scenario: ScenarioResult,
+  dirs: readonly string[],
+): GradescopeTest {
   const passed = scenario.status === "passed";
   return {
     name: `${suiteName} › ${scenario.name}`,
@@ -48,12 +77,28 @@ function test(suiteName: string, scenario: ScenarioResult): GradescopeTest {
     max_score: scenario.points,
     status: passed ? "passed" : "failed",
     output: passed
-      ? ""
+      ? retryNote(scenario) ?? ""
       : scenario.status === "skipped"
-      ? `Not run${scenario.note ? `: ${scenario.note}` : ""}`
-      : formatFailure("", scenario, { location: false }).join("\n"),
+      ? `Not run${scenario.note ? `: ${relativePaths(scenario.note, dirs)}` : ""}`
+      : relativePaths(formatFailure("", scenario, { location: false }).join("\n"), dirs),
     visibility: scenario.hidden ? "after_published" : "visible",
   };
+}
+
+/** Options for {@linkcode gradescopeResults}. */
+export interface GradescopeResultsOptions {
+  /**
+   * When students see the results (the top-level `visibility`).
+   *
+   * @default {"visible"}
+   */
+  visibility?: GradescopeVisibility;
+  /**
+   * Folders whose paths are written relative in student-visible text.
+   *
+   * @default {the suites' folders, the working directory and HOME}
+   */
+  dirs?: readonly string[];
 }
 
 /**
@@ -68,23 +113,46 @@ function test(suiteName: string, scenario: ScenarioResult): GradescopeTest {
  * ```
  *
  * @param summary The run's results.
+ * @param options Visibility, and the folders written relative.
  * @returns The autograder's results.
  */
-export function gradescopeResults(summary: RunSummary): GradescopeResults {
+export function gradescopeResults(
+  summary: RunSummary,
+  options: GradescopeResultsOptions = {},
+): GradescopeResults {
+  const dirs = options.dirs ??
+    [...new Set([...summary.suites.map((suite) => resolve(dirname(suite.file))), Deno.cwd()])]
+      .sort((a, b) => b.length - a.length)
+      .concat(Deno.env.get("HOME") ?? "");
   const tests = summary.suites.flatMap((suite) =>
-    suite.scenarios.map((scenario) => test(suite.name, scenario))
+    suite.scenarios.map((scenario) => test(suite.name, scenario, dirs))
   );
   const score = tests.reduce((sum, entry) => sum + entry.score, 0);
   const maxScore = tests.reduce((sum, entry) => sum + entry.max_score, 0);
+  // Before publication students see only the visible tests: counting the
+  // others would tell them a hidden test failed.
+  const visible = summary.suites.flatMap((suite) => suite.scenarios)
+    .filter((scenario) => !scenario.hidden);
+  const count = (status: string): number =>
+    visible.filter((scenario) => scenario.status === status).length;
+  const visibleScore = tests.filter((entry) => entry.visibility === "visible")
+    .reduce((sum, entry) => sum + entry.score, 0);
+  const visibleMax = tests.filter((entry) => entry.visibility === "visible")
+    .reduce((sum, entry) => sum + entry.max_score, 0);
+  const hidden = visible.length < tests.length;
   const invalid = summary.invalid.length === 0
     ? ""
     : `\nThe grader's test files have ${summary.invalid.length} errors; tell your instructor.`;
   return {
     score,
     max_score: maxScore,
-    output: `${summary.passed} passed, ${summary.failed} failed${
-      summary.skipped > 0 ? `, ${summary.skipped} skipped` : ""
-    }. Score: ${score}/${maxScore}${invalid}`,
+    output: `${hidden ? "Visible tests: " : ""}${count("passed")} passed, ${
+      count("failed")
+    } failed${
+      count("skipped") > 0 ? `, ${count("skipped")} skipped` : ""
+    }. Score: ${visibleScore}/${visibleMax}${invalid}`,
+    visibility: options.visibility ?? "visible",
+    stdout_visibility: "hidden",
     tests,
   };
 }
@@ -97,6 +165,12 @@ export interface GradescopeReporterOptions {
    * @default {writes to standard output}
    */
   write?: (text: string) => void | Promise<void>;
+  /**
+   * When students see the results (the top-level `visibility`).
+   *
+   * @default {"visible"}
+   */
+  visibility?: GradescopeVisibility;
 }
 
 /**
@@ -114,18 +188,21 @@ export interface GradescopeReporterOptions {
  */
 export class GradescopeReporter implements Reporter {
   readonly #write: (text: string) => void | Promise<void>;
+  readonly #visibility: GradescopeVisibility;
 
   /**
    * Creates the reporter.
    *
-   * @param options Where the JSON goes.
+   * @param options Where the JSON goes, and when students see it.
    */
   constructor(options: GradescopeReporterOptions = {}) {
     this.#write = options.write ?? writeStdout;
+    this.#visibility = options.visibility ?? "visible";
   }
 
   /** Writes the results. */
   async runFinished(summary: RunSummary): Promise<void> {
-    await this.#write(`${JSON.stringify(gradescopeResults(summary), null, 2)}\n`);
+    const results = gradescopeResults(summary, { visibility: this.#visibility });
+    await this.#write(`${JSON.stringify(results, null, 2)}\n`);
   }
 }

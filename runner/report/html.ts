@@ -11,7 +11,7 @@ import { formatDuration } from "../duration.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { TranscriptEvent } from "../transcript.ts";
 import { formatFailure } from "./failure.ts";
-import { previewBytes, previewExpected, previewReceived } from "./format.ts";
+import { previewBytes, previewExpected, previewReceived, retryNote } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 
 function escapeHtml(text: string): string {
@@ -166,9 +166,8 @@ function transcriptRows(events: readonly TranscriptEvent[]): string {
 function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
   const failed = scenario.status === "failed";
   const failure = scenario.steps.at(-1)?.failure;
-  const retried = (scenario.attempts ?? 1) > 1 && scenario.status === "passed"
-    ? ` <span class="retry">passed on retry ${(scenario.attempts ?? 1) - 1}</span>`
-    : "";
+  const note = retryNote(scenario);
+  const retried = note === undefined ? "" : ` <span class="retry">${escapeHtml(note)}</span>`;
   const report = failed
     ? `<pre class="report">${
       escapeHtml(formatFailure(suite.file, { ...scenario, transcript: [] }).join("\n"))

@@ -8,6 +8,7 @@
 
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import { formatFailure, formatTranscript } from "./failure.ts";
+import { retryNote } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 
 /**
@@ -49,11 +50,12 @@ function testcase(suite: SuiteResult, scenario: ScenarioResult): string {
       escapeXml(formatTranscript(scenario.transcript, 500).join("\n"))
     }</system-out>`;
   if (scenario.status === "passed") {
-    const retried = (scenario.attempts ?? 1) > 1
-      ? `\n      <properties><property name="retries" value="${
+    const note = retryNote(scenario);
+    const retried = note === undefined
+      ? ""
+      : `\n      <properties><property name="retries" value="${
         (scenario.attempts ?? 1) - 1
-      }"/></properties>`
-      : "";
+      }"/><property name="retry_note" value="${escapeXml(note)}"/></properties>`;
     return `    <testcase ${attributes}>${retried}${out}\n    </testcase>`;
   }
   if (scenario.status === "skipped") {

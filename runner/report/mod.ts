@@ -5,6 +5,7 @@
  */
 
 import { dirname } from "@std/path/posix/dirname";
+import type { GradescopeVisibility } from "./gradescope.ts";
 import type { InvalidSuiteError } from "../errors.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
@@ -20,7 +21,19 @@ export interface ReporterOutput {
   readonly whole: (text: string) => void | Promise<void>;
   /** Whether colours may be used (stdout is a terminal, and `NO_COLOR` is unset). */
   readonly color: boolean;
+  /** When students see the autograder's results, for the `gradescope` reporter. */
+  readonly gradescopeVisibility: GradescopeVisibility;
 }
+
+export type { GradescopeVisibility };
+
+/** The values `--gradescope-visibility` takes. */
+export const GRADESCOPE_VISIBILITIES: readonly GradescopeVisibility[] = [
+  "visible",
+  "hidden",
+  "after_due_date",
+  "after_published",
+];
 
 /** A built-in reporter: its name, what it writes, and a factory. */
 export interface ReporterSpec {
@@ -106,7 +119,10 @@ export const REPORTERS: readonly ReporterSpec[] = [
     streams: false,
     async create(output): Promise<Reporter> {
       const { GradescopeReporter } = await import("./gradescope.ts");
-      return new GradescopeReporter({ write: output.whole });
+      return new GradescopeReporter({
+        write: output.whole,
+        visibility: output.gradescopeVisibility,
+      });
     },
   },
 ];
@@ -165,6 +181,13 @@ export interface CreateReportersOptions {
    * @default {Deno.writeTextFile}
    */
   writeFile?: (path: string, text: string) => Promise<void>;
+  /**
+   * When students see the `gradescope` reporter's results (its top-level
+   * `visibility`).
+   *
+   * @default {"visible"}
+   */
+  gradescopeVisibility?: GradescopeVisibility;
 }
 
 /** A report file that could not be written. */
@@ -299,6 +322,7 @@ export async function createReporters(
       write: sink?.write ?? stdout,
       whole: (text) => path === undefined ? stdout(text) : save(path, text),
       color: path === undefined && (options.color ?? false),
+      gradescopeVisibility: options.gradescopeVisibility ?? "visible",
     });
     reporters.push(sink === undefined || !spec.streams ? reporter : new ToFile(reporter, sink));
   }

@@ -12,6 +12,7 @@ import { clipText } from "../clip.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
+import { retryNote } from "./format.ts";
 import { writeStdout } from "../output.ts";
 import type { Reporter } from "./reporter.ts";
 
@@ -102,11 +103,8 @@ export class PrettyReporter implements Reporter {
 
   /** Prints a scenario's line, and its failure report when it failed. */
   scenarioFinished(suite: Suite, result: ScenarioResult): void {
-    const retried = (result.attempts ?? 1) > 1
-      ? result.status === "passed"
-        ? `, passed on retry ${(result.attempts ?? 1) - 1}`
-        : `, failed ${result.attempts} attempts`
-      : "";
+    const note = retryNote(result);
+    const retried = note === undefined ? "" : `, ${note}`;
     const time = this.#paint(dim, `(${formatDuration(result.duration)}${retried})`);
     const points = suite.graded
       ? this.#paint(dim, ` [${result.status === "passed" ? result.points : 0}/${result.points}]`)

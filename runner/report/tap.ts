@@ -8,6 +8,7 @@
 import type { RunSummary, ScenarioResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
+import { retryNote } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 
 /** A description safe on a TAP test line: no `#` (directive) and no newline. */
@@ -73,9 +74,8 @@ export class TapReporter implements Reporter {
     this.#count++;
     const name = description(`${suite.file} › ${result.name}`);
     if (result.status === "passed") {
-      const retry = (result.attempts ?? 1) > 1
-        ? ` # passed on retry ${(result.attempts ?? 1) - 1}`
-        : "";
+      const note = retryNote(result);
+      const retry = note === undefined ? "" : ` # ${note}`;
       this.#write(`ok ${this.#count} - ${name}${retry}\n`);
       return;
     }
