@@ -4,7 +4,7 @@
  *   parley run [paths…] [--timeout-scale N] [--no-color]
  *   parley serve <echo|upper|chat> [--port N] [--host H]
  *
- * Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files or usage,
+ * Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files, usage or set-up errors,
  * 3 an internal error, 128+N stopped by signal N.
  *
  * @module
@@ -170,7 +170,8 @@ async function run(given: RunCommand): Promise<number> {
       );
       return 3;
     }
-    if (summary.invalid.length > 0) return 2;
+    // An invalid file, or a stage Parley could not set, is not a verdict on what is tested.
+    if (summary.invalid.length > 0 || summary.errors > 0) return 2;
     return summary.failed > 0 ? 1 : 0;
   } finally {
     // Whatever still descends from Parley was left behind by a program under

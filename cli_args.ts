@@ -492,7 +492,7 @@ Options for serve:
 ${options("serve")}
 
 Exit codes: 0 all passed, 1 a scenario failed (or --max-time passed),
-2 invalid files or usage, 3 an internal error (a bug in Parley),
+2 invalid files, usage or set-up errors, 3 an internal error (a bug in Parley),
 128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 `;
 }

@@ -11,7 +11,7 @@
  *
  * const suite = parseSuite("name: echo\nserver: echo\nsteps: [connect, close]\n");
  * const result = await runSuite(suite);
- * const xml = junitXml({ suites: [result], invalid: [], passed: 1, failed: 0, skipped: 0, duration: 1 });
+ * const xml = junitXml({ suites: [result], invalid: [], passed: 1, failed: 0, skipped: 0, errors: 0, duration: 1 });
  * assertStringIncludes(xml, `tests="1"`);
  * ```
  *

@@ -128,18 +128,29 @@ export async function waitUntilReady(
 export class ProgramStartError extends Error {
   /** What it printed, when it ran at all. */
   readonly report: ProcessReport | undefined;
+  /**
+   * Whether the stage could not be set (its command not found, its folder
+   * missing, a fixed port taken before it started): the grader's problem,
+   * not the program's.
+   */
+  readonly setup: boolean;
 
   /**
    * Creates the error.
    *
    * @param message What went wrong.
    * @param report What it printed.
-   * @param options The underlying error.
+   * @param options The underlying error, and whether it is a set-up error.
    */
-  constructor(message: string, report?: ProcessReport, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    report?: ProcessReport,
+    options?: ErrorOptions & { setup?: boolean },
+  ) {
     super(message, options);
     this.name = "ProgramStartError";
     this.report = report;
+    this.setup = options?.setup ?? false;
   }
 }
 
@@ -221,6 +232,8 @@ export class ProgramUnderTest implements AsyncDisposable {
         if (await isPortBound(port, spec.transport)) {
           throw new ProgramStartError(
             `Port ${port} is already in use before the program under test started; stop whatever holds it or leave "port" out to get a free one`,
+            undefined,
+            { setup: true },
           );
         }
       } else {
@@ -228,7 +241,10 @@ export class ProgramUnderTest implements AsyncDisposable {
       }
     } catch (error) {
       if (error instanceof ProgramStartError) throw error;
-      throw new ProgramStartError((error as Error).message, undefined, { cause: error });
+      throw new ProgramStartError((error as Error).message, undefined, {
+        cause: error,
+        setup: true,
+      });
     }
     let process: RunningProcess;
     try {
@@ -253,7 +269,9 @@ export class ProgramUnderTest implements AsyncDisposable {
       const message = error instanceof SpawnError
         ? error.message
         : `Cannot start the program under test: ${(error as Error).message}`;
-      throw new ProgramStartError(message, undefined, { cause: error });
+      // A command that cannot be run at all is the grader's problem (or a
+      // missing interpreter); a student's missing file starts the interpreter.
+      throw new ProgramStartError(message, undefined, { cause: error, setup: true });
     }
     using deadline = new Deadline(spec.timeout, [options.signal]);
     const waitingFor = describeReadiness(spec.ready, { port, transport: spec.transport });
@@ -271,6 +289,8 @@ export class ProgramUnderTest implements AsyncDisposable {
         : (error as Error).message;
       throw new ProgramStartError(message, processReport("program under test", process), {
         cause: error,
+        // Ports cannot be watched on this machine: the grader's set-up.
+        setup: error instanceof ReadinessUnsupportedError,
       });
     }
     if (!ready) {

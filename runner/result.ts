@@ -22,7 +22,8 @@ export type FailureReason =
   | "interrupted"
   | "exited"
   | "internal"
-  | "error";
+  | "error"
+  | "setup";
 
 /** Everything known about a failed step. */
 export interface StepFailure {
@@ -90,8 +91,13 @@ export interface ScenarioResult {
   readonly name: string;
   /** Its line in the file. */
   readonly line: number | undefined;
-  /** Passed, failed or skipped. */
-  readonly status: "passed" | "failed" | "skipped";
+  /**
+   * Passed, failed, skipped, or `error`: Parley could not set the stage (a
+   * command not found, a missing `cwd`, a fixed port taken before the
+   * program started), which is the grader's problem, not a failure of what
+   * is tested.
+   */
+  readonly status: "passed" | "failed" | "skipped" | "error";
   /** Why it was skipped or could not start. */
   readonly note?: string;
   /** How long it took, in milliseconds. */
@@ -149,6 +155,8 @@ export interface RunSummary {
   readonly failed: number;
   /** Scenarios skipped. */
   readonly skipped: number;
+  /** Scenarios that could not be set up (status `error`). */
+  readonly errors: number;
   /** How long the run took, in milliseconds. */
   readonly duration: number;
   /** Points earned and possible, when any suite is graded. */
@@ -196,12 +204,14 @@ export function scoreOf(
  * ```
  *
  * @param suites The suites' results.
- * @returns Passed, failed and skipped scenarios.
+ * @returns Passed, failed, skipped and errored scenarios.
  */
 export function countResults(
   suites: readonly SuiteResult[],
-): { passed: number; failed: number; skipped: number } {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
-  for (const suite of suites) for (const scenario of suite.scenarios) counts[scenario.status]++;
+): { passed: number; failed: number; skipped: number; errors: number } {
+  const counts = { passed: 0, failed: 0, skipped: 0, errors: 0 };
+  for (const suite of suites) {
+    for (const { status } of suite.scenarios) counts[status === "error" ? "errors" : status]++;
+  }
   return counts;
 }

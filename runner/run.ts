@@ -390,7 +390,7 @@ async function runScenario(
   return {
     name: scenario.name,
     line: scenario.line,
-    status: failed ? "failed" : "passed",
+    status: !failed ? "passed" : steps.at(-1)?.failure?.reason === "setup" ? "error" : "failed",
     duration: performance.now() - started,
     steps,
     stepCount: scenario.steps.length,
@@ -409,7 +409,7 @@ async function runScenario(
 
 function notRun(
   scenario: Scenario,
-  status: "skipped" | "failed",
+  status: "skipped" | "failed" | "error",
   note: string,
   processes: readonly ProcessReport[] = [],
 ): ScenarioResult {
@@ -525,6 +525,8 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
   let setup: SuiteSetup | undefined;
   let error: string | undefined;
   let errorReport: ProcessReport[] = [];
+  /** Whether the suite could not start for a set-up error (not a failure of what is tested). */
+  let setupError = false;
   const perScenario = suite.program?.per === "scenario";
   const runnable = selected.some((scenario) => scenario.skip === undefined);
   try {
@@ -551,6 +553,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
     if (cause instanceof ProgramStartError && cause.report !== undefined) {
       errorReport = [cause.report];
     }
+    setupError = cause instanceof ProgramStartError && cause.setup;
   }
 
   if (setup !== undefined) maskSecrets(setup.variables);
@@ -568,7 +571,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
       if (!(cause instanceof ProgramStartError)) throw cause;
       return notRun(
         scenario,
-        "failed",
+        cause.setup ? "error" : "failed",
         cause.message,
         cause.report === undefined ? [] : [cause.report],
       );
@@ -593,7 +596,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
         finish(notRun(scenario, "skipped", scenario.skip));
       } else if (error !== undefined && !(options.signal?.reason instanceof RunInterruptedError)) {
         // The suite could not start (in its time limit, too): its one error stands for every scenario.
-        finish(notRun(scenario, "failed", error, errorReport));
+        finish(notRun(scenario, setupError ? "error" : "failed", error, errorReport));
       } else if (options.stopSignal?.aborted || options.signal?.aborted) {
         finish(
           notRun(

@@ -74,10 +74,12 @@ export function only(result: SuiteResult): ScenarioResult {
   return result.scenarios[0]!;
 }
 
-/** The failure of a failed scenario's last step. */
+/** The failure of a failed (or set-up error) scenario's last step. */
 export function failureOf(scenario: ScenarioResult): StepFailure & { step: number } {
   const last = scenario.steps.at(-1);
-  if (scenario.status !== "failed" || last?.failure === undefined) {
+  if (
+    (scenario.status !== "failed" && scenario.status !== "error") || last?.failure === undefined
+  ) {
     throw new Error(`Expected a failed step, got scenario status "${scenario.status}"`);
   }
   return { ...last.failure, step: last.step.number };

@@ -228,6 +228,7 @@ scenarios:
     passed: 1,
     failed: 1,
     skipped: 0,
+    errors: 0,
     duration: 1,
   });
   assertEquals(results.score, 3);

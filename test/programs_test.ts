@@ -137,13 +137,14 @@ steps:
   assertStringIncludes(only(result).processes[0]!.stderr, "boom: crash");
 });
 
-Deno.test("a fixed port that is taken is reported before the program starts", async () => {
+Deno.test("a fixed port that is taken is a set-up error, reported before the program starts", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const result = await runText(`
 name: taken
 spawn: { run: "sleep 30", port: ${taken.addr.port} }
 steps: [connect]
 `);
+  assertEquals(only(result).status, "error");
   assertEquals(
     only(result).note,
     `Port ${taken.addr.port} is already in use before the program under test started; stop whatever holds it or leave "port" out to get a free one`,
@@ -235,15 +236,48 @@ steps:
   );
 });
 
-Deno.test("a command that does not exist fails its step clearly", async () => {
+Deno.test("a command that does not exist is a set-up error, not a failure", async () => {
   const result = await runText(`
 name: missing
 steps:
   - spawn: { as: p, run: "parley-no-such-command --flag" }
 `);
-  assertEquals(
-    failureOf(only(result)).message,
+  assertEquals(only(result).status, "error");
+  const failure = failureOf(only(result));
+  assertEquals([failure.reason, failure.message], [
+    "setup",
     `Cannot run "parley-no-such-command": command not found`,
+  ]);
+});
+
+Deno.test("a student's missing file is a failure, not a set-up error", async () => {
+  const result = await runText(`
+name: missing file
+spawn: ["python3", "no_such_server.py", "\${port}"]
+steps: [connect]
+`);
+  const scenario = only(result);
+  assertEquals(scenario.status, "failed");
+  assertStringIncludes(
+    scenario.note ?? "",
+    "The program under test exited with code 2 before it was ready",
+  );
+});
+
+Deno.test("a program under test that cannot be run is a set-up error for every scenario", async () => {
+  const result = await runText(`
+name: no interpreter
+spawn: ["parley-no-such-interpreter", "server.py", "\${port}"]
+scenarios:
+  - name: one
+    steps: [connect]
+  - name: two
+    steps: [connect]
+`);
+  assertEquals(result.scenarios.map((scenario) => scenario.status), ["error", "error"]);
+  assertEquals(
+    result.scenarios[0]!.note,
+    `Cannot run "parley-no-such-interpreter": command not found`,
   );
 });
 

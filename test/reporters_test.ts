@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { fromFileUrl } from "@std/path/posix/from-file-url";
 import { createReporters, findSuiteFiles, runFiles, type RunSummary } from "../mod.ts";
-import { testWithTools } from "./_helpers.ts";
+import { CLI, testWithTools } from "./_helpers.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
 
@@ -192,7 +192,7 @@ Deno.test("the JSON report follows its documented schema", async () => {
     assertEquals(report.version, 1);
     assertEquals(
       { ...report.summary, duration_ms: 0 },
-      { passed: 1, failed: 1, skipped: 1, invalid_files: 1, duration_ms: 0 },
+      { passed: 1, failed: 1, skipped: 1, errors: 0, invalid_files: 1, duration_ms: 0 },
     );
     assertEquals(report.invalid[0].line, 4);
     assertEquals(report.invalid[0].code, "unknown-action");
@@ -444,5 +444,74 @@ steps:
     assertStringIncludes(texts.h!, "passed on retry 1 of 3");
     assertEquals(JSON.parse(texts.g!).tests[0].output, "passed on retry 1 of 3");
     assertEquals(JSON.parse(texts.js!).suites[0].scenarios[0].attempts, 2);
+  });
+});
+
+Deno.test("a set-up error is an error in every report, apart from failures, and exits 2", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/setup.yaml`,
+      `name: setup
+scenarios:
+  - name: cannot run
+    points: 2
+    steps: [{ spawn: { as: p, run: "parley-no-such-command" } }]
+  - name: fails
+    steps: [{ spawn: { as: q, run: ["sh", "-c", "exit 0"] } }, { exit: { on: q, code: 1 } }]
+`,
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        CLI,
+        "run",
+        `${dir}/setup.yaml`,
+        "--reporter",
+        "pretty",
+        ...["tap", "junit", "json", "html", "gradescope"].flatMap((name) => [
+          "--reporter",
+          `${name}=${dir}/report.${name}`,
+        ]),
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const pretty = new TextDecoder().decode(output.stdout);
+    assertEquals(output.code, 2);
+    assertStringIncludes(
+      pretty,
+      "  ! cannot run (",
+    );
+    assertStringIncludes(pretty, "set-up error, not a failure of what is tested:");
+    assertEquals(pretty.trimEnd().split("\n").slice(-2), [
+      "0 passed, 1 failed, 1 error",
+      "Score: 0/3",
+    ]);
+    const read = (name: string): Promise<string> => Deno.readTextFile(`${dir}/report.${name}`);
+    assertStringIncludes(await read("tap"), "not ok 1 - ");
+    assertMatch(await read("tap"), /not ok 1 - .* # error\n/);
+    const junit = await read("junit");
+    assertStringIncludes(junit, `failures="1" errors="1"`);
+    assertStringIncludes(
+      junit,
+      `<error message="Cannot run &quot;parley-no-such-command&quot;: command not found" type="setup">`,
+    );
+    const json = JSON.parse(await read("json"));
+    assertEquals(json.summary.errors, 1);
+    assertEquals(json.suites[0].scenarios.map((s: { status: string }) => s.status), [
+      "error",
+      "failed",
+    ]);
+    assertStringIncludes(await read("html"), `class="scenario error"`);
+    const gradescope = JSON.parse(await read("gradescope"));
+    // No class of zeros: the course staff see that the autograder failed.
+    assertEquals([gradescope.score, gradescope.tests], [undefined, []]);
+    assertEquals(
+      gradescope.output,
+      `The autograder could not set up the tests: Cannot run "parley-no-such-command": command not found (in "setup › cannot run"). This is not your fault: tell your instructor.`,
+    );
   });
 });

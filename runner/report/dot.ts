@@ -18,7 +18,7 @@ import type { Reporter } from "./reporter.ts";
  * import { assertEquals } from "@std/assert";
  * import { DotReporter } from "./dot.ts";
  * let out = "";
- * new DotReporter((text) => { out += text; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * new DotReporter((text) => { out += text; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assertEquals(out, "\n0 passed, 0 failed\n");
  * ```
  */
@@ -37,11 +37,19 @@ export class DotReporter implements Reporter {
 
   /** Writes one character, keeping failures for the end. */
   scenarioFinished(suite: Suite, result: ScenarioResult): void {
-    this.#write(result.status === "passed" ? "." : result.status === "skipped" ? "S" : "F");
-    if (result.status === "failed") {
+    this.#write(
+      result.status === "passed"
+        ? "."
+        : result.status === "skipped"
+        ? "S"
+        : result.status === "error"
+        ? "E"
+        : "F",
+    );
+    if (result.status === "failed" || result.status === "error") {
       this.#failures.push(
         [
-          `✗ ${suite.file} › ${result.name}`,
+          `${result.status === "error" ? "! set-up error:" : "✗"} ${suite.file} › ${result.name}`,
           ...formatFailure(suite.file, result).map((line) => `    ${line}`),
         ].join("\n"),
       );
@@ -56,6 +64,8 @@ export class DotReporter implements Reporter {
     const details = [...invalid, ...this.#failures];
     const counts = `${summary.passed} passed, ${summary.failed} failed${
       summary.skipped > 0 ? `, ${summary.skipped} skipped` : ""
+    }${
+      summary.errors > 0 ? `, ${summary.errors} ${summary.errors === 1 ? "error" : "errors"}` : ""
     }`;
     this.#write(
       `\n${details.map((text) => `\n${text}\n`).join("")}${

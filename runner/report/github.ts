@@ -88,7 +88,7 @@ export class GithubAnnotationsReporter implements Reporter {
 
   /** Annotates a failed scenario at its failed step. */
   scenarioFinished(suite: Suite, result: ScenarioResult): void {
-    if (result.status !== "failed") return;
+    if (result.status !== "failed" && result.status !== "error") return;
     const last = result.steps.at(-1);
     const message = last?.failure?.message ?? result.note ?? "failed";
     this.#write(
@@ -96,7 +96,9 @@ export class GithubAnnotationsReporter implements Reporter {
         githubAnnotation(message, {
           file: last?.step.file ?? suite.file,
           line: last?.step.line ?? result.line,
-          title: `${suite.name} › ${result.name}`,
+          title: `${
+            result.status === "error" ? "Set-up error: " : ""
+          }${suite.name} › ${result.name}`,
         })
       }\n`,
     );

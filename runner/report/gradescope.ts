@@ -35,11 +35,11 @@ export interface GradescopeTest {
 
 /** The whole `results.json`. */
 export interface GradescopeResults {
-  /** Points earned. */
-  readonly score: number;
-  /** Points possible. */
+  /** Points earned; absent after a set-up error, which is no score at all. */
+  readonly score?: number;
+  /** Points possible; absent after a set-up error. */
   // deno-lint-ignore camelcase -- the autograder's field name
-  readonly max_score: number;
+  readonly max_score?: number;
   /** A summary shown above the tests: of the visible tests only. */
   readonly output: string;
   /** When students see the results. */
@@ -108,7 +108,7 @@ export interface GradescopeResultsOptions {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { gradescopeResults } from "./gradescope.ts";
- * const results = gradescopeResults({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * const results = gradescopeResults({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assertEquals(results.max_score, 0);
  * ```
  *
@@ -140,6 +140,28 @@ export function gradescopeResults(
   const visibleMax = tests.filter((entry) => entry.visibility === "visible")
     .reduce((sum, entry) => sum + entry.max_score, 0);
   const hidden = visible.length < tests.length;
+  // A set-up error is the grader's: no test scores (a class of zeros), only
+  // the error, so that the course staff see an autograder failure.
+  const errored = summary.suites.flatMap((suite) =>
+    suite.scenarios.filter((scenario) => scenario.status === "error").map((scenario) => ({
+      name: `${suite.name} › ${scenario.name}`,
+      message: relativePaths(
+        scenario.steps.at(-1)?.failure?.message ?? scenario.note ?? "set-up error",
+        dirs,
+      ),
+    }))
+  );
+  if (errored.length > 0) {
+    const first = errored[0]!;
+    return {
+      output: `The autograder could not set up the tests: ${first.message} (in "${first.name}"${
+        errored.length > 1 ? `, and ${errored.length - 1} more` : ""
+      }). This is not your fault: tell your instructor.`,
+      visibility: options.visibility ?? "visible",
+      stdout_visibility: "hidden",
+      tests: [],
+    };
+  }
   const invalid = summary.invalid.length === 0
     ? ""
     : `\nThe grader's test files have ${summary.invalid.length} errors; tell your instructor.`;
@@ -182,7 +204,7 @@ export interface GradescopeReporterOptions {
  * import { GradescopeReporter } from "./gradescope.ts";
  * let text = "";
  * const reporter = new GradescopeReporter({ write: (json) => { text = json; } });
- * await reporter.runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * await reporter.runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assertEquals(JSON.parse(text).tests, []);
  * ```
  */

@@ -164,7 +164,8 @@ function transcriptRows(events: readonly TranscriptEvent[]): string {
 }
 
 function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
-  const failed = scenario.status === "failed";
+  // A set-up error is reported as a failure is, in a colour of its own.
+  const failed = scenario.status === "failed" || scenario.status === "error";
   const failure = scenario.steps.at(-1)?.failure;
   const note = retryNote(scenario);
   const retried = note === undefined ? "" : ` <span class="retry">${escapeHtml(note)}</span>`;
@@ -206,7 +207,13 @@ function scenarioHtml(suite: SuiteResult, scenario: ScenarioResult): string {
     escapeHtml(`${suite.file} ${suite.name} ${scenario.name}`.toLowerCase())
   }"${failed ? " open" : ""}>
 <summary><span class="status">${
-    scenario.status === "passed" ? "✓" : scenario.status === "failed" ? "✗" : "–"
+    scenario.status === "passed"
+      ? "✓"
+      : scenario.status === "failed"
+      ? "✗"
+      : scenario.status === "error"
+      ? "!"
+      : "–"
   }</span> ${escapeHtml(scenario.name)} <span class="time">${
     formatDuration(scenario.duration)
   }</span>${retried}${
@@ -222,14 +229,15 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1b1f24; }
 h1 { font-size: 22px; margin: 0 0 8px; }
 .summary { display: flex; gap: 16px; margin: 8px 0 16px; font-size: 16px; }
-.summary .passed { color: #1a7f37; } .summary .failed { color: #cf222e; } .summary .skipped { color: #9a6700; }
+.summary .passed { color: #1a7f37; } .summary .failed { color: #cf222e; } .summary .skipped { color: #9a6700; } .summary .errors { color: #8250df; }
 #search { width: 360px; padding: 6px 8px; font-size: 14px; margin-bottom: 12px; }
 .suite { margin: 16px 0; } .suite h2 { font-size: 16px; margin: 0 0 6px; }
 .suite .error { color: #cf222e; }
 details.scenario { border: 1px solid #d0d7de; border-radius: 6px; margin: 6px 0; padding: 4px 10px; }
 details.scenario.failed { border-color: #cf222e; background: #fff8f8; }
+details.scenario.error { border-color: #8250df; background: #fbf8ff; }
 details.scenario summary { cursor: pointer; }
-.status { font-weight: bold; } .passed .status { color: #1a7f37; } .failed .status { color: #cf222e; } .skipped .status { color: #9a6700; }
+.status { font-weight: bold; } .passed .status { color: #1a7f37; } .failed .status { color: #cf222e; } .skipped .status { color: #9a6700; } .error .status { color: #8250df; }
 .time, .note, .retry { color: #57606a; font-size: 12px; } .retry { color: #9a6700; }
 pre.report { background: #f6f8fa; padding: 8px; overflow-x: auto; }
 .expected code, .received code { background: #f6f8fa; padding: 2px 4px; }
@@ -263,7 +271,7 @@ search.addEventListener("input", () => {
  * ```ts
  * import { assert } from "@std/assert";
  * import { htmlReport } from "./html.ts";
- * assert(htmlReport({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 }).startsWith("<!doctype html>"));
+ * assert(htmlReport({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 }).startsWith("<!doctype html>"));
  * ```
  *
  * @param summary The run's results.
@@ -281,8 +289,12 @@ export function htmlReport(summary: RunSummary): string {
     }</pre></section>`;
   // Suites with failures first: that is what a reader opens the report for.
   const ordered = [...summary.suites].sort((a, b) =>
-    Number(b.scenarios.some((scenario) => scenario.status === "failed")) -
-    Number(a.scenarios.some((scenario) => scenario.status === "failed"))
+    Number(
+      b.scenarios.some((scenario) => scenario.status !== "passed" && scenario.status !== "skipped"),
+    ) -
+    Number(
+      a.scenarios.some((scenario) => scenario.status !== "passed" && scenario.status !== "skipped"),
+    )
   );
   const suites = ordered.map((suite) =>
     `<section class="suite"><h2>${escapeHtml(suite.file)} <span class="time">${
@@ -300,9 +312,9 @@ export function htmlReport(summary: RunSummary): string {
 <html lang="en"><head><meta charset="utf-8"><title>Parley report</title><style>${STYLE}</style></head>
 <body>
 <h1>Parley report</h1>
-<div class="summary"><span class="passed">${summary.passed} passed</span><span class="failed">${summary.failed} failed</span><span class="skipped">${summary.skipped} skipped</span>${score}<span>${
-    formatDuration(summary.duration)
-  }</span></div>
+<div class="summary"><span class="passed">${summary.passed} passed</span><span class="failed">${summary.failed} failed</span><span class="skipped">${summary.skipped} skipped</span>${
+    summary.errors > 0 ? `<span class="errors">${summary.errors} set-up errors</span>` : ""
+  }${score}<span>${formatDuration(summary.duration)}</span></div>
 <input id="search" type="search" placeholder="Search scenarios and transcripts">
 ${invalid}
 ${suites}
@@ -319,7 +331,7 @@ ${suites}
  * import { assert } from "@std/assert";
  * import { HtmlReporter } from "./html.ts";
  * let html = "";
- * await new HtmlReporter((text) => { html = text; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * await new HtmlReporter((text) => { html = text; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assert(html.includes("Parley report"));
  * ```
  */

@@ -119,7 +119,7 @@ function scenario(result: ScenarioResult): Record<string, unknown> {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { jsonReport } from "./json.ts";
- * const report = jsonReport({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 1 });
+ * const report = jsonReport({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 1 });
  * assertEquals(report.version, 1);
  * ```
  *
@@ -133,6 +133,7 @@ export function jsonReport(summary: RunSummary): { version: 1 } & Record<string,
       passed: summary.passed,
       failed: summary.failed,
       skipped: summary.skipped,
+      errors: summary.errors,
       invalid_files: new Set(summary.invalid.map((issue) => issue.file)).size,
       duration_ms: round(summary.duration),
       ...(summary.score === undefined ? {} : { score: summary.score }),
@@ -167,7 +168,7 @@ export function jsonReport(summary: RunSummary): { version: 1 } & Record<string,
  * import { assertEquals } from "@std/assert";
  * import { JsonReporter } from "./json.ts";
  * let text = "";
- * await new JsonReporter((json) => { text = json; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * await new JsonReporter((json) => { text = json; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assertEquals(JSON.parse(text).summary.passed, 0);
  * ```
  */

@@ -66,9 +66,11 @@ function testcase(suite: SuiteResult, scenario: ScenarioResult): string {
   const failure = scenario.steps.at(-1)?.failure;
   const message = failure?.message ?? scenario.note ?? "failed";
   const report = formatFailure(suite.file, { ...scenario, transcript: [] }).join("\n");
-  return `    <testcase ${attributes}>\n      <failure message="${escapeXml(message)}" type="${
-    escapeXml(failure?.reason ?? "error")
-  }">${escapeXml(report)}</failure>${out}\n    </testcase>`;
+  // A set-up error is JUnit's <error> (the test could not run), not a <failure>.
+  const element = scenario.status === "error" ? "error" : "failure";
+  return `    <testcase ${attributes}>\n      <${element} message="${escapeXml(message)}" type="${
+    escapeXml(failure?.reason ?? (scenario.status === "error" ? "setup" : "error"))
+  }">${escapeXml(report)}</${element}>${out}\n    </testcase>`;
 }
 
 /**
@@ -78,7 +80,7 @@ function testcase(suite: SuiteResult, scenario: ScenarioResult): string {
  * ```ts
  * import { assert } from "@std/assert";
  * import { junitXml } from "./junit.ts";
- * assert(junitXml({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 }).includes("<testsuites"));
+ * assert(junitXml({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 }).includes("<testsuites"));
  * ```
  *
  * @param summary The run's results.
@@ -89,10 +91,11 @@ export function junitXml(summary: RunSummary): string {
   const suites = summary.suites.map((suite) => {
     const failures = suite.scenarios.filter((scenario) => scenario.status === "failed").length;
     const skipped = suite.scenarios.filter((scenario) => scenario.status === "skipped").length;
+    const errors = suite.scenarios.filter((scenario) => scenario.status === "error").length;
     return [
       `  <testsuite name="${
         escapeXml(suite.file)
-      }" tests="${suite.scenarios.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${
+      }" tests="${suite.scenarios.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${
         seconds(suite.duration)
       }" timestamp="${timestamp}">`,
       ...suite.scenarios.map((scenario) => testcase(suite, scenario)),
@@ -134,7 +137,7 @@ export function junitXml(summary: RunSummary): string {
  * import { assert } from "@std/assert";
  * import { JunitReporter } from "./junit.ts";
  * let xml = "";
- * await new JunitReporter((text) => { xml = text; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * await new JunitReporter((text) => { xml = text; }).runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assert(xml.startsWith("<?xml"));
  * ```
  */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { bold, dim, green, red, yellow } from "@std/fmt/colors";
+import { bold, dim, green, magenta, red, yellow } from "@std/fmt/colors";
 import { formatDuration } from "../duration.ts";
 import { formatIssue, type InvalidSuiteError, type ValidationIssue } from "../errors.ts";
 import { clipText } from "../clip.ts";
@@ -51,7 +51,7 @@ function formatPoints(points: number): string {
  * import { PrettyReporter } from "./pretty.ts";
  * let out = "";
  * const reporter = new PrettyReporter({ write: (text) => (out += text) });
- * await reporter.runFinished({ suites: [], invalid: [], passed: 1, failed: 0, skipped: 0, duration: 5 });
+ * await reporter.runFinished({ suites: [], invalid: [], passed: 1, failed: 0, skipped: 0, errors: 0, duration: 5 });
  * assert(out.trim().endsWith("1 passed, 0 failed"));
  * ```
  */
@@ -128,7 +128,7 @@ export class PrettyReporter implements Reporter {
     ) {
       // The suite could not start: its error was reported with its first scenario.
       this.#write(
-        `  ${this.#paint(red, "✗")} ${result.name} ${
+        `  ${this.#mark(result)} ${result.name} ${
           this.#paint(dim, "(not run: the suite could not start)")
         }${points}\n`,
       );
@@ -140,8 +140,16 @@ export class PrettyReporter implements Reporter {
         maxTranscriptEvents: this.#maxTranscriptEvents,
       })
         .map((line) => `      ${line}`).join("\n");
-      this.#write(`  ${this.#paint(red, "✗")} ${result.name} ${time}${points}\n${report}\n`);
+      const kind = result.status === "error"
+        ? ` ${this.#paint(magenta, "set-up error, not a failure of what is tested:")}`
+        : "";
+      this.#write(`  ${this.#mark(result)} ${result.name} ${time}${points}${kind}\n${report}\n`);
     }
+  }
+
+  /** `✗` for a failure, `!` for a set-up error. */
+  #mark(result: ScenarioResult): string {
+    return result.status === "error" ? this.#paint(magenta, "!") : this.#paint(red, "✗");
   }
 
   /** Prints the suite's notes (processes stopped after they outlived theirs), then a blank line. */
@@ -163,6 +171,11 @@ export class PrettyReporter implements Reporter {
       this.#paint(summary.failed > 0 ? red : (text: string) => text, `${summary.failed} failed`),
     ];
     if (summary.skipped > 0) parts.push(this.#paint(yellow, `${summary.skipped} skipped`));
+    if (summary.errors > 0) {
+      parts.push(
+        this.#paint(magenta, `${summary.errors} ${summary.errors === 1 ? "error" : "errors"}`),
+      );
+    }
     this.#write(`${parts.join(", ")}\n`);
     if (summary.score !== undefined) {
       this.#write(

@@ -50,7 +50,7 @@ export class ProgressReporter implements Reporter {
   /** Counts a scenario. */
   scenarioFinished(_suite: Suite, result: ScenarioResult): void {
     this.#scenarios++;
-    if (result.status === "failed") this.#failures++;
+    if (result.status === "failed" || result.status === "error") this.#failures++;
     this.#draw();
   }
 

@@ -30,7 +30,7 @@ function yamlString(text: string): string {
  * import { TapReporter } from "./tap.ts";
  * let out = "";
  * const tap = new TapReporter((text) => { out += text; });
- * tap.runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, duration: 0 });
+ * tap.runFinished({ suites: [], invalid: [], passed: 0, failed: 0, skipped: 0, errors: 0, duration: 0 });
  * assertEquals(out, "TAP version 14\n1..0\n");
  * ```
  */
@@ -90,10 +90,10 @@ export class TapReporter implements Reporter {
     const step = result.steps.at(-1)?.step;
     this.#write(
       [
-        `not ok ${this.#count} - ${name}`,
+        `not ok ${this.#count} - ${name}${result.status === "error" ? " # error" : ""}`,
         "  ---",
         `  message: ${yamlString(failure?.message ?? result.note ?? "failed")}`,
-        "  severity: fail",
+        `  severity: ${result.status === "error" ? "error" : "fail"}`,
         ...(failure === undefined ? [] : [`  reason: ${yamlString(failure.reason)}`]),
         ...(step?.line === undefined ? [] : [
           `  at:`,

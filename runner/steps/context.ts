@@ -89,6 +89,20 @@ export class StepFailedError extends Error {
     const message = error instanceof Error ? error.message : String(error);
     return new StepFailedError({ reason: "error", channel, message }, { cause: error });
   }
+
+  /**
+   * A step that could not set the stage (reason `setup`): a command that
+   * cannot be run, a folder that is missing. Its scenario's status is
+   * `error`, not `failed`: the grader's problem, not what is tested.
+   *
+   * @param channel The channel the step was about.
+   * @param error What was thrown.
+   * @returns The error to throw.
+   */
+  static setup(channel: string, error: unknown): StepFailedError {
+    const message = error instanceof Error ? error.message : String(error);
+    return new StepFailedError({ reason: "setup", channel, message }, { cause: error });
+  }
 }
 
 const encoder = new TextEncoder();

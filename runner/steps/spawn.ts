@@ -93,7 +93,7 @@ export async function runSpawn(step: SpawnStep, context: StepContext): Promise<v
     });
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
-    throw StepFailedError.of(step.as, error);
+    throw StepFailedError.setup(step.as, error);
   }
   context.channels.set(step.as, channel);
   context.processes.push(channel.process);
