@@ -515,3 +515,27 @@ scenarios:
     );
   });
 });
+
+Deno.test("with per: scenario, the same start-up failure is shown in full once", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/per.yaml`,
+      `name: per
+spawn: { run: ["python3", "no_such_server.py", "\${port}"], per: scenario }
+scenarios:
+  - name: one
+    steps: [connect]
+  - name: two
+    steps: [connect]
+`,
+    );
+    let out = "";
+    const reporters = await createReporters(["pretty"], { stdout: (text) => (out += text) });
+    await runFiles([`${dir}/per.yaml`], { reporters });
+    assertEquals(out.match(/exited with code 2 before it was ready/g)?.length, 1);
+    assertStringIncludes(
+      out,
+      `  ✗ two (not run: the program under test failed to start as in "one")\n`,
+    );
+  });
+});

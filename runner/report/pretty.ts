@@ -16,6 +16,14 @@ import { retryNote } from "./format.ts";
 import { writeStdout } from "../output.ts";
 import type { Reporter } from "./reporter.ts";
 
+/**
+ * A start-up error as compared between scenarios: with `per: scenario` each
+ * attempt has a port of its own, and the same failure names another port.
+ */
+function sameFailure(note: string): string {
+  return note.replace(/\b\d{4,5}\b/g, "#");
+}
+
 /** Options for {@linkcode PrettyReporter}. */
 export interface PrettyReporterOptions {
   /**
@@ -59,7 +67,8 @@ export class PrettyReporter implements Reporter {
   readonly #write: (text: string) => void;
   readonly #color: boolean;
   readonly #maxTranscriptEvents: number;
-  readonly #suiteErrors = new WeakMap<Suite, string>();
+  /** A suite's start-up error, and the scenario it was shown in full with. */
+  readonly #suiteErrors = new WeakMap<Suite, { note: string; scenario: string }>();
 
   /**
    * Creates the reporter.
@@ -124,17 +133,23 @@ export class PrettyReporter implements Reporter {
       );
     } else if (
       result.steps.length === 0 && result.note !== undefined &&
-      this.#suiteErrors.get(suite) === result.note
+      this.#suiteErrors.get(suite)?.note === sameFailure(result.note)
     ) {
-      // The suite could not start: its error was reported with its first scenario.
+      // The same start-up error again: shown in full once, referred to after.
+      const first = this.#suiteErrors.get(suite)!.scenario;
       this.#write(
         `  ${this.#mark(result)} ${result.name} ${
-          this.#paint(dim, "(not run: the suite could not start)")
+          this.#paint(
+            dim,
+            suite.program?.per === "scenario"
+              ? `(not run: the program under test failed to start as in "${first}")`
+              : "(not run: the suite could not start)",
+          )
         }${points}\n`,
       );
     } else {
       if (result.steps.length === 0 && result.note !== undefined) {
-        this.#suiteErrors.set(suite, result.note);
+        this.#suiteErrors.set(suite, { note: sameFailure(result.note), scenario: result.name });
       }
       const report = formatFailure(suite.file, result, {
         maxTranscriptEvents: this.#maxTranscriptEvents,
