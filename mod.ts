@@ -50,6 +50,7 @@ export type {
   LineMatch,
   ListenStep,
   Payload,
+  ProcessLimits,
   ProgramSpec,
   Readiness,
   RepeatStep,

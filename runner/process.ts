@@ -19,7 +19,9 @@ import {
 } from "./reap.ts";
 import { Deadline } from "./deadline.ts";
 import { untilAborted } from "./channels/channel.ts";
-import type { Transport } from "./suite.ts";
+import type { ProcessLimits, Transport } from "./suite.ts";
+import { formatDuration } from "./duration.ts";
+import { formatSize } from "./size.ts";
 import type { Transcript } from "./transcript.ts";
 
 /** How a process ended. */
@@ -30,6 +32,8 @@ export interface ProcessExit {
   readonly signal: Deno.Signal | null;
   /** Whether Parley stopped it. */
   readonly stoppedByUs: boolean;
+  /** The resource limit it ran into, when that is what ended it: `its memory limit of 256 MiB`. */
+  readonly limit?: string | undefined;
 }
 
 /** Options for {@linkcode RunningProcess.start}. */
@@ -79,6 +83,13 @@ export interface ProcessOptions {
    * @default {false}
    */
   keepLatest?: boolean;
+  /**
+   * The limits it runs under (its command is prefixed with `prlimit`), so
+   * that an exit they caused is told as such.
+   *
+   * @default {undefined}
+   */
+  limits?: ProcessLimits | undefined;
   /**
    * A port it serves: whatever listens there when it is stopped goes with it.
    *
@@ -230,11 +241,16 @@ export class RunningProcess implements AsyncDisposable {
     ];
     // Not waiting for the output pumps: a grandchild may hold the pipes open.
     this.exited = child.status.then((status) => {
-      this.#exit = {
-        code: status.code,
-        signal: status.signal,
-        stoppedByUs: this.#stopping,
-      };
+      const exit = { code: status.code, signal: status.signal, stoppedByUs: this.#stopping };
+      const limits = options.limits;
+      if (limits !== undefined) {
+        // Read when reported: by then its stderr (a MemoryError) has been read too.
+        Object.defineProperty(exit, "limit", {
+          enumerable: true,
+          get: (): string | undefined => exceededLimit(exit, limits, this.stderrText()),
+        });
+      }
+      this.#exit = exit;
       transcript?.record(this.name, "end", { detail: describeExit(this.#exit) });
       return this.#exit;
     });
@@ -275,6 +291,8 @@ export class RunningProcess implements AsyncDisposable {
       const reason = error instanceof Deno.errors.NotFound
         ? options.cwd !== undefined && !existsSync(options.cwd)
           ? `no such directory "${options.cwd}"`
+          : args[0] === "prlimit"
+          ? "command not found (limits need prlimit, from the util-linux package)"
           : "command not found"
         : error instanceof Deno.errors.PermissionDenied
         ? "permission denied"
@@ -650,5 +668,54 @@ export function describeExit(exit: ProcessExit): string {
       ? `exited with code ${exit.code}`
       : `stopped by Parley (${exit.signal})`;
   }
-  return exit.signal === null ? `exited with code ${exit.code}` : `killed by ${exit.signal}`;
+  const how = exit.signal === null ? `exited with code ${exit.code}` : `killed by ${exit.signal}`;
+  return exit.limit === undefined ? how : `${how}: it exceeded ${exit.limit}`;
+}
+
+/**
+ * Which limit ended a process, from its signal (CPU time, file size) or what
+ * it wrote to stderr as it failed (memory, processes, open files).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { exceededLimit } from "./process.ts";
+ * assertEquals(
+ *   exceededLimit({ code: 1, signal: null, stoppedByUs: false }, { memory: 64 << 20 }, "MemoryError\n"),
+ *   "its memory limit of 64 MiB",
+ * );
+ * ```
+ *
+ * @param exit How it ended.
+ * @param limits The limits it ran under.
+ * @param stderr The end of its stderr.
+ * @returns `its memory limit of 64 MiB`, or `undefined`.
+ */
+export function exceededLimit(
+  exit: ProcessExit,
+  limits: ProcessLimits,
+  stderr: string,
+): string | undefined {
+  if (exit.stoppedByUs) return undefined;
+  if (limits.cpu !== undefined && (exit.signal === "SIGXCPU" || exit.signal === "SIGKILL")) {
+    return `its CPU time limit of ${formatDuration(limits.cpu)}`;
+  }
+  if (limits.fileSize !== undefined && exit.signal === "SIGXFSZ") {
+    return `its file size limit of ${formatSize(limits.fileSize)}`;
+  }
+  if (exit.code === 0 && exit.signal === null) return undefined;
+  const tail = stderr.slice(-4096);
+  if (
+    limits.memory !== undefined &&
+    /MemoryError|Cannot allocate memory|bad_alloc|out of memory/i.test(tail)
+  ) {
+    return `its memory limit of ${formatSize(limits.memory)}`;
+  }
+  if (limits.openFiles !== undefined && /Too many open files/i.test(tail)) {
+    return `its limit of ${limits.openFiles} open files`;
+  }
+  if (limits.processes !== undefined && /Resource temporarily unavailable|fork/i.test(tail)) {
+    return `its limit of ${limits.processes} processes`;
+  }
+  return undefined;
 }

@@ -263,6 +263,7 @@ export class ProgramUnderTest implements AsyncDisposable {
         maxBuffer: options.maxBuffer,
         // Scenarios may read its output as the process channel "program".
         keepLatest: true,
+        limits: spec.limits,
         serves: { port, transport: spec.transport },
       });
     } catch (error) {

@@ -60,11 +60,9 @@ function actionStep(spec: ActionSpec): JsonSchema {
  */
 export function scenarioSchema(): JsonSchema {
   const size: JsonSchema = {
-    anyOf: [
-      { type: "integer", minimum: 1024, maximum: 1 << 30 },
-      { type: "string", pattern: "^\\s*\\d+\\s*([kKmMgG]i?[bB]|[bB])?\\s*$" },
-    ],
+    anyOf: [{ type: "integer", minimum: 1024, maximum: 1 << 30 }, SIZE_TEXT],
   };
+  const SIZE: JsonSchema = { anyOf: [{ type: "integer", minimum: 1 }, SIZE_TEXT] };
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "Parley scenario file",
@@ -155,6 +153,21 @@ export function scenarioSchema(): JsonSchema {
           },
         ],
       },
+      limits: {
+        type: "object",
+        description: "Resource limits for a program and its children (util-linux prlimit)",
+        properties: {
+          cpu: described(DURATION, "CPU time (whole seconds), like 10s"),
+          memory: described(SIZE, "Address space, like 256MiB"),
+          processes: described(
+            { type: "integer", minimum: 1 },
+            "Processes of its user (RLIMIT_NPROC)",
+          ),
+          file_size: described(SIZE, "The largest file it may write, like 10MiB"),
+          open_files: described({ type: "integer", minimum: 1 }, "Open file descriptors"),
+        },
+        additionalProperties: false,
+      },
       program: {
         type: "object",
         properties: {
@@ -182,6 +195,7 @@ export function scenarioSchema(): JsonSchema {
           ),
           timeout: described(DURATION, "How long it may take to be ready (default: 10s)"),
           per: described({ enum: ["suite", "scenario"] }, "One for the suite, or one per scenario"),
+          limits: described(ref("limits"), "Resource limits for it and its children"),
         },
         required: ["run"],
         additionalProperties: false,
@@ -189,6 +203,12 @@ export function scenarioSchema(): JsonSchema {
     },
   };
 }
+
+/** A size written with a unit: `64KiB`, `1MiB`. */
+const SIZE_TEXT: JsonSchema = {
+  type: "string",
+  pattern: "^\\s*\\d+\\s*([kKmMgG]i?[bB]|[bB])?\\s*$",
+};
 
 /** The markers around a generated table in the docs. */
 function markers(name: string): { start: string; end: string } {

@@ -100,6 +100,22 @@ export interface ProgramSpec {
   readonly cwd: string | undefined;
   /** Extra environment variables, before interpolation. */
   readonly env: Readonly<Record<string, string>>;
+  /** Resource limits for it and its children (`prlimit`), when any. */
+  readonly limits?: ProcessLimits | undefined;
+}
+
+/** Resource limits for a program and its children, set with util-linux's `prlimit`. */
+export interface ProcessLimits {
+  /** CPU time, in milliseconds (whole seconds are enforced). */
+  readonly cpu?: number;
+  /** Address space, in bytes. */
+  readonly memory?: number;
+  /** Processes of its user (`RLIMIT_NPROC`). */
+  readonly processes?: number;
+  /** The largest file it may write, in bytes. */
+  readonly fileSize?: number;
+  /** Open file descriptors. */
+  readonly openFiles?: number;
 }
 
 /** One step of a scenario, keyed by its action. */

@@ -591,3 +591,65 @@ steps: [connect]
     /^Cannot connect to "127\.0\.0\.1:(\d+)": connection refused; the program under test listens on \[::1\]:\1$/,
   );
 });
+
+Deno.test("a program that runs out of its memory limit fails with the limit named", async () => {
+  const result = await runText(`
+name: greedy
+timeout: 10s
+steps:
+  - spawn:
+      as: greedy
+      run: ["python3", "-c", "x = bytearray(512 * 1024 * 1024)"]
+      limits: { memory: 128MiB }
+  - exit: { on: greedy, code: 0 }
+`);
+  const failure = failureOf(only(result));
+  assertEquals(failure.reason, "mismatch");
+  assertEquals(
+    failure.message,
+    `Expected "greedy" to exit with code 0, but it exited with code 1: it exceeded its memory limit of 128 MiB`,
+  );
+});
+
+Deno.test("a program that spins past its CPU limit is killed, with the limit named", async () => {
+  const result = await runText(`
+name: spinner
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nwhile True: pass",
+      "${port}",
+    ])
+  }
+  limits: { cpu: 1s }
+timeout: 10s
+steps:
+  - connect
+  - expect: { line: "never" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals(failure.reason, "exited");
+  assertMatch(
+    failure.message,
+    /^The program under test killed by SIGXCPU: it exceeded its CPU time limit of 1s \d+(ms|\.\ds) into this step/,
+  );
+});
+
+Deno.test("limits are checked: sizes, durations, counts", () => {
+  const error = assertThrows(
+    () =>
+      parseSuite(
+        "name: s\nspawn: { run: x, limits: { memory: lots, cpu: 5, processes: 0, disk: 1 } }\nsteps: [connect]\n",
+        { file: "s.yaml" },
+      ),
+    InvalidSuiteError,
+  );
+  assertEquals((error as InvalidSuiteError).issues.map((issue) => issue.message), [
+    `Unknown key "disk" in "limits" (allowed: "cpu", "memory", "processes", "file_size", "open_files")`,
+    `Expected "cpu" to be a duration like "2s" or "150ms", got number 5`,
+    `Expected "memory" to be a size from 1MiB to 1GiB, like 1048576, "64KiB" or "1MiB", got "lots"`,
+    `Expected "processes" to be a whole number from 1 to 1,000,000, got number 0`,
+  ]);
+});

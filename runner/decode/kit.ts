@@ -8,7 +8,16 @@
  */
 
 import type { ProblemCode, ProblemDetails } from "./problems.ts";
-import type { LineMatch, Payload, Readiness, Split, Step, StepBase, Transport } from "../suite.ts";
+import type {
+  LineMatch,
+  Payload,
+  ProcessLimits,
+  Readiness,
+  Split,
+  Step,
+  StepBase,
+  Transport,
+} from "../suite.ts";
 
 export { alternatives, closest, list, suggestion } from "./problems.ts";
 
@@ -170,6 +179,8 @@ export interface DecodeKit {
   ): string | string[] | undefined;
   /** Environment variables for a process. */
   environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string>;
+  /** Resource limits for a program: `{ cpu, memory, processes, file_size, open_files }`. */
+  limits(value: unknown, place: Place): ProcessLimits | undefined;
   /** How a program tells it is ready: `port`, or `{ stdout: "regex" }`. */
   readiness(value: unknown, place: Place): Readiness | undefined;
   /** A port from 1 to 65535. */

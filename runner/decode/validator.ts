@@ -12,6 +12,7 @@ import { join } from "@std/path/posix/join";
 import { CLIP_TEXT, clipText } from "../clip.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { formatDuration, MAX_DURATION, parseDuration } from "../duration.ts";
+import { formatSize } from "../size.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { parseTemplate } from "../interpolate.ts";
 import { compileRegex } from "../match/regex.ts";
@@ -23,6 +24,7 @@ import {
   DEFAULT_TIMEOUT,
   type LineMatch,
   type Payload,
+  type ProcessLimits,
   PROGRAM_CHANNEL,
   type Readiness,
   type Scenario,
@@ -78,7 +80,18 @@ const SUITE_KEYS = [
   "secrets",
 ];
 const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden"];
-const SUITE_SPAWN_KEYS = ["run", "cwd", "env", "port", "transport", "ready", "timeout", "per"];
+const SUITE_SPAWN_KEYS = [
+  "run",
+  "cwd",
+  "env",
+  "port",
+  "transport",
+  "ready",
+  "timeout",
+  "per",
+  "limits",
+];
+const LIMIT_KEYS = ["cpu", "memory", "processes", "file_size", "open_files"];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
 
 /** The most problems reported for one file; the rest are counted. */
@@ -727,8 +740,45 @@ export class Validator implements DecodeKit {
       : this.duration(raw.timeout, at("timeout"), `"timeout"`) ?? DEFAULT_READY_TIMEOUT;
     const cwd = raw.cwd === undefined ? undefined : this.string(raw.cwd, at("cwd"), `"cwd"`);
     const env = this.environment(raw.env, at("env"), defined);
+    const limits = raw.limits === undefined ? undefined : this.limits(raw.limits, at("limits"));
     if (run === undefined) return undefined;
-    return { run, cwd, env, port, transport, ready, timeout, per };
+    return { run, cwd, env, port, transport, ready, timeout, per, limits };
+  }
+
+  limits(value: unknown, place: Place): ProcessLimits | undefined {
+    if (!isRecord(value)) {
+      this.problem(place, "wrong-type", {
+        what: `"limits"`,
+        expected: `a mapping of ${list(LIMIT_KEYS)}`,
+        got: describe(value),
+      });
+      return undefined;
+    }
+    this.checkKeys(value, LIMIT_KEYS, place, `"limits"`);
+    const at = (key: string): Place => this.at(place, value, key);
+    const cpu = value.cpu === undefined
+      ? undefined
+      : this.duration(value.cpu, at("cpu"), `"cpu"`, UNSCALED);
+    const memory = value.memory === undefined
+      ? undefined
+      : this.byteSize(value.memory, at("memory"), `"memory"`, { min: 1 << 20 });
+    const fileSize = value.file_size === undefined
+      ? undefined
+      : this.byteSize(value.file_size, at("file_size"), `"file_size"`, { min: 1 });
+    const processes = value.processes === undefined
+      ? undefined
+      : this.positiveInteger(value.processes, at("processes"), `"processes"`, 1_000_000);
+    const openFiles = value.open_files === undefined
+      ? undefined
+      : this.positiveInteger(value.open_files, at("open_files"), `"open_files"`, 1_000_000);
+    return {
+      // The kernel counts CPU time in whole seconds.
+      ...(cpu === undefined ? {} : { cpu: Math.max(1000, Math.round(cpu / 1000) * 1000) }),
+      ...(memory === undefined ? {} : { memory }),
+      ...(processes === undefined ? {} : { processes }),
+      ...(fileSize === undefined ? {} : { fileSize }),
+      ...(openFiles === undefined ? {} : { openFiles }),
+    };
   }
 
   readiness(value: unknown, place: Place): Readiness | undefined {
@@ -752,6 +802,17 @@ export class Validator implements DecodeKit {
   }
 
   size(value: unknown, place: Place): number {
+    return this.byteSize(value, place, `"max_buffer"`, { min: MIN_MAX_BUFFER }) ??
+      DEFAULT_MAX_BUFFER;
+  }
+
+  /** A size in bytes: a number, or text with a unit (`64KiB`, `1MiB`), within bounds. */
+  byteSize(
+    value: unknown,
+    place: Place,
+    what: string,
+    bounds: { min: number; max?: number },
+  ): number | undefined {
     const units: Record<string, number> = {
       "": 1,
       b: 1,
@@ -769,13 +830,17 @@ export class Validator implements DecodeKit {
       : null;
     const unit = match === null ? undefined : units[match[2]!.toLowerCase()];
     const size = match === null || unit === undefined ? NaN : Number(match[1]) * unit;
-    if (!(size >= MIN_MAX_BUFFER && size <= MAX_MAX_BUFFER)) {
+    const max = bounds.max ?? MAX_MAX_BUFFER;
+    if (!(size >= bounds.min && size <= max)) {
       this.problem(place, "wrong-type", {
-        what: `"max_buffer"`,
-        expected: `a size from 1KiB to 1GiB, like 1048576, "64KiB" or "1MiB"`,
+        what,
+        // Written as sizes are in a suite: "64KiB".
+        expected: `a size from ${formatSize(bounds.min).replace(" ", "")} to ${
+          formatSize(max).replace(" ", "")
+        }, like 1048576, "64KiB" or "1MiB"`,
         got: describe(value),
       });
-      return DEFAULT_MAX_BUFFER;
+      return undefined;
     }
     return size;
   }

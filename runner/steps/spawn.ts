@@ -11,7 +11,7 @@ import { ProcessChannel } from "../channels/process.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { describeExit, SpawnError } from "../process.ts";
 import { describeReadiness, waitUntilReady } from "../program.ts";
-import type { ProgramSpec, Readiness, Transport } from "../suite.ts";
+import type { ProcessLimits, ProgramSpec, Readiness, Transport } from "../suite.ts";
 import { fill, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 import { type ActionInput, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
@@ -21,6 +21,7 @@ import {
   described,
   DURATION,
   type JsonSchema,
+  ref,
   TEXT,
   TEXT_MAP,
 } from "../decode/schema_types.ts";
@@ -50,6 +51,36 @@ export interface ProgramInvocation {
 }
 
 /**
+ * The `prlimit` prefix that applies limits to a program and its children
+ * (Deno has no setrlimit; util-linux's `prlimit` is in every Debian).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { limitArgs } from "./spawn.ts";
+ * assertEquals(limitArgs({ cpu: 2000, memory: 1 << 26 }), ["prlimit", "--cpu=2:3", "--as=67108864", "--"]);
+ * assertEquals(limitArgs(undefined), []);
+ * ```
+ *
+ * @param limits The limits, if any.
+ * @returns The words that go before the program's.
+ */
+export function limitArgs(limits: ProcessLimits | undefined): string[] {
+  if (limits === undefined || Object.keys(limits).length === 0) return [];
+  const seconds = limits.cpu === undefined ? undefined : Math.round(limits.cpu / 1000);
+  return [
+    "prlimit",
+    // SIGXCPU at the soft limit tells the limit apart; SIGKILL a second later.
+    ...(seconds === undefined ? [] : [`--cpu=${seconds}:${seconds + 1}`]),
+    ...(limits.memory === undefined ? [] : [`--as=${limits.memory}`]),
+    ...(limits.processes === undefined ? [] : [`--nproc=${limits.processes}`]),
+    ...(limits.fileSize === undefined ? [] : [`--fsize=${limits.fileSize}`]),
+    ...(limits.openFiles === undefined ? [] : [`--nofile=${limits.openFiles}`]),
+    "--",
+  ];
+}
+
+/**
  * Fills in a program spec: the command line is split first, then each
  * argument interpolated, so a value with spaces stays one argument.
  *
@@ -64,7 +95,7 @@ export function invocation(
   const { dir, fill: variables } = options;
   const words = typeof spec.run === "string" ? splitCommandLine(spec.run) : spec.run;
   return {
-    args: words.map(variables),
+    args: [...limitArgs(spec.limits), ...words.map(variables)],
     cwd: resolve(dir, spec.cwd === undefined ? "." : variables(spec.cwd)),
     env: Object.fromEntries(
       Object.entries(spec.env).map(([key, value]) => [key, variables(value)]),
@@ -90,6 +121,7 @@ export async function runSpawn(step: SpawnStep, context: StepContext): Promise<v
       env,
       transcript: context.transcript,
       maxBuffer: context.maxBuffer,
+      limits: step.limits,
     });
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
@@ -156,6 +188,7 @@ const SPAWN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
     "With ready: port, the port it serves (a number or ${variable})",
   ),
   transport: described({ enum: ["tcp", "udp"] }, "With ready: port, what it serves (default tcp)"),
+  limits: described(ref("limits"), "Resource limits for it and its children"),
   timeout: described(
     DURATION,
     "How long it may take to be ready (default: the scenario's or suite's timeout)",
@@ -209,9 +242,24 @@ function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined 
     }
   }
   const timeout = kit.timeout(options, place);
+  const limits = options.limits === undefined
+    ? undefined
+    : kit.limits(options.limits, kit.at(place, options, "limits"));
   if (as === undefined || run === undefined || transport === undefined) return undefined;
   state.open.set(as, { kind: "process", step: base.number });
-  return { ...base, action: "spawn", as, run, cwd, env, ready, port, transport, timeout };
+  return {
+    ...base,
+    action: "spawn",
+    as,
+    run,
+    cwd,
+    env,
+    limits,
+    ready,
+    port,
+    transport,
+    timeout,
+  };
 }
 
 /** The `spawn` action. */
