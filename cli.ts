@@ -15,6 +15,7 @@ import { join } from "@std/path/posix/join";
 import { relative } from "@std/path/posix/relative";
 import {
   fromInvocationDir,
+  type GradeCommand,
   parseCommand,
   type RunCommand,
   type ServeCommand,
@@ -210,6 +211,62 @@ async function list(
   return invalid ? 2 : 0;
 }
 
+/** `parley grade`: a suite against every submission of a folder, a gradebook out. */
+async function grade(given: GradeCommand): Promise<number> {
+  const from = invocationDir();
+  const place = (path: string): string =>
+    from === undefined || isAbsolute(path) ? path : join(from, path);
+  const command = {
+    ...given,
+    suite: place(given.suite),
+    submissions: place(given.submissions),
+    out: place(given.out),
+  };
+  becomeSubreaper();
+  const { gradeClass, gradeTable } = await import("./runner/grade.ts");
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(new RunInterruptedError("SIGINT"));
+  Deno.addSignalListener("SIGINT", stop);
+  const tty = Deno.stderr.isTerminal();
+  try {
+    const summary = await gradeClass(command.suite, command.submissions, {
+      out: command.out,
+      ...(command.jobs === undefined ? {} : { jobs: command.jobs }),
+      ...(command.maxTime === undefined ? {} : { maxTime: command.maxTime }),
+      signal: controller.signal,
+      ...(tty
+        ? {
+          progress: (done: number, running: number, failed: number, total: number): void =>
+            writeStderr(
+              `\r\x1b[K${done}/${total} students done, ${running} running, ${failed} not full marks`,
+            ),
+        }
+        : {}),
+    });
+    if (tty) writeStderr("\r\x1b[K");
+    for (const note of summary.notes) writeStderr(`${note}\n`);
+    writeStdout(gradeTable(summary));
+    writeStdout(`\nGrades in ${join(command.out, "grades.csv")}\n`);
+    if (controller.signal.aborted) return 130;
+    return summary.students.some((student) => student.status === "error") ? 2 : 0;
+  } catch (error) {
+    if (error instanceof InvalidSuiteError) {
+      writeStderr(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(
+        `Cannot find the submissions folder "${given.submissions}": no such file or directory`,
+      );
+    }
+    throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    const left = await stopLeftovers();
+    if (left.length > 0) writeStderr(`${describeStrays(left).replace("it:", "its run:")}\n`);
+  }
+}
+
 async function serve(command: ServeCommand): Promise<number> {
   const { server: name, port, hostname } = command;
   const server = startServer(name, { port, hostname });
@@ -242,6 +299,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(command);
       case "run":
         return await run(command);
+      case "grade":
+        return await grade(command);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -34,6 +34,9 @@ export class UsageError extends Error {
   }
 }
 
+/** The commands: `run`, `grade` and `serve`. */
+export type CommandName = "run" | "grade" | "serve";
+
 /** One flag: its name, its value's placeholder (none for a switch), what it does. */
 export interface FlagSpec {
   /** The long name, without `--`. */
@@ -45,7 +48,7 @@ export interface FlagSpec {
   /** A one-letter alias. */
   readonly alias?: string;
   /** The commands that take it. */
-  readonly commands: readonly ("run" | "serve")[];
+  readonly commands: readonly CommandName[];
   /** What it does, for the usage. */
   readonly description: string;
 }
@@ -72,8 +75,14 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "jobs",
     value: "N",
-    commands: ["run"],
-    description: "run N files at once (default: the number of CPUs)",
+    commands: ["run", "grade"],
+    description: "run N files (grade: N students) at once (default: the number of CPUs)",
+  },
+  {
+    name: "out",
+    value: "DIR",
+    commands: ["grade"],
+    description: "where grades.csv and each student's reports go (default: grades)",
   },
   {
     name: "shard",
@@ -117,9 +126,9 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "max-time",
     value: "D",
-    commands: ["run"],
+    commands: ["run", "grade"],
     description: "stop the whole run after D (like 10m): the running scenarios fail, " +
-      "the rest are not run, reports are written",
+      "the rest are not run, reports are written (grade: per student, default 5m)",
   },
   {
     name: "no-color",
@@ -138,7 +147,12 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ["serve"],
     description: "the address to listen on (default: 127.0.0.1)",
   },
-  { name: "help", alias: "h", commands: ["run", "serve"], description: "show this help" },
+  {
+    name: "help",
+    alias: "h",
+    commands: ["run", "grade", "serve"],
+    description: "show this help",
+  },
 ];
 
 const MAX_TIMEOUT_SCALE = 1000;
@@ -204,8 +218,24 @@ export interface ServeCommand {
   readonly hostname: string;
 }
 
+/** What `parley grade` was asked to do. */
+export interface GradeCommand {
+  /** The command. */
+  readonly kind: "grade";
+  /** The suite. */
+  readonly suite: string;
+  /** The folder of submissions, one subfolder per student. */
+  readonly submissions: string;
+  /** `--out` (default `grades`). */
+  readonly out: string;
+  /** `--jobs`. */
+  readonly jobs?: number;
+  /** `--max-time` per student, in milliseconds. */
+  readonly maxTime?: number;
+}
+
 /** A parsed command line. */
-export type CliCommand = { readonly kind: "help" } | RunCommand | ServeCommand;
+export type CliCommand = { readonly kind: "help" } | RunCommand | GradeCommand | ServeCommand;
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
 interface ParsedArgs {
@@ -213,7 +243,7 @@ interface ParsedArgs {
   [flag: string]: unknown;
 }
 
-function parse(argv: readonly string[], command: "run" | "serve"): ParsedArgs {
+function parse(argv: readonly string[], command: CommandName): ParsedArgs {
   const flags = FLAGS.filter((flag) => flag.commands.includes(command));
   const parsed: ParsedArgs = parseArgs([...argv], {
     string: flags.filter((flag) => flag.value !== undefined).map((flag) => flag.name),
@@ -257,6 +287,35 @@ function one(value: unknown): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
+function maxTimeOf(args: ParsedArgs): number | undefined {
+  const text = one(args["max-time"]);
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`Invalid --max-time: ${(error as Error).message}`);
+  }
+}
+
+function gradeCommand(args: ParsedArgs): GradeCommand {
+  const [suite, submissions, ...extra] = args._.map(String);
+  if (suite === undefined || submissions === undefined || extra.length > 0) {
+    throw new UsageError(
+      `"grade" takes a suite and a folder of submissions: parley grade SUITE.yaml SUBMISSIONS_DIR`,
+    );
+  }
+  const jobsText = one(args.jobs);
+  const maxTime = maxTimeOf(args);
+  return {
+    kind: "grade",
+    suite,
+    submissions,
+    out: one(args.out) ?? "grades",
+    ...(jobsText === undefined ? {} : { jobs: Math.max(1, wholeNumber(jobsText, "jobs")) }),
+    ...(maxTime === undefined ? {} : { maxTime }),
+  };
+}
+
 function wholeNumber(value: string, flag: string): number {
   const number = Number(value);
   if (value.trim() === "" || !Number.isInteger(number) || number < 0) {
@@ -286,15 +345,7 @@ function runCommand(args: ParsedArgs): RunCommand {
       `Invalid --timeout-scale "${scaleText}": expected a positive number up to ${MAX_TIMEOUT_SCALE}`,
     );
   }
-  let maxTime: number | undefined;
-  const maxTimeText = one(args["max-time"]);
-  if (maxTimeText !== undefined) {
-    try {
-      maxTime = parseDuration(maxTimeText);
-    } catch (error) {
-      throw new UsageError(`Invalid --max-time: ${(error as Error).message}`);
-    }
-  }
+  const maxTime = maxTimeOf(args);
   const jobsText = one(args.jobs);
   const retriesText = one(args.retries);
   let shard: Shard | undefined;
@@ -397,10 +448,14 @@ function serveCommand(args: ParsedArgs): ServeCommand {
 export function parseCommand(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === "-h" || first === "--help" || first === "help") return { kind: "help" };
-  const command = first === "serve" ? "serve" : "run";
-  const args = parse(first === "serve" || first === "run" ? rest : argv, command);
+  const command: CommandName = first === "serve" || first === "grade" ? first : "run";
+  const args = parse(first === command ? rest : argv, command);
   if (args.help === true) return { kind: "help" };
-  return command === "serve" ? serveCommand(args) : runCommand(args);
+  return command === "serve"
+    ? serveCommand(args)
+    : command === "grade"
+    ? gradeCommand(args)
+    : runCommand(args);
 }
 
 /**
@@ -474,7 +529,7 @@ function wrap(text: string, width: number): string[] {
  * @returns The text.
  */
 export function usage(): string {
-  const options = (command: "run" | "serve"): string =>
+  const options = (command: CommandName): string =>
     FLAGS.filter((flag) => flag.commands.includes(command)).map((flag) => {
       const name = `${flag.alias === undefined ? "" : `-${flag.alias}, `}--${flag.name}${
         flag.value === undefined ? "" : ` ${flag.value}`
@@ -483,10 +538,14 @@ export function usage(): string {
     }).join("\n");
   return `Usage:
   parley run [paths…] [options]     run scenario files (default path: scenarios/)
+  parley grade SUITE DIR [options]  grade every submission (subfolder) of DIR
   parley serve <${SERVER_NAMES.join("|")}> [options]
 
 Options for run:
 ${options("run")}
+
+Options for grade:
+${options("grade")}
 
 Options for serve:
 ${options("serve")}
