@@ -16,6 +16,7 @@ import { relative } from "@std/path/posix/relative";
 import {
   fromInvocationDir,
   type GradeCommand,
+  type InitCommand,
   parseCommand,
   type RunCommand,
   type ServeCommand,
@@ -211,6 +212,22 @@ async function list(
   return invalid ? 2 : 0;
 }
 
+/** `parley init assignment KIND DIR`: a starting assignment. */
+async function init(given: InitCommand): Promise<number> {
+  const from = invocationDir();
+  const dir = from === undefined || isAbsolute(given.dir) ? given.dir : join(from, given.dir);
+  const { initAssignment, InitError } = await import("./runner/init.ts");
+  try {
+    const written = await initAssignment(given.assignment, dir);
+    writeStdout(`${written.map((path) => `wrote ${path}\n`).join("")}`);
+    writeStdout(`Try it: deno task scenario ${join(dir, "assignment.yaml")}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof InitError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 /** `parley grade`: a suite against every submission of a folder, a gradebook out. */
 async function grade(given: GradeCommand): Promise<number> {
   const from = invocationDir();
@@ -301,6 +318,8 @@ export async function main(argv: string[]): Promise<number> {
         return await run(command);
       case "grade":
         return await grade(command);
+      case "init":
+        return await init(command);
     }
   } catch (error) {
     if (error instanceof UsageError) {

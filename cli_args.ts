@@ -16,6 +16,7 @@ import {
   REPORTERS,
 } from "./runner/report/mod.ts";
 import { parseDuration } from "./runner/duration.ts";
+import { ASSIGNMENT_KINDS, type AssignmentKind } from "./runner/init_kinds.ts";
 import type { Shard } from "./runner/run_files.ts";
 import { parseAddress } from "./runner/steps/context.ts";
 import { suggestion } from "./runner/validate.ts";
@@ -35,7 +36,7 @@ export class UsageError extends Error {
 }
 
 /** The commands: `run`, `grade` and `serve`. */
-export type CommandName = "run" | "grade" | "serve";
+export type CommandName = "run" | "grade" | "serve" | "init";
 
 /** One flag: its name, its value's placeholder (none for a switch), what it does. */
 export interface FlagSpec {
@@ -150,7 +151,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "help",
     alias: "h",
-    commands: ["run", "grade", "serve"],
+    commands: ["run", "grade", "serve", "init"],
     description: "show this help",
   },
 ];
@@ -234,8 +235,23 @@ export interface GradeCommand {
   readonly maxTime?: number;
 }
 
+/** What `parley init assignment KIND DIR` was asked to do. */
+export interface InitCommand {
+  /** The command. */
+  readonly kind: "init";
+  /** What kind of assignment. */
+  readonly assignment: AssignmentKind;
+  /** Where to write it. */
+  readonly dir: string;
+}
+
 /** A parsed command line. */
-export type CliCommand = { readonly kind: "help" } | RunCommand | GradeCommand | ServeCommand;
+export type CliCommand =
+  | { readonly kind: "help" }
+  | RunCommand
+  | GradeCommand
+  | ServeCommand
+  | InitCommand;
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
 interface ParsedArgs {
@@ -295,6 +311,25 @@ function maxTimeOf(args: ParsedArgs): number | undefined {
   } catch (error) {
     throw new UsageError(`Invalid --max-time: ${(error as Error).message}`);
   }
+}
+
+function initCommand(args: ParsedArgs): InitCommand {
+  const [what, kind, dir, ...extra] = args._.map(String);
+  if (
+    what !== "assignment" || kind === undefined || dir === undefined || extra.length > 0 ||
+    !(ASSIGNMENT_KINDS as readonly string[]).includes(kind)
+  ) {
+    throw new UsageError(
+      `"init" writes a starting assignment: parley init assignment ${
+        ASSIGNMENT_KINDS.join("|")
+      } DIR${
+        kind !== undefined && !(ASSIGNMENT_KINDS as readonly string[]).includes(kind)
+          ? ` (not "${kind}"${suggestion(kind, ASSIGNMENT_KINDS)})`
+          : ""
+      }`,
+    );
+  }
+  return { kind: "init", assignment: kind as AssignmentKind, dir };
 }
 
 function gradeCommand(args: ParsedArgs): GradeCommand {
@@ -448,13 +483,17 @@ function serveCommand(args: ParsedArgs): ServeCommand {
 export function parseCommand(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === "-h" || first === "--help" || first === "help") return { kind: "help" };
-  const command: CommandName = first === "serve" || first === "grade" ? first : "run";
+  const command: CommandName = first === "serve" || first === "grade" || first === "init"
+    ? first
+    : "run";
   const args = parse(first === command ? rest : argv, command);
   if (args.help === true) return { kind: "help" };
   return command === "serve"
     ? serveCommand(args)
     : command === "grade"
     ? gradeCommand(args)
+    : command === "init"
+    ? initCommand(args)
     : runCommand(args);
 }
 
@@ -534,11 +573,17 @@ export function usage(): string {
       const name = `${flag.alias === undefined ? "" : `-${flag.alias}, `}--${flag.name}${
         flag.value === undefined ? "" : ` ${flag.value}`
       }`;
-      return `  ${name.padEnd(24)}${wrap(flag.description, 52).join(`\n${" ".repeat(26)}`)}`;
+      const description = wrap(flag.description, 52).join(`\n${" ".repeat(26)}`);
+      // A long flag takes a line of its own.
+      return name.length < 24
+        ? `  ${name.padEnd(24)}${description}`
+        : `  ${name}\n${" ".repeat(26)}${description}`;
     }).join("\n");
   return `Usage:
   parley run [paths…] [options]     run scenario files (default path: scenarios/)
   parley grade SUITE DIR [options]  grade every submission (subfolder) of DIR
+  parley init assignment ${ASSIGNMENT_KINDS.join("|")} DIR
+                                    write a starting assignment into DIR
   parley serve <${SERVER_NAMES.join("|")}> [options]
 
 Options for run:
