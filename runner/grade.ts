@@ -14,7 +14,7 @@ import { createReporters } from "./report/mod.ts";
 import type { RunSummary } from "./result.ts";
 import { runFiles } from "./run_files.ts";
 import { RunTimeLimitError } from "./stop_reason.ts";
-import type { Suite } from "./suite.ts";
+import type { ProcessLimits, Suite } from "./suite.ts";
 
 /** How one student's grading ended. */
 export type GradeStatus = "graded" | "error" | "timeout";
@@ -82,6 +82,18 @@ export interface GradeOptions {
 
 /** The default time one student may take: 5 minutes. */
 export const DEFAULT_STUDENT_TIME = 5 * 60_000;
+
+/**
+ * Limits for students' programs when the suite sets none. No process
+ * count: `RLIMIT_NPROC` counts every process (and thread) of the grader's
+ * user, so a default would fail students for the grader's own processes.
+ */
+export const DEFAULT_STUDENT_LIMITS: ProcessLimits = {
+  cpu: 10_000,
+  memory: 256 * 1024 * 1024,
+  fileSize: 10 * 1024 * 1024,
+  openFiles: 256,
+};
 
 /**
  * A CSV field: quoted when it holds a comma, a quote or a line break.
@@ -218,6 +230,7 @@ async function gradeStudent(
     variables: { submission },
     signal: limit.signal,
     jobs: 1,
+    defaultLimits: DEFAULT_STUDENT_LIMITS,
   });
   const scenarios = summary.suites[0]?.scenarios ?? [];
   const points = suite.scenarios.map((scenario) => {

@@ -275,6 +275,13 @@ export class RunningProcess implements AsyncDisposable {
     let child: Deno.ChildProcess;
     // The pipes are named from our side: the ones that appear across the spawn.
     // (The child's own /proc/PID/fd may still show our stdio until it execs.)
+    // Behind prlimit the program is exec'd by prlimit, whose failure would
+    // look like the program's: find what Deno would have told us first.
+    const wrapped = args[0] === "prlimit" ? args[args.indexOf("--") + 1] : undefined;
+    if (wrapped !== undefined) {
+      const problem = unrunnable(wrapped, options.cwd, env.PATH ?? Deno.env.get("PATH") ?? "");
+      if (problem !== undefined) throw new SpawnError(`Cannot run "${wrapped}": ${problem}`);
+    }
     const before = new Set(openLinks(Deno.pid));
     spawnedAny = true;
     try {
@@ -670,6 +677,29 @@ export function describeExit(exit: ProcessExit): string {
   }
   const how = exit.signal === null ? `exited with code ${exit.code}` : `killed by ${exit.signal}`;
   return exit.limit === undefined ? how : `${how}: it exceeded ${exit.limit}`;
+}
+
+/**
+ * Why a command cannot be run, as the kernel would say it: `command not
+ * found`, `permission denied`; `undefined` when it can.
+ */
+function unrunnable(command: string, cwd: string | undefined, path: string): string | undefined {
+  const candidates = command.includes("/")
+    ? [command.startsWith("/") ? command : `${cwd ?? Deno.cwd()}/${command}`]
+    : path.split(":").filter((dir) => dir !== "").map((dir) => `${dir}/${command}`);
+  let found = false;
+  for (const candidate of candidates) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(candidate);
+    } catch {
+      continue;
+    }
+    if (!info.isFile) continue;
+    found = true;
+    if (((info.mode ?? 0o755) & 0o111) !== 0) return undefined;
+  }
+  return found ? "permission denied" : "command not found";
 }
 
 /**

@@ -37,7 +37,14 @@ import {
   StepFailedError,
   type StepScope,
 } from "./steps/mod.ts";
-import { PROGRAM_CHANNEL, type Scenario, type Step, type Suite, type Transport } from "./suite.ts";
+import {
+  type ProcessLimits,
+  PROGRAM_CHANNEL,
+  type Scenario,
+  type Step,
+  type Suite,
+  type Transport,
+} from "./suite.ts";
 import { ProcessChannel } from "./channels/process.ts";
 import { Transcript } from "./transcript.ts";
 import { listeningAddresses } from "./reap.ts";
@@ -111,6 +118,13 @@ export interface RunOptions {
    * @default {values of environment variables whose names contain PASSWORD, SECRET, TOKEN or KEY}
    */
   secrets?: readonly string[];
+  /**
+   * Resource limits for programs whose `spawn` sets none (`parley grade`
+   * bounds every student's program this way).
+   *
+   * @default {undefined}
+   */
+  defaultLimits?: ProcessLimits;
 }
 
 function environmentSecrets(): string[] {
@@ -238,6 +252,7 @@ class StepRun implements StepContext {
   readonly maxBuffer: number;
   readonly dir: string;
   readonly processes: RunningProcess[];
+  readonly defaultLimits: ProcessLimits | undefined;
   readonly runSignal: AbortSignal;
   readonly timeout: number;
   readonly env: (name: string) => string | undefined;
@@ -261,6 +276,7 @@ class StepRun implements StepContext {
     this.maxBuffer = run.suite.maxBuffer;
     this.dir = run.suite.dir;
     this.processes = run.processes;
+    this.defaultLimits = run.options.defaultLimits;
     this.runSignal = run.runSignal;
     this.timeout = timeout;
     this.env = env;
@@ -437,6 +453,7 @@ async function startProgram(
   // --timeout-scale covers the wait for readiness too: slow machines start programs slowly.
   return await ProgramUnderTest.start({
     ...program,
+    limits: program.limits ?? options.defaultLimits,
     timeout: program.timeout * (options.timeoutScale ?? 1),
   }, {
     dir: suite.dir,

@@ -70,7 +70,7 @@ function processesUnder(dir: string): string[] {
   return found;
 }
 
-Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnable and slow students", async () => {
+Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnable, slow and greedy students", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/suite.yaml`, SUITE);
@@ -81,6 +81,7 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
     await student(dir, "cyd", "import sys; sys.exit(1)\n"); // crashes at start
     await student(dir, "dan", ECHO_SERVER, 0o644); // start not executable: the grader's set-up
     await student(dir, "eve", SILENT_SERVER); // hangs: runs out of its time
+    await student(dir, "fay", `x = bytearray(512 * 1024 * 1024)\n${ECHO_SERVER}`); // greedy
     const output = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -112,6 +113,7 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
         "cyd,0,3,graded,0,0",
         "dan,0,3,error,0,0",
         "eve,0,3,timeout,0,0",
+        "fay,0,3,graded,0,0",
         "",
       ].join("\n"),
     );
@@ -122,8 +124,13 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
     assertStringIncludes(feedback, "exited with code 1 before it was ready");
     assertEquals(feedback.includes("\x1b["), false);
     assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/out/dan/results.json`)).tests, []);
-    assertStringIncludes(stdout, "5 students (2 errors, 1 timeout)");
-    assertStringIncludes(stdout, "  echoes a line: 1/5 passed\n");
+    assertStringIncludes(stdout, "6 students (2 errors, 1 timeout)");
+    assertStringIncludes(stdout, "  echoes a line: 1/6 passed\n");
+    // Students' programs run under default limits when the suite sets none.
+    assertStringIncludes(
+      await Deno.readTextFile(`${dir}/out/fay/feedback.txt`),
+      "exited with code 1: it exceeded its memory limit of 256 MiB",
+    );
     assertEquals(processesUnder(dir), []);
   } finally {
     await Deno.remove(dir, { recursive: true });

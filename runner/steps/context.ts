@@ -12,7 +12,7 @@ import { formatDuration } from "../duration.ts";
 import { escapeRegex, interpolate } from "../interpolate.ts";
 import type { RunningProcess } from "../process.ts";
 import type { StepFailure, StepResult } from "../result.ts";
-import type { Payload, Step, Transport } from "../suite.ts";
+import type { Payload, ProcessLimits, Step, Transport } from "../suite.ts";
 import type { Transcript } from "../transcript.ts";
 
 /** Where a connection goes. */
@@ -41,6 +41,8 @@ export interface StepContext extends StepScope {
   readonly dir: string;
   /** Processes the scenario started, for reports. */
   readonly processes: RunningProcess[];
+  /** Limits for a spawned process whose step sets none. */
+  readonly defaultLimits?: ProcessLimits | undefined;
   /**
    * Runs nested steps (of `include` or `repeat`) in a scope, in order,
    * stopping at the first failure.

@@ -109,7 +109,8 @@ export function invocation(
  * @param step The step.
  * @param context The scenario's state.
  */
-export async function runSpawn(step: SpawnStep, context: StepContext): Promise<void> {
+export async function runSpawn(given: SpawnStep, context: StepContext): Promise<void> {
+  const step = { ...given, limits: given.limits ?? context.defaultLimits };
   const { args, cwd, env } = invocation(step, {
     dir: context.dir,
     fill: (text) => fill(context, text),
