@@ -240,6 +240,25 @@ function failureOf(
       };
     }
   }
+  const program = run.program;
+  if (
+    failure.reason === "timeout" && program !== undefined && exit === undefined &&
+    run.suite.program?.transport === "udp"
+  ) {
+    // A UDP server bound to another address or port never sees the datagrams.
+    const bound = listeningAddresses(program.process.pid, "udp");
+    const here = bound.some((address) =>
+      /^(127\.0\.0\.1|0\.0\.0\.0|\[::\]):/.test(address) && address.endsWith(`:${program.port}`)
+    );
+    if (bound.length > 0 && !here) {
+      return {
+        ...failure,
+        message: `${failure.message}; the program under test is bound to ${
+          bound.join(", ")
+        }, not to 127.0.0.1:${program.port}`,
+      };
+    }
+  }
   return failure;
 }
 

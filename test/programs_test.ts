@@ -653,3 +653,35 @@ Deno.test("limits are checked: sizes, durations, counts", () => {
     `Expected "processes" to be a whole number from 1 to 1,000,000, got number 0`,
   ]);
 });
+
+Deno.test("a UDP program bound to another address is named when its answer never comes", async () => {
+  const spare = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  const other = (spare.addr as Deno.NetAddr).port;
+  spare.close();
+  const result = await runText(`
+name: udp elsewhere
+spawn:
+  run: ${
+    JSON.stringify([
+      "python3",
+      "-c",
+      `import socket, time\nt = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nt.bind(('127.0.0.1', ${other}))\nprint('bound', flush=True)\ntime.sleep(30)`,
+    ])
+  }
+  transport: udp
+  ready: { stdout: "^bound$" }
+timeout: 300ms
+steps:
+  - connect
+  - send: "ping"
+  - expect: "PING"
+`);
+  const failure = failureOf(only(result));
+  assertEquals(failure.reason, "timeout");
+  assertMatch(
+    failure.message,
+    new RegExp(
+      `; the program under test is bound to 127\\.0\\.0\\.1:${other}, not to 127\\.0\\.0\\.1:\\d+$`,
+    ),
+  );
+});
