@@ -112,8 +112,10 @@ export interface ScenarioResult {
   readonly droppedEvents: number;
   /** What it is worth when graded. */
   readonly points: number;
-  /** Whether students see it only after grades are published. */
+  /** Whether students see it only later: once grades are published, or after the due date. */
   readonly hidden: boolean;
+  /** With `hidden: after_due_date`: students see it after the due date. */
+  readonly hiddenUntil?: "after_due_date";
   /** The processes it involved, when it failed. */
   readonly processes: readonly ProcessReport[];
   /** How many times it ran (more than 1 after `--retries`). */

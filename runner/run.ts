@@ -433,6 +433,7 @@ async function runScenario(
     droppedEvents: transcript.dropped,
     points: scenario.points,
     hidden: scenario.hidden,
+    ...(scenario.hiddenUntil === undefined ? {} : { hiddenUntil: scenario.hiddenUntil }),
     processes: failed
       ? [
         ...(program === undefined ? [] : [processReport("program under test", program.process)]),
@@ -460,6 +461,7 @@ function notRun(
     droppedEvents: 0,
     points: scenario.points,
     hidden: scenario.hidden,
+    ...(scenario.hiddenUntil === undefined ? {} : { hiddenUntil: scenario.hiddenUntil }),
     processes,
   };
 }

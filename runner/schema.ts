@@ -123,8 +123,8 @@ export function scenarioSchema(): JsonSchema {
           ),
           points: described({ type: "number", minimum: 0 }, "What it is worth when graded"),
           hidden: described(
-            { type: "boolean" },
-            "Students see it only after grades are published",
+            { enum: [true, false, "after_published", "after_due_date"] },
+            "Students see it only after grades are published (true), or after the due date",
           ),
         },
         required: ["steps"],

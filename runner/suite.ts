@@ -166,8 +166,10 @@ export interface Scenario {
   readonly skip: string | undefined;
   /** What it is worth when graded. */
   readonly points: number;
-  /** Whether students see it only after grades are published. */
+  /** Whether students see it only later: once grades are published, or after the due date. */
   readonly hidden: boolean;
+  /** With `hidden: after_due_date`: students see it after the due date, not at publication. */
+  readonly hiddenUntil?: "after_due_date";
 }
 
 /** A validated scenario file. */

@@ -539,3 +539,37 @@ scenarios:
     );
   });
 });
+
+Deno.test("hidden: after_due_date shows a test to students after the due date", async () => {
+  const { gradescopeResults } = await import("../reporters.ts");
+  const { parseSuite, runSuite } = await import("../mod.ts");
+  const suite = parseSuite(`
+name: due
+server: echo
+scenarios:
+  - name: open
+    steps: [connect]
+  - name: at publication
+    hidden: true
+    steps: [connect]
+  - name: after the due date
+    hidden: after_due_date
+    steps: [connect]
+`);
+  const result = await runSuite(suite);
+  const results = gradescopeResults({
+    suites: [result],
+    invalid: [],
+    passed: 3,
+    failed: 0,
+    skipped: 0,
+    errors: 0,
+    duration: 1,
+  });
+  assertEquals(results.tests.map((test) => test.visibility), [
+    "visible",
+    "after_published",
+    "after_due_date",
+  ]);
+  assertEquals(results.output, "Visible tests: 1 passed, 0 failed. Score: 1/1");
+});

@@ -400,7 +400,7 @@ Deno.test("points and hidden are checked", () => {
     ),
     [
       `s.yaml:5:5: scenario "a": Expected "points" to be a number of 0 or more, got "lots"`,
-      `s.yaml:6:5: scenario "a": Expected "hidden" to be true or false, got "maybe"`,
+      `s.yaml:6:5: scenario "a": Expected "hidden" to be true, false, "after_published" or "after_due_date", got "maybe"`,
     ],
   );
 });

@@ -926,15 +926,29 @@ export class Validator implements DecodeKit {
         });
       }
     }
-    if (raw.hidden !== undefined && typeof raw.hidden !== "boolean") {
+    if (
+      raw.hidden !== undefined && typeof raw.hidden !== "boolean" &&
+      raw.hidden !== "after_due_date" && raw.hidden !== "after_published"
+    ) {
       this.problem(this.at(place, raw, "hidden"), "wrong-type", {
         what: `"hidden"`,
-        expected: "true or false",
+        expected: `true, false, "after_published" or "after_due_date"`,
         got: describe(raw.hidden),
       });
     }
     if (name === undefined) return undefined;
-    return { name, line, steps, timeout, skip, points, hidden: raw.hidden === true };
+    const hidden = raw.hidden === true || raw.hidden === "after_published" ||
+      raw.hidden === "after_due_date";
+    return {
+      name,
+      line,
+      steps,
+      timeout,
+      skip,
+      points,
+      hidden,
+      ...(raw.hidden === "after_due_date" ? { hiddenUntil: "after_due_date" as const } : {}),
+    };
   }
 
   /** Validates a list of steps in order, in one scope. */

@@ -29,8 +29,8 @@ export interface GradescopeTest {
   readonly status: "passed" | "failed";
   /** The failure report and transcript, plain text; on a pass, empty or how retries went. */
   readonly output: string;
-  /** `visible`, or `after_published` for hidden scenarios. */
-  readonly visibility: "visible" | "after_published";
+  /** `visible`, or `after_published` (or `after_due_date`) for hidden scenarios. */
+  readonly visibility: "visible" | "after_published" | "after_due_date";
 }
 
 /** The whole `results.json`. */
@@ -81,7 +81,7 @@ function test(
       : scenario.status === "skipped"
       ? `Not run${scenario.note ? `: ${relativePaths(scenario.note, dirs)}` : ""}`
       : relativePaths(formatFailure("", scenario, { location: false }).join("\n"), dirs),
-    visibility: scenario.hidden ? "after_published" : "visible",
+    visibility: scenario.hiddenUntil ?? (scenario.hidden ? "after_published" : "visible"),
   };
 }
 
