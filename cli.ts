@@ -68,6 +68,46 @@ function invocationDir(): string | undefined {
     : undefined;
 }
 
+/** A path the user gave, read from the directory they ran the command in. */
+function userPath(from: string | undefined, path: string): string {
+  return from === undefined || isAbsolute(path) ? path : join(from, path);
+}
+
+/** The exit code of a run a stop signal ended (128+N), or `undefined`. */
+function signalExitCode(reason: unknown): number | undefined {
+  return reason instanceof RunInterruptedError
+    ? 128 + SIGNAL_NUMBERS[reason.signal as (typeof STOP_SIGNALS)[number]]
+    : undefined;
+}
+
+/**
+ * Runs work that starts programs under test, as `run` and `grade` do. The
+ * first stop signal aborts its signal, as Ctrl-C does: processes get their
+ * grace period and every report is written; a second one kills them at
+ * once. Whatever still descends from Parley at the end (a daemon that shed
+ * every trace) is stopped: nothing outlives a run.
+ */
+async function withStopSignals(work: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  // Orphans of the programs under test are reparented here, to be found at the end.
+  becomeSubreaper();
+  const controller = new AbortController();
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const listener = (): void => {
+      if (controller.signal.aborted) killRunningProcesses();
+      else controller.abort(new RunInterruptedError(signal));
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
+  try {
+    return await work(controller.signal);
+  } finally {
+    const left = await stopLeftovers();
+    if (left.length > 0) writeStderr(`${describeStrays(left).replace("it:", "its run:")}\n`);
+    for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
+  }
+}
+
 /** The files under the command's paths, or a usage error that names what is missing. */
 async function suiteFiles(command: RunCommand, from: string | undefined): Promise<string[]> {
   const { paths } = command;
@@ -110,8 +150,6 @@ async function run(given: RunCommand): Promise<number> {
   const from = invocationDir();
   const command = from === undefined ? given : fromInvocationDir(given, from, Deno.cwd());
   const files = await suiteFiles(command, from);
-  // Orphans of the programs under test are reparented here, to be found at the end.
-  becomeSubreaper();
   const matches = command.filter?.matches;
   const filter = matches === undefined
     ? undefined
@@ -134,22 +172,11 @@ async function run(given: RunCommand): Promise<number> {
     if (error instanceof ReporterSpecError) throw new UsageError(error.message);
     throw error;
   }
-  const controller = new AbortController();
-  // The first signal stops the run as Ctrl-C does: processes get their grace
-  // period and every report is written. A second one kills them at once.
-  const listeners = STOP_SIGNALS.map((signal) => {
-    const listener = (): void => {
-      if (controller.signal.aborted) killRunningProcesses();
-      else controller.abort(new RunInterruptedError(signal));
-    };
-    Deno.addSignalListener(signal, listener);
-    return { signal, listener };
-  });
-  try {
+  return await withStopSignals(async (signal) => {
     const summary = await runFiles(files, {
       timeoutScale: command.timeoutScale,
       ...(command.maxTime === undefined ? {} : { maxTime: command.maxTime }),
-      signal: controller.signal,
+      signal,
       reporters,
       ...(command.jobs === undefined ? {} : { jobs: command.jobs }),
       retries: command.retries,
@@ -158,10 +185,8 @@ async function run(given: RunCommand): Promise<number> {
       ...(command.target === undefined ? {} : { target: command.target }),
       ...(filter === undefined ? {} : { filter }),
     });
-    const reason = controller.signal.reason;
-    if (reason instanceof RunInterruptedError) {
-      return 128 + SIGNAL_NUMBERS[reason.signal as (typeof STOP_SIGNALS)[number]];
-    }
+    const stopped = signalExitCode(signal.reason);
+    if (stopped !== undefined) return stopped;
     const internal = summary.suites.flatMap((suite) => suite.scenarios)
       .find((scenario) => scenario.steps.at(-1)?.failure?.reason === "internal");
     if (internal !== undefined) {
@@ -175,13 +200,7 @@ async function run(given: RunCommand): Promise<number> {
     // An invalid file, or a stage Parley could not set, is not a verdict on what is tested.
     if (summary.invalid.length > 0 || summary.errors > 0) return 2;
     return summary.failed > 0 ? 1 : 0;
-  } finally {
-    // Whatever still descends from Parley was left behind by a program under
-    // test (a daemon that shed every trace): nothing outlives a run.
-    const left = await stopLeftovers();
-    if (left.length > 0) writeStderr(`${describeStrays(left).replace("it:", "its run:")}\n`);
-    for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
-  }
+  });
 }
 
 /** `--list`: the scenarios that would run, one "file › scenario" per line. */
@@ -215,7 +234,7 @@ async function list(
 /** `parley init assignment KIND DIR`: a starting assignment. */
 async function init(given: InitCommand): Promise<number> {
   const from = invocationDir();
-  const dir = from === undefined || isAbsolute(given.dir) ? given.dir : join(from, given.dir);
+  const dir = userPath(from, given.dir);
   const { initAssignment, InitError } = await import("./runner/init.ts");
   try {
     const written = await initAssignment(given.assignment, dir);
@@ -231,41 +250,37 @@ async function init(given: InitCommand): Promise<number> {
 /** `parley grade`: a suite against every submission of a folder, a gradebook out. */
 async function grade(given: GradeCommand): Promise<number> {
   const from = invocationDir();
-  const place = (path: string): string =>
-    from === undefined || isAbsolute(path) ? path : join(from, path);
   const command = {
     ...given,
-    suite: place(given.suite),
-    submissions: place(given.submissions),
-    out: place(given.out),
+    suite: userPath(from, given.suite),
+    submissions: userPath(from, given.submissions),
+    out: userPath(from, given.out),
   };
-  becomeSubreaper();
   const { gradeClass, gradeTable } = await import("./runner/grade.ts");
-  const controller = new AbortController();
-  const stop = (): void => controller.abort(new RunInterruptedError("SIGINT"));
-  Deno.addSignalListener("SIGINT", stop);
   const tty = Deno.stderr.isTerminal();
   try {
-    const summary = await gradeClass(command.suite, command.submissions, {
-      out: command.out,
-      ...(command.jobs === undefined ? {} : { jobs: command.jobs }),
-      ...(command.maxTime === undefined ? {} : { maxTime: command.maxTime }),
-      signal: controller.signal,
-      ...(tty
-        ? {
-          progress: (done: number, running: number, failed: number, total: number): void =>
-            writeStderr(
-              `\r\x1b[K${done}/${total} students done, ${running} running, ${failed} not full marks`,
-            ),
-        }
-        : {}),
+    return await withStopSignals(async (signal) => {
+      const summary = await gradeClass(command.suite, command.submissions, {
+        out: command.out,
+        ...(command.jobs === undefined ? {} : { jobs: command.jobs }),
+        ...(command.maxTime === undefined ? {} : { maxTime: command.maxTime }),
+        signal,
+        ...(tty
+          ? {
+            progress: (done: number, running: number, failed: number, total: number): void =>
+              writeStderr(
+                `\r\x1b[K${done}/${total} students done, ${running} running, ${failed} not full marks`,
+              ),
+          }
+          : {}),
+      });
+      if (tty) writeStderr("\r\x1b[K");
+      for (const note of summary.notes) writeStderr(`${note}\n`);
+      writeStdout(gradeTable(summary));
+      writeStdout(`\nGrades in ${join(command.out, "grades.csv")}\n`);
+      return signalExitCode(signal.reason) ??
+        (summary.students.some((student) => student.status === "error") ? 2 : 0);
     });
-    if (tty) writeStderr("\r\x1b[K");
-    for (const note of summary.notes) writeStderr(`${note}\n`);
-    writeStdout(gradeTable(summary));
-    writeStdout(`\nGrades in ${join(command.out, "grades.csv")}\n`);
-    if (controller.signal.aborted) return 130;
-    return summary.students.some((student) => student.status === "error") ? 2 : 0;
   } catch (error) {
     if (error instanceof InvalidSuiteError) {
       writeStderr(`${error.message}\n`);
@@ -277,10 +292,6 @@ async function grade(given: GradeCommand): Promise<number> {
       );
     }
     throw error;
-  } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    const left = await stopLeftovers();
-    if (left.length > 0) writeStderr(`${describeStrays(left).replace("it:", "its run:")}\n`);
   }
 }
 

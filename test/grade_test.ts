@@ -2,7 +2,7 @@
 // program, graded by `parley grade` in a child process.
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { CLI } from "./_helpers.ts";
+import { CLI, startTestServer } from "./_helpers.ts";
 
 const ECHO_SERVER = `import socket, sys, threading
 server = socket.socket()
@@ -166,6 +166,39 @@ Deno.test("grade refuses a missing submissions folder and an invalid suite", asy
       new TextDecoder().decode(usage.stderr),
       `error: "grade" takes a suite and a folder of submissions`,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SIGTERM stops grade, exits 143 and leaves no student's program running", async () => {
+  const dir = await Deno.makeTempDir();
+  let reached!: () => void;
+  const running = new Promise<void>((resolve) => (reached = resolve));
+  await using peer = startTestServer(async (conn) => {
+    reached();
+    await conn.read(new Uint8Array(1));
+  });
+  try {
+    await Deno.writeTextFile(`${dir}/suite.yaml`, SUITE);
+    // A server that tells the test it runs (by connecting to it), then hangs.
+    await student(
+      dir,
+      "slow",
+      `import socket\nsocket.create_connection(("127.0.0.1", ${peer.port}))\n${SILENT_SERVER}`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, "grade", `${dir}/suite.yaml`, `${dir}/subs`, "--out", `${dir}/out`],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await running;
+    child.kill("SIGTERM");
+    const { code } = await child.output();
+    assertEquals(code, 143);
+    assertEquals(processesUnder(dir), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
