@@ -233,13 +233,10 @@ async function gradeStudent(
     defaultLimits: DEFAULT_STUDENT_LIMITS,
   });
   const scenarios = summary.suites[0]?.scenarios ?? [];
-  const points = suite.scenarios.map((scenario) => {
-    const result = scenarios.find((each) => each.name === scenario.name);
-    return result?.status === "passed" ? scenario.points : 0;
-  });
   const passed = suite.scenarios.map((scenario) =>
     scenarios.find((each) => each.name === scenario.name)?.status === "passed"
   );
+  const points = suite.scenarios.map((scenario, index) => passed[index] ? scenario.points : 0);
   const timedOut = limit.signal.aborted && limit.signal.reason instanceof RunTimeLimitError;
   return {
     student,

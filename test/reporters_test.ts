@@ -495,6 +495,11 @@ scenarios:
     assertMatch(await read("tap"), /not ok 1 - .* # error\n/);
     const junit = await read("junit");
     assertStringIncludes(junit, `failures="1" errors="1"`);
+    // The totals count the set-up error too.
+    assertStringIncludes(
+      junit,
+      `<testsuites name="parley" tests="2" failures="1" errors="1" skipped="0"`,
+    );
     assertStringIncludes(
       junit,
       `<error message="Cannot run &quot;parley-no-such-command&quot;: command not found" type="setup">`,

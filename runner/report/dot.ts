@@ -8,6 +8,7 @@
 import type { RunSummary, ScenarioResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
+import { countParts } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 
 /**
@@ -62,11 +63,7 @@ export class DotReporter implements Reporter {
       `invalid: ${issue.file}${issue.line === undefined ? "" : `:${issue.line}`}: ${issue.message}`
     );
     const details = [...invalid, ...this.#failures];
-    const counts = `${summary.passed} passed, ${summary.failed} failed${
-      summary.skipped > 0 ? `, ${summary.skipped} skipped` : ""
-    }${
-      summary.errors > 0 ? `, ${summary.errors} ${summary.errors === 1 ? "error" : "errors"}` : ""
-    }`;
+    const counts = countParts(summary).map((part) => part.text).join(", ");
     this.#write(
       `\n${details.map((text) => `\n${text}\n`).join("")}${
         details.length > 0 ? "\n" : ""

@@ -35,6 +35,55 @@ export function retryNote(
   return `passed on retry ${attempts - 1}${of}`;
 }
 
+/** One part of a run's summary line, and what it counts. */
+export interface CountPart {
+  /** What it counts. */
+  readonly kind: "passed" | "failed" | "skipped" | "errors";
+  /** How many. */
+  readonly count: number;
+  /** `3 passed`, `1 error`. */
+  readonly text: string;
+}
+
+/**
+ * The parts of the `N passed, N failed` line every text report ends with:
+ * passed and failed always, skipped and set-up errors when there are any.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { countParts } from "./format.ts";
+ * const parts = countParts({ passed: 2, failed: 0, skipped: 0, errors: 1 });
+ * assertEquals(parts.map((part) => part.text).join(", "), "2 passed, 0 failed, 1 error");
+ * ```
+ *
+ * @param counts The run's counts.
+ * @returns The parts, in order.
+ */
+export function countParts(
+  counts: {
+    readonly passed: number;
+    readonly failed: number;
+    readonly skipped: number;
+    readonly errors: number;
+  },
+): CountPart[] {
+  return [
+    { kind: "passed", count: counts.passed, text: `${counts.passed} passed` },
+    { kind: "failed", count: counts.failed, text: `${counts.failed} failed` },
+    ...(counts.skipped > 0
+      ? [{ kind: "skipped" as const, count: counts.skipped, text: `${counts.skipped} skipped` }]
+      : []),
+    ...(counts.errors > 0
+      ? [{
+        kind: "errors" as const,
+        count: counts.errors,
+        text: `${counts.errors} ${counts.errors === 1 ? "error" : "errors"}`,
+      }]
+      : []),
+  ];
+}
+
 /** Options for {@linkcode previewBytes}. */
 export interface PreviewOptions {
   /**

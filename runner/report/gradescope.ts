@@ -7,9 +7,9 @@
 
 import { dirname } from "@std/path/posix/dirname";
 import { resolve } from "@std/path/posix/resolve";
-import type { RunSummary, ScenarioResult } from "../result.ts";
+import { countResults, type RunSummary, type ScenarioResult } from "../result.ts";
 import { formatFailure } from "./failure.ts";
-import { retryNote } from "./format.ts";
+import { countParts, retryNote } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
 import { writeStdout } from "../output.ts";
 
@@ -124,22 +124,7 @@ export function gradescopeResults(
     [...new Set([...summary.suites.map((suite) => resolve(dirname(suite.file))), Deno.cwd()])]
       .sort((a, b) => b.length - a.length)
       .concat(Deno.env.get("HOME") ?? "");
-  const tests = summary.suites.flatMap((suite) =>
-    suite.scenarios.map((scenario) => test(suite.name, scenario, dirs))
-  );
-  const score = tests.reduce((sum, entry) => sum + entry.score, 0);
-  const maxScore = tests.reduce((sum, entry) => sum + entry.max_score, 0);
-  // Before publication students see only the visible tests: counting the
-  // others would tell them a hidden test failed.
-  const visible = summary.suites.flatMap((suite) => suite.scenarios)
-    .filter((scenario) => !scenario.hidden);
-  const count = (status: string): number =>
-    visible.filter((scenario) => scenario.status === status).length;
-  const visibleScore = tests.filter((entry) => entry.visibility === "visible")
-    .reduce((sum, entry) => sum + entry.score, 0);
-  const visibleMax = tests.filter((entry) => entry.visibility === "visible")
-    .reduce((sum, entry) => sum + entry.max_score, 0);
-  const hidden = visible.length < tests.length;
+  const visibility = options.visibility ?? "visible";
   // A set-up error is the grader's: no test scores (a class of zeros), only
   // the error, so that the course staff see an autograder failure.
   const errored = summary.suites.flatMap((suite) =>
@@ -157,26 +142,38 @@ export function gradescopeResults(
       output: `The autograder could not set up the tests: ${first.message} (in "${first.name}"${
         errored.length > 1 ? `, and ${errored.length - 1} more` : ""
       }). This is not your fault: tell your instructor.`,
-      visibility: options.visibility ?? "visible",
+      visibility,
       stdout_visibility: "hidden",
       tests: [],
     };
   }
+  const tests = summary.suites.flatMap((suite) =>
+    suite.scenarios.map((scenario) => test(suite.name, scenario, dirs))
+  );
+  // Before publication students see only the visible tests: counting the
+  // others would tell them a hidden test failed.
+  const shown = tests.filter((entry) => entry.visibility === "visible");
+  const counts = countResults(summary.suites.map((suite) => ({
+    ...suite,
+    scenarios: suite.scenarios.filter((scenario) => !scenario.hidden),
+  })));
   const invalid = summary.invalid.length === 0
     ? ""
     : `\nThe grader's test files have ${summary.invalid.length} errors; tell your instructor.`;
   return {
-    score,
-    max_score: maxScore,
-    output: `${hidden ? "Visible tests: " : ""}${count("passed")} passed, ${
-      count("failed")
-    } failed${
-      count("skipped") > 0 ? `, ${count("skipped")} skipped` : ""
-    }. Score: ${visibleScore}/${visibleMax}${invalid}`,
-    visibility: options.visibility ?? "visible",
+    score: total(tests, "score"),
+    max_score: total(tests, "max_score"),
+    output: `${shown.length < tests.length ? "Visible tests: " : ""}${
+      countParts(counts).map((part) => part.text).join(", ")
+    }. Score: ${total(shown, "score")}/${total(shown, "max_score")}${invalid}`,
+    visibility,
     stdout_visibility: "hidden",
     tests,
   };
+}
+
+function total(tests: readonly GradescopeTest[], field: "score" | "max_score"): number {
+  return tests.reduce((sum, entry) => sum + entry[field], 0);
 }
 
 /** Options for {@linkcode GradescopeReporter}. */

@@ -116,12 +116,13 @@ export function junitXml(summary: RunSummary): string {
       `  </testsuite>`,
     ].join("\n");
   });
-  const tests = summary.passed + summary.failed + summary.skipped + invalid.length;
+  const tests = summary.passed + summary.failed + summary.skipped + summary.errors +
+    invalid.length;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="parley" tests="${tests}" failures="${summary.failed}" errors="${invalid.length}" skipped="${summary.skipped}" time="${
-      seconds(summary.duration)
-    }">`,
+    `<testsuites name="parley" tests="${tests}" failures="${summary.failed}" errors="${
+      summary.errors + invalid.length
+    }" skipped="${summary.skipped}" time="${seconds(summary.duration)}">`,
     ...suites,
     ...invalid,
     `</testsuites>`,

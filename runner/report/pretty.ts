@@ -12,7 +12,7 @@ import { clipText } from "../clip.ts";
 import type { RunSummary, ScenarioResult, SuiteResult } from "../result.ts";
 import type { Suite } from "../suite.ts";
 import { formatFailure } from "./failure.ts";
-import { retryNote } from "./format.ts";
+import { countParts, retryNote } from "./format.ts";
 import { writeStdout } from "../output.ts";
 import type { Reporter } from "./reporter.ts";
 
@@ -181,16 +181,10 @@ export class PrettyReporter implements Reporter {
     if (files > 0) {
       this.#write(this.#paint(red, `${files} invalid ${files === 1 ? "file" : "files"} not run\n`));
     }
-    const parts = [
-      this.#paint(summary.passed > 0 ? green : (text: string) => text, `${summary.passed} passed`),
-      this.#paint(summary.failed > 0 ? red : (text: string) => text, `${summary.failed} failed`),
-    ];
-    if (summary.skipped > 0) parts.push(this.#paint(yellow, `${summary.skipped} skipped`));
-    if (summary.errors > 0) {
-      parts.push(
-        this.#paint(magenta, `${summary.errors} ${summary.errors === 1 ? "error" : "errors"}`),
-      );
-    }
+    const colours = { passed: green, failed: red, skipped: yellow, errors: magenta };
+    const parts = countParts(summary).map(({ kind, count, text }) =>
+      count > 0 ? this.#paint(colours[kind], text) : text
+    );
     this.#write(`${parts.join(", ")}\n`);
     if (summary.score !== undefined) {
       this.#write(
