@@ -430,3 +430,23 @@ steps:
   );
   assertEquals(decode(failure.received), "hello");
 });
+
+Deno.test("a connection torn down as it is made counts as a reset, not a refusal", async () => {
+  const { ConnectError } = await import("../runner/channels/channel.ts");
+  const torn = [
+    new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)"),
+    new Deno.errors.ConnectionAborted("Software caused connection abort (os error 103)"),
+    new Deno.errors.NotConnected("Transport endpoint is not connected (os error 107)"),
+  ];
+  assertEquals(
+    torn.map((cause) => new ConnectError("127.0.0.1:7", "other", { cause }).reset),
+    [true, true, true],
+  );
+  assertEquals(
+    [
+      new ConnectError("127.0.0.1:7", "refused").reset,
+      new ConnectError("127.0.0.1:7", "other", { cause: new Error("no route to host") }).reset,
+    ],
+    [false, false],
+  );
+});

@@ -32,6 +32,12 @@ export type ConnectFailureReason = "refused" | "timeout" | "unresolved" | "other
 export class ConnectError extends Error {
   /** Why, as `connect`'s `fails` option names it. */
   readonly reason: ConnectFailureReason;
+  /**
+   * Whether the peer tore the connection down as it was made (reset,
+   * aborted, gone before it could be used): a listener that closed with it
+   * in its backlog, often a program that is exiting.
+   */
+  readonly reset: boolean;
 
   /**
    * Creates the error.
@@ -54,6 +60,11 @@ export class ConnectError extends Error {
     super(`Cannot connect to "${address}": ${detail}`, options);
     this.name = "ConnectError";
     this.reason = reason;
+    this.reset = reason === "other" && (
+      cause instanceof Deno.errors.ConnectionReset ||
+      cause instanceof Deno.errors.ConnectionAborted ||
+      cause instanceof Deno.errors.NotConnected
+    );
   }
 }
 

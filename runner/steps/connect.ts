@@ -97,9 +97,8 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
     throw new StepFailedError({
       reason: step.fails !== undefined ? "mismatch" : error.reason !== "other"
         ? error.reason
-        // A listener that closes with connections in its backlog resets them:
-        // often a program under test that is exiting.
-        : error.cause instanceof Deno.errors.ConnectionReset
+        // Waited on for the program's exit, as a reset connection is.
+        : error.reset
         ? "reset"
         : "error",
       channel: step.as,
