@@ -633,7 +633,7 @@ steps:
   assertEquals(failure.reason, "exited");
   assertMatch(
     failure.message,
-    /^The program under test killed by SIGXCPU: it exceeded its CPU time limit of 1s \d+(ms|\.\ds) into this step/,
+    /^The program under test killed by SIGXCPU: it exceeded its CPU time limit of 1s \d+(\.\d+)?(ms|s) into this step/,
   );
 });
 
