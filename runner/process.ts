@@ -20,6 +20,14 @@ import {
 import { Deadline } from "./deadline.ts";
 import { untilAborted } from "./channels/channel.ts";
 import type { ProcessLimits, Transport } from "./suite.ts";
+import {
+  hiddenInSandbox,
+  limitArgs,
+  sandboxArgs,
+  sandboxFailure,
+  type SandboxPlan,
+  signalOfExitCode,
+} from "./confine.ts";
 import { formatDuration } from "./duration.ts";
 import { formatSize } from "./size.ts";
 import type { Transcript } from "./transcript.ts";
@@ -84,12 +92,18 @@ export interface ProcessOptions {
    */
   keepLatest?: boolean;
   /**
-   * The limits it runs under (its command is prefixed with `prlimit`), so
-   * that an exit they caused is told as such.
+   * Resource limits for it and its children: its command is prefixed with
+   * `prlimit`, and an exit they caused is told as such.
    *
    * @default {undefined}
    */
   limits?: ProcessLimits | undefined;
+  /**
+   * The sandbox it runs in: its command is prefixed with `bwrap`.
+   *
+   * @default {undefined}
+   */
+  sandbox?: SandboxPlan | undefined;
   /**
    * A port it serves: whatever listens there when it is stopped goes with it.
    *
@@ -241,7 +255,10 @@ export class RunningProcess implements AsyncDisposable {
     ];
     // Not waiting for the output pumps: a grandchild may hold the pipes open.
     this.exited = child.status.then((status) => {
-      const exit = { code: status.code, signal: status.signal, stoppedByUs: this.#stopping };
+      // bwrap waits for the program and tells its death by signal N as 128 + N.
+      const signal = status.signal ??
+        (options.sandbox === undefined ? null : signalOfExitCode(status.code));
+      const exit = { code: status.code, signal, stoppedByUs: this.#stopping };
       const limits = options.limits;
       if (limits !== undefined) {
         // Read when reported: by then its stderr (a MemoryError) has been read too.
@@ -273,20 +290,23 @@ export class RunningProcess implements AsyncDisposable {
     const marker = crypto.randomUUID();
     env[MARKER_NAME] = marker;
     let child: Deno.ChildProcess;
+    const prefix = [
+      ...limitArgs(options.limits),
+      ...(options.sandbox === undefined
+        ? []
+        : sandboxArgs(options.sandbox, options.cwd ?? Deno.cwd())),
+    ];
+    if (prefix.length > 0) {
+      checkConfinedStart(args[0]!, options, env.PATH ?? Deno.env.get("PATH") ?? "");
+    }
+    const argv = [...prefix, ...args];
     // The pipes are named from our side: the ones that appear across the spawn.
     // (The child's own /proc/PID/fd may still show our stdio until it execs.)
-    // Behind prlimit the program is exec'd by prlimit, whose failure would
-    // look like the program's: find what Deno would have told us first.
-    const wrapped = args[0] === "prlimit" ? args[args.indexOf("--") + 1] : undefined;
-    if (wrapped !== undefined) {
-      const problem = unrunnable(wrapped, options.cwd, env.PATH ?? Deno.env.get("PATH") ?? "");
-      if (problem !== undefined) throw new SpawnError(`Cannot run "${wrapped}": ${problem}`);
-    }
     const before = new Set(openLinks(Deno.pid));
     spawnedAny = true;
     try {
-      child = new Deno.Command(args[0]!, {
-        args: args.slice(1),
+      child = new Deno.Command(argv[0]!, {
+        args: argv.slice(1),
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         env,
         stdin: "piped",
@@ -298,8 +318,6 @@ export class RunningProcess implements AsyncDisposable {
       const reason = error instanceof Deno.errors.NotFound
         ? options.cwd !== undefined && !existsSync(options.cwd)
           ? `no such directory "${options.cwd}"`
-          : args[0] === "prlimit"
-          ? "command not found (limits need prlimit, from the util-linux package)"
           : "command not found"
         : error instanceof Deno.errors.PermissionDenied
         ? "permission denied"
@@ -680,12 +698,16 @@ export function describeExit(exit: ProcessExit): string {
 }
 
 /**
- * Why a command cannot be run, as the kernel would say it: `command not
- * found`, `permission denied`; `undefined` when it can.
+ * Where a command is, or why it cannot be run, as the kernel would say it:
+ * `command not found`, `permission denied`.
  */
-function unrunnable(command: string, cwd: string | undefined, path: string): string | undefined {
+function findCommand(
+  command: string,
+  cwd: string,
+  path: string,
+): { path: string; problem?: undefined } | { path?: undefined; problem: string } {
   const candidates = command.includes("/")
-    ? [command.startsWith("/") ? command : `${cwd ?? Deno.cwd()}/${command}`]
+    ? [command.startsWith("/") ? command : `${cwd}/${command}`]
     : path.split(":").filter((dir) => dir !== "").map((dir) => `${dir}/${command}`);
   let found = false;
   for (const candidate of candidates) {
@@ -697,9 +719,50 @@ function unrunnable(command: string, cwd: string | undefined, path: string): str
     }
     if (!info.isFile) continue;
     found = true;
-    if (((info.mode ?? 0o755) & 0o111) !== 0) return undefined;
+    if (((info.mode ?? 0o755) & 0o111) !== 0) return { path: candidate };
   }
-  return found ? "permission denied" : "command not found";
+  return { problem: found ? "permission denied" : "command not found" };
+}
+
+/**
+ * Throws what would keep a confined program from starting. Behind `prlimit`
+ * or `bwrap` the program is exec'd by them, whose failure would look like
+ * the program's own: this tells it as Deno would have, before they run.
+ */
+function checkConfinedStart(command: string, options: ProcessOptions, path: string): void {
+  const cwd = options.cwd ?? Deno.cwd();
+  if (!existsSync(cwd)) throw new SpawnError(`Cannot run "${command}": no such directory "${cwd}"`);
+  const tools = [
+    ...(limitArgs(options.limits).length === 0 ? [] : [["prlimit", "with limits", "util-linux"]]),
+    ...(options.sandbox === undefined ? [] : [["bwrap", "in a sandbox", "bubblewrap"]]),
+  ];
+  for (const [tool, how, pkg] of tools) {
+    if (findCommand(tool!, cwd, path).path === undefined) {
+      throw new SpawnError(
+        `Cannot run "${command}" ${how}: "${tool}" is not installed (it comes in the ${pkg} package)`,
+      );
+    }
+  }
+  const found = findCommand(command, cwd, path);
+  if (found.problem !== undefined) {
+    throw new SpawnError(`Cannot run "${command}": ${found.problem}`);
+  }
+  const sandbox = options.sandbox;
+  if (sandbox === undefined) return;
+  const failure = sandboxFailure(findCommand("bwrap", cwd, path).path!);
+  if (failure !== undefined) {
+    throw new SpawnError(
+      `Cannot run "${command}" in a sandbox: bwrap does not work on this machine: ${failure}`,
+    );
+  }
+  const hidden = !existsSync(sandbox.writable)
+    ? `the folder it may write, "${sandbox.writable}", does not exist`
+    : hiddenInSandbox(sandbox, cwd)
+    ? `its working directory "${cwd}" is hidden in the sandbox`
+    : hiddenInSandbox(sandbox, found.path)
+    ? `"${found.path}" is hidden in the sandbox`
+    : undefined;
+  if (hidden !== undefined) throw new SpawnError(`Cannot run "${command}" in a sandbox: ${hidden}`);
 }
 
 /**

@@ -252,9 +252,10 @@ export class ProgramUnderTest implements AsyncDisposable {
       for (const [name, template] of Object.entries(options.variables)) {
         variables[name] = interpolate(template, variables, { env: options.env });
       }
-      const { args, cwd, env } = invocation(spec, {
+      const { args, cwd, env, sandbox } = invocation(spec, {
         dir: options.dir,
         fill: (text) => interpolate(text, variables, { env: options.env }),
+        submission: variables.submission,
       });
       process = RunningProcess.start(args, {
         name: "program",
@@ -264,6 +265,7 @@ export class ProgramUnderTest implements AsyncDisposable {
         // Scenarios may read its output as the process channel "program".
         keepLatest: true,
         limits: spec.limits,
+        sandbox,
         serves: { port, transport: spec.transport },
       });
     } catch (error) {

@@ -16,6 +16,7 @@ import {
   DURATION,
   type JsonSchema,
   ref,
+  SANDBOX,
   TEXT,
   TEXT_MAP,
 } from "./decode/schema_types.ts";
@@ -196,6 +197,7 @@ export function scenarioSchema(): JsonSchema {
           timeout: described(DURATION, "How long it may take to be ready (default: 10s)"),
           per: described({ enum: ["suite", "scenario"] }, "One for the suite, or one per scenario"),
           limits: described(ref("limits"), "Resource limits for it and its children"),
+          sandbox: SANDBOX,
         },
         required: ["run"],
         additionalProperties: false,

@@ -102,6 +102,8 @@ export interface ProgramSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Resource limits for it and its children (`prlimit`), when any. */
   readonly limits?: ProcessLimits | undefined;
+  /** Whether it runs in a sandbox (`bwrap`): the file system read-only but for its folder. */
+  readonly sandbox?: boolean;
 }
 
 /** Resource limits for a program and its children, set with util-linux's `prlimit`. */

@@ -192,6 +192,27 @@ export async function runParley(
 }
 
 /**
+ * Runs Parley with a home of its own: the sandbox hides the home, and the
+ * machine's Python may live in the real one (pyenv).
+ */
+export async function runSandboxed(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildRun> {
+  const home = await Deno.makeTempDir({ prefix: "parley-home-" });
+  try {
+    await Deno.writeTextFile(`${home}/.secret`, "the grader's");
+    return await runParley(args, {
+      HOME: home,
+      DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+      ...env,
+    });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+/**
  * Runs a command and measures the peak resident memory of its process
  * tree (the largest of its processes), as the kernel counted it.
  *

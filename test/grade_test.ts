@@ -2,7 +2,14 @@
 // program, graded by `parley grade` in a child process.
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { CLI, startTestServer } from "./_helpers.ts";
+import {
+  type ChildRun,
+  CLI,
+  runParley,
+  runSandboxed,
+  startTestServer,
+  testWithTools,
+} from "./_helpers.ts";
 
 const ECHO_SERVER = `import socket, sys, threading
 server = socket.socket()
@@ -82,28 +89,19 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
     await student(dir, "dan", ECHO_SERVER, 0o644); // start not executable: the grader's set-up
     await student(dir, "eve", SILENT_SERVER); // hangs: runs out of its time
     await student(dir, "fay", `x = bytearray(512 * 1024 * 1024)\n${ECHO_SERVER}`); // greedy
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        CLI,
-        "grade",
-        `${dir}/suite.yaml`,
-        `${dir}/subs`,
-        "--out",
-        `${dir}/out`,
-        "--max-time",
-        "2s",
-        "--jobs",
-        "2",
-      ],
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    assertEquals(output.code, 2, new TextDecoder().decode(output.stderr));
+    const output = await runParley([
+      "grade",
+      `${dir}/suite.yaml`,
+      `${dir}/subs`,
+      "--out",
+      `${dir}/out`,
+      "--max-time",
+      "2s",
+      "--jobs",
+      "2",
+    ]);
+    const stdout = output.stdout;
+    assertEquals(output.code, 2, output.stderr);
     assertEquals(
       await Deno.readTextFile(`${dir}/out/grades.csv`),
       [
@@ -137,33 +135,83 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
   }
 });
 
+/** A student who answers with the suite's own text, read from where the grader keeps it. */
+const PEEKING_SERVER = `import os, socket, sys
+try:
+    leaked = open(os.path.join(os.path.dirname(os.getcwd()), "..", "suite.yaml")).read().split()[0]
+except OSError as error:
+    leaked = "unreadable"
+${ECHO_SERVER.replace("conn.sendall(data)", 'conn.sendall(leaked.encode() + b"\\n")')}`;
+
+testWithTools(
+  ["bwrap", "python3"],
+  "grade in a sandbox: a student who reads the suite file gets nothing from it, and nothing is left running",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/suite.yaml`,
+        `name: echo
+spawn: { run: ["\${submission}/start", "\${port}"], sandbox: true }
+timeout: 5s
+scenarios:
+  - name: echoes a line
+    steps: [connect, { send: "hi\\n" }, { expect: { line: "hi" } }]
+  - name: knows the secret
+    hidden: true
+    steps: [connect, { send: "?\\n" }, { expect: { line: "name:" } }]
+`,
+      );
+      await student(dir, "ada", ECHO_SERVER);
+      await student(dir, "mal", PEEKING_SERVER);
+      const output = await runSandboxed([
+        "grade",
+        `${dir}/suite.yaml`,
+        `${dir}/subs`,
+        "--out",
+        `${dir}/out`,
+      ]);
+      assertEquals(output.code, 0, output.stderr);
+      assertEquals(
+        await Deno.readTextFile(`${dir}/out/grades.csv`),
+        [
+          "student,score,max_score,status,echoes a line,knows the secret",
+          "ada,1,2,graded,1,0",
+          "mal,0,2,graded,0,0",
+          "",
+        ].join("\n"),
+      );
+      assertStringIncludes(
+        await Deno.readTextFile(`${dir}/out/mal/feedback.txt`),
+        `received: "unreadable\\n"`,
+      );
+      assertEquals(processesUnder(dir), []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 Deno.test("grade refuses a missing submissions folder and an invalid suite", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/suite.yaml`, SUITE);
-    const run = (...args: string[]): Promise<Deno.CommandOutput> =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", CLI, "grade", ...args],
-        env: { NO_COLOR: "1" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+    const run = (...args: string[]): Promise<ChildRun> => runParley(["grade", ...args]);
     const missing = await run(`${dir}/suite.yaml`, `${dir}/nope`);
     assertEquals(missing.code, 2);
     assertStringIncludes(
-      new TextDecoder().decode(missing.stderr),
+      missing.stderr,
       `error: Cannot find the submissions folder "${dir}/nope": no such file or directory`,
     );
     await Deno.writeTextFile(`${dir}/bad.yaml`, "name: x\nsteps: [sned]\n");
     await Deno.mkdir(`${dir}/subs`);
     const invalid = await run(`${dir}/bad.yaml`, `${dir}/subs`);
     assertEquals(invalid.code, 2);
-    assertStringIncludes(new TextDecoder().decode(invalid.stderr), `Unknown action "sned"`);
+    assertStringIncludes(invalid.stderr, `Unknown action "sned"`);
     const usage = await run(`${dir}/suite.yaml`);
     assertEquals(usage.code, 2);
     assertStringIncludes(
-      new TextDecoder().decode(usage.stderr),
+      usage.stderr,
       `error: "grade" takes a suite and a folder of submissions`,
     );
   } finally {

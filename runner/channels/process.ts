@@ -7,6 +7,7 @@
 
 import { RunningProcess } from "../process.ts";
 import type { ReceiveBuffer } from "../receive_buffer.ts";
+import type { SandboxPlan } from "../confine.ts";
 import type { ProcessLimits } from "../suite.ts";
 import type { Transcript } from "../transcript.ts";
 import { type Channel, SendError } from "./channel.ts";
@@ -21,8 +22,10 @@ export interface SpawnOptions {
   transcript?: Transcript;
   /** The most unread output held per stream. */
   maxBuffer?: number;
-  /** The limits its command runs under (`prlimit`), to tell an exit they caused. */
+  /** Resource limits for it and its children (`prlimit`). */
   limits?: ProcessLimits | undefined;
+  /** The sandbox it runs in (`bwrap`), if any. */
+  sandbox?: SandboxPlan | undefined;
 }
 
 /**

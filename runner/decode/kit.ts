@@ -181,6 +181,8 @@ export interface DecodeKit {
   environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string>;
   /** Resource limits for a program: `{ cpu, memory, processes, file_size, open_files }`. */
   limits(value: unknown, place: Place): ProcessLimits | undefined;
+  /** `true` or `false`. */
+  flag(value: unknown, place: Place, what: string): boolean | undefined;
   /** How a program tells it is ready: `port`, or `{ stdout: "regex" }`. */
   readiness(value: unknown, place: Place): Readiness | undefined;
   /** A port from 1 to 65535. */

@@ -57,3 +57,10 @@ export function wholeNumber(max: number): JsonSchema {
 export function ref(name: string): JsonSchema {
   return { $ref: `#/$defs/${name}` };
 }
+
+/** `sandbox` on a program: bubblewrap's file-system sandbox, on or off. */
+export const SANDBOX: JsonSchema = {
+  type: "boolean",
+  description:
+    "Run it under bubblewrap (bwrap): the file system read-only but for the submission (or its working directory), a private /tmp, the suite's folder and your home hidden, the network shared",
+};

@@ -90,6 +90,7 @@ const SUITE_SPAWN_KEYS = [
   "timeout",
   "per",
   "limits",
+  "sandbox",
 ];
 const LIMIT_KEYS = ["cpu", "memory", "processes", "file_size", "open_files"];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
@@ -741,8 +742,17 @@ export class Validator implements DecodeKit {
     const cwd = raw.cwd === undefined ? undefined : this.string(raw.cwd, at("cwd"), `"cwd"`);
     const env = this.environment(raw.env, at("env"), defined);
     const limits = raw.limits === undefined ? undefined : this.limits(raw.limits, at("limits"));
+    const sandbox = raw.sandbox === undefined
+      ? false
+      : this.flag(raw.sandbox, at("sandbox"), `"sandbox"`) ?? false;
     if (run === undefined) return undefined;
-    return { run, cwd, env, port, transport, ready, timeout, per, limits };
+    return { run, cwd, env, port, transport, ready, timeout, per, limits, sandbox };
+  }
+
+  flag(value: unknown, place: Place, what: string): boolean | undefined {
+    if (typeof value === "boolean") return value;
+    this.problem(place, "wrong-type", { what, expected: "true or false", got: describe(value) });
+    return undefined;
   }
 
   limits(value: unknown, place: Place): ProcessLimits | undefined {

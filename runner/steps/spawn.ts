@@ -11,7 +11,8 @@ import { ProcessChannel } from "../channels/process.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { describeExit, SpawnError } from "../process.ts";
 import { describeReadiness, waitUntilReady } from "../program.ts";
-import type { ProcessLimits, ProgramSpec, Readiness, Transport } from "../suite.ts";
+import type { ProgramSpec, Readiness, Transport } from "../suite.ts";
+import type { SandboxPlan } from "../confine.ts";
 import { fill, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 import { type ActionInput, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
@@ -22,6 +23,7 @@ import {
   DURATION,
   type JsonSchema,
   ref,
+  SANDBOX,
   TEXT,
   TEXT_MAP,
 } from "../decode/schema_types.ts";
@@ -48,58 +50,55 @@ export interface ProgramInvocation {
   readonly cwd: string;
   /** Extra environment variables. */
   readonly env: Record<string, string>;
-}
-
-/**
- * The `prlimit` prefix that applies limits to a program and its children
- * (Deno has no setrlimit; util-linux's `prlimit` is in every Debian).
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { limitArgs } from "./spawn.ts";
- * assertEquals(limitArgs({ cpu: 2000, memory: 1 << 26 }), ["prlimit", "--cpu=2:3", "--as=67108864", "--"]);
- * assertEquals(limitArgs(undefined), []);
- * ```
- *
- * @param limits The limits, if any.
- * @returns The words that go before the program's.
- */
-export function limitArgs(limits: ProcessLimits | undefined): string[] {
-  if (limits === undefined || Object.keys(limits).length === 0) return [];
-  const seconds = limits.cpu === undefined ? undefined : Math.round(limits.cpu / 1000);
-  return [
-    "prlimit",
-    // SIGXCPU at the soft limit tells the limit apart; SIGKILL a second later.
-    ...(seconds === undefined ? [] : [`--cpu=${seconds}:${seconds + 1}`]),
-    ...(limits.memory === undefined ? [] : [`--as=${limits.memory}`]),
-    ...(limits.processes === undefined ? [] : [`--nproc=${limits.processes}`]),
-    ...(limits.fileSize === undefined ? [] : [`--fsize=${limits.fileSize}`]),
-    ...(limits.openFiles === undefined ? [] : [`--nofile=${limits.openFiles}`]),
-    "--",
-  ];
+  /** With `sandbox: true`: what it may write and what it may not see. */
+  readonly sandbox: SandboxPlan | undefined;
 }
 
 /**
  * Fills in a program spec: the command line is split first, then each
  * argument interpolated, so a value with spaces stays one argument.
  *
+ * A sandbox hides the suite's folder and the grader's home, and lets the
+ * program write only the submission (`${submission}`, when the run has
+ * one; it then starts there unless `cwd` says otherwise) or else its
+ * working directory.
+ *
  * @param spec The spec as validated.
- * @param options `dir`, the folder a relative `cwd` starts from, and `fill`, which fills in `${…}`.
+ * @param options `dir`, the suite's folder, where a relative `cwd` starts;
+ *   `fill`, which fills in `${…}`; `submission`, the submission's folder.
  * @returns What to run.
  */
 export function invocation(
   spec: ProgramSpec,
-  options: { dir: string; fill: (template: string) => string },
+  options: { dir: string; fill: (template: string) => string; submission?: string | undefined },
 ): ProgramInvocation {
   const { dir, fill: variables } = options;
   const words = typeof spec.run === "string" ? splitCommandLine(spec.run) : spec.run;
+  const submission = options.submission === undefined
+    ? undefined
+    : resolve(dir, options.submission);
+  // In a sandbox the suite's folder is hidden: it starts in the submission.
+  const cwd = spec.cwd !== undefined
+    ? resolve(dir, variables(spec.cwd))
+    : spec.sandbox === true && submission !== undefined
+    ? submission
+    : dir;
+  const home = Deno.env.get("HOME");
   return {
-    args: [...limitArgs(spec.limits), ...words.map(variables)],
-    cwd: resolve(dir, spec.cwd === undefined ? "." : variables(spec.cwd)),
+    args: words.map(variables),
+    cwd,
     env: Object.fromEntries(
       Object.entries(spec.env).map(([key, value]) => [key, variables(value)]),
     ),
+    sandbox: spec.sandbox === true
+      ? {
+        writable: submission ?? cwd,
+        hidden: [
+          resolve(dir),
+          ...(home !== undefined && home.startsWith("/") && home !== "/" ? [home] : []),
+        ],
+      }
+      : undefined,
   };
 }
 
@@ -111,9 +110,10 @@ export function invocation(
  */
 export async function runSpawn(given: SpawnStep, context: StepContext): Promise<void> {
   const step = { ...given, limits: given.limits ?? context.defaultLimits };
-  const { args, cwd, env } = invocation(step, {
+  const { args, cwd, env, sandbox } = invocation(step, {
     dir: context.dir,
     fill: (text) => fill(context, text),
+    submission: context.variables.submission,
   });
   let channel: ProcessChannel;
   try {
@@ -123,6 +123,7 @@ export async function runSpawn(given: SpawnStep, context: StepContext): Promise<
       transcript: context.transcript,
       maxBuffer: context.maxBuffer,
       limits: step.limits,
+      sandbox,
     });
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
@@ -190,6 +191,7 @@ const SPAWN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   ),
   transport: described({ enum: ["tcp", "udp"] }, "With ready: port, what it serves (default tcp)"),
   limits: described(ref("limits"), "Resource limits for it and its children"),
+  sandbox: SANDBOX,
   timeout: described(
     DURATION,
     "How long it may take to be ready (default: the scenario's or suite's timeout)",
@@ -246,6 +248,9 @@ function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined 
   const limits = options.limits === undefined
     ? undefined
     : kit.limits(options.limits, kit.at(place, options, "limits"));
+  const sandbox = options.sandbox === undefined
+    ? undefined
+    : kit.flag(options.sandbox, kit.at(place, options, "sandbox"), `"sandbox"`);
   if (as === undefined || run === undefined || transport === undefined) return undefined;
   state.open.set(as, { kind: "process", step: base.number });
   return {
@@ -256,6 +261,7 @@ function decodeSpawn(input: ActionInput, kit: DecodeKit): SpawnStep | undefined 
     cwd,
     env,
     limits,
+    sandbox: sandbox ?? false,
     ready,
     port,
     transport,
