@@ -47,6 +47,7 @@ export type {
   Expectation,
   ExpectStep,
   IncludeStep,
+  LeaderboardSpec,
   LineMatch,
   ListenStep,
   Payload,
@@ -68,7 +69,9 @@ export type {
 } from "./runner/suite.ts";
 export type {
   FailureReason,
+  LeaderboardEntry,
   ProcessReport,
+  RepeatMeasures,
   RunSummary,
   ScenarioResult,
   StepFailure,

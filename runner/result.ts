@@ -65,6 +65,34 @@ export interface StepResult {
   readonly failure?: StepFailure;
   /** A summary worth showing even on a pass, e.g. a `repeat`'s latencies. */
   readonly note?: string;
+  /** A `repeat`'s figures. */
+  readonly measures?: RepeatMeasures;
+}
+
+/** What a `repeat` step measured. */
+export interface RepeatMeasures {
+  /** Iterations run. */
+  readonly iterations: number;
+  /** Iterations that passed. */
+  readonly passed: number;
+  /** Median time of a passed iteration, in milliseconds. */
+  readonly p50: number;
+  /** 95th percentile, in milliseconds. */
+  readonly p95: number;
+  /** The slowest, in milliseconds. */
+  readonly max: number;
+  /** Passed iterations per second of the step's time. */
+  readonly throughput: number;
+}
+
+/** A scenario's entry on a leaderboard. */
+export interface LeaderboardEntry {
+  /** The column's name. */
+  readonly name: string;
+  /** The figure (milliseconds, or iterations per second for throughput), rounded to 0.01. */
+  readonly value: number;
+  /** `asc` when lower ranks first, `desc` when higher does. */
+  readonly order: "asc" | "desc";
 }
 
 /** What a process Parley started printed, for failure reports. */
@@ -122,6 +150,8 @@ export interface ScenarioResult {
   readonly attempts?: number;
   /** How many retries it was allowed (`--retries`), when any. */
   readonly retries?: number;
+  /** Its leaderboard figure, when it has a `leaderboard` and passed. */
+  readonly leaderboard?: LeaderboardEntry;
 }
 
 /** The outcome of one suite file. */

@@ -15,7 +15,9 @@ import { aborted, type Channel, untilAborted } from "./channels/channel.ts";
 import { formatDuration } from "./duration.ts";
 import { interpolate } from "./interpolate.ts";
 import type { Reporter } from "./report/reporter.ts";
+import { leaderboardEntry } from "./leaderboard.ts";
 import {
+  type LeaderboardEntry,
   type ProcessReport,
   type ScenarioResult,
   type StepFailure,
@@ -347,13 +349,8 @@ async function runSteps(
         });
       }
       context = new StepRun(scope, run, timeout, env, onProgram);
-      const note = await runStep(step, context);
-      results.push({
-        step,
-        status: "passed",
-        duration: performance.now() - started,
-        ...(note === undefined ? {} : { note }),
-      });
+      const outcome = await runStep(step, context);
+      results.push({ step, status: "passed", duration: performance.now() - started, ...outcome });
     } catch (error) {
       const program = run.program?.process;
       if (
@@ -434,6 +431,7 @@ async function runScenario(
     points: scenario.points,
     hidden: scenario.hidden,
     ...(scenario.hiddenUntil === undefined ? {} : { hiddenUntil: scenario.hiddenUntil }),
+    ...leaderboardOf(scenario, failed ? [] : steps),
     processes: failed
       ? [
         ...(program === undefined ? [] : [processReport("program under test", program.process)]),
@@ -441,6 +439,17 @@ async function runScenario(
       ]
       : [],
   };
+}
+
+/** A passed scenario's leaderboard entry, from its `repeat` step, as a part of its result. */
+function leaderboardOf(
+  scenario: Scenario,
+  steps: readonly StepResult[],
+): { leaderboard?: LeaderboardEntry } {
+  if (scenario.leaderboard === undefined) return {};
+  const measures = steps.find((result) => result.step.action === "repeat")?.measures;
+  const leaderboard = leaderboardEntry(scenario.leaderboard, measures);
+  return leaderboard === undefined ? {} : { leaderboard };
 }
 
 function notRun(

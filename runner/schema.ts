@@ -127,6 +127,25 @@ export function scenarioSchema(): JsonSchema {
             { enum: [true, false, "after_published", "after_due_date"] },
             "Students see it only after grades are published (true), or after the due date",
           ),
+          leaderboard: described(
+            {
+              type: "object",
+              properties: {
+                name: described(TEXT, "The column's name (default: the scenario's)"),
+                value: described(
+                  { enum: ["p50", "p95", "max", "throughput"] },
+                  "The repeat step's figure: latency p50, p95 or max (ms), or iterations per second",
+                ),
+                order: described(
+                  { enum: ["asc", "desc"] },
+                  "asc: lower ranks first (default for latencies); desc: higher first (throughput)",
+                ),
+              },
+              required: ["value"],
+              additionalProperties: false,
+            },
+            "Rank students by a figure of the scenario's one repeat step (Gradescope leaderboard)",
+          ),
         },
         required: ["steps"],
         additionalProperties: false,

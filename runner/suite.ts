@@ -172,6 +172,18 @@ export interface Scenario {
   readonly hidden: boolean;
   /** With `hidden: after_due_date`: students see it after the due date, not at publication. */
   readonly hiddenUntil?: "after_due_date";
+  /** What it ranks students by, from its `repeat` step. */
+  readonly leaderboard?: LeaderboardSpec;
+}
+
+/** A leaderboard column: a figure of a scenario's `repeat` step. */
+export interface LeaderboardSpec {
+  /** The column's name. */
+  readonly name: string;
+  /** The figure: a latency percentile or the maximum (milliseconds), or iterations per second. */
+  readonly value: "p50" | "p95" | "max" | "throughput";
+  /** Which way is better: `asc`, lower first (latencies); `desc`, higher first (throughput). */
+  readonly order: "asc" | "desc";
 }
 
 /** A validated scenario file. */

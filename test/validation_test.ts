@@ -117,7 +117,7 @@ scenarios:
     [
       `s.yaml:4:5: scenario "#1": Expected a scenario to be a mapping with "name" and "steps", got "just a string"`,
       `s.yaml:5:5: scenario "#2": A scenario needs "name"`,
-      `s.yaml:7:5: scenario "a": Unknown key "stepz" in a scenario: did you mean "steps"? (allowed: "name", "steps", "timeout", "skip", "points", "hidden")`,
+      `s.yaml:7:5: scenario "a": Unknown key "stepz" in a scenario: did you mean "steps"? (allowed: "name", "steps", "timeout", "skip", "points", "hidden", "leaderboard")`,
       `s.yaml:6:5: scenario "a": Expected "steps" to be a non-empty list, got nothing`,
       `s.yaml:9:5: scenario "b": Expected "skip" to be true, false or a reason, got number 3`,
       `s.yaml:11:5: scenario "b": Duplicate scenario name "b"`,

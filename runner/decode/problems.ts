@@ -219,6 +219,13 @@ const PROBLEMS = {
     (d: { key: string; in: string; purpose?: string }): string =>
       `${d.in} needs "${d.key}"${d.purpose === undefined ? "" : `: ${d.purpose}`}`,
   ),
+  "leaderboard-repeat": problem(
+    "A leaderboard in a scenario without exactly one repeat step to rank.",
+    (d: { count: number }): string =>
+      d.count === 0
+        ? `"leaderboard" ranks the scenario's "repeat" step, but it has none`
+        : `"leaderboard" ranks one "repeat" step, but the scenario has ${d.count}`,
+  ),
   "duplicate-scenario": problem(
     "Two scenarios of one suite with the same name.",
     (d: { name: string }): string => `Duplicate scenario name "${d.name}"`,

@@ -22,6 +22,7 @@ import {
   DEFAULT_READY_TIMEOUT,
   DEFAULT_SPLIT_DELAY,
   DEFAULT_TIMEOUT,
+  type LeaderboardSpec,
   type LineMatch,
   type Payload,
   type ProcessLimits,
@@ -37,7 +38,9 @@ import {
 import { SuiteFileError } from "../suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "../yaml.ts";
 import { ACTION_NAMES, actionSpec } from "../steps/registry.ts";
+import { defaultOrder, LEADERBOARD_VALUES } from "../leaderboard.ts";
 import {
+  alternatives,
   closest,
   formatProblem,
   type Problem,
@@ -79,7 +82,8 @@ const SUITE_KEYS = [
   "max_time",
   "secrets",
 ];
-const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden"];
+const SCENARIO_KEYS = ["name", "steps", "timeout", "skip", "points", "hidden", "leaderboard"];
+const LEADERBOARD_KEYS = ["name", "value", "order"];
 const SUITE_SPAWN_KEYS = [
   "run",
   "cwd",
@@ -946,6 +950,9 @@ export class Validator implements DecodeKit {
         got: describe(raw.hidden),
       });
     }
+    const leaderboard = raw.leaderboard === undefined || name === undefined
+      ? undefined
+      : this.leaderboard(raw.leaderboard, this.at(place, raw, "leaderboard"), { name, steps });
     if (name === undefined) return undefined;
     const hidden = raw.hidden === true || raw.hidden === "after_published" ||
       raw.hidden === "after_due_date";
@@ -958,7 +965,47 @@ export class Validator implements DecodeKit {
       points,
       hidden,
       ...(raw.hidden === "after_due_date" ? { hiddenUntil: "after_due_date" as const } : {}),
+      ...(leaderboard === undefined ? {} : { leaderboard }),
     };
+  }
+
+  /** A scenario's `leaderboard`: `{ name, value, order }` over its one `repeat` step. */
+  leaderboard(
+    value: unknown,
+    place: Place,
+    scenario: { name: string; steps: readonly Step[] },
+  ): LeaderboardSpec | undefined {
+    if (!isRecord(value)) {
+      this.problem(place, "wrong-type", {
+        what: `"leaderboard"`,
+        expected: `a mapping of ${list(LEADERBOARD_KEYS)}`,
+        got: describe(value),
+      });
+      return undefined;
+    }
+    this.checkKeys(value, LEADERBOARD_KEYS, place, `"leaderboard"`);
+    const at = (key: string): Place => this.at(place, value, key);
+    const repeats = scenario.steps.filter((step) => step.action === "repeat").length;
+    if (repeats !== 1) this.problem(place, "leaderboard-repeat", { count: repeats });
+    if (value.value === undefined) {
+      this.problem(place, "missing-key", {
+        key: "value",
+        in: `"leaderboard"`,
+        purpose: `what it ranks by, ${alternatives(LEADERBOARD_VALUES)}`,
+      });
+      return undefined;
+    }
+    const figure = this.oneOf(value.value, LEADERBOARD_VALUES, at("value"), `"value"`);
+    const name = value.name === undefined
+      ? scenario.name
+      : this.string(value.name, at("name"), `"name"`);
+    const order = value.order === undefined
+      ? figure === undefined ? undefined : defaultOrder(figure)
+      : this.oneOf(value.order, ["asc", "desc"] as const, at("order"), `"order"`);
+    if (figure === undefined || name === undefined || order === undefined || repeats !== 1) {
+      return undefined;
+    }
+    return { name, value: figure, order };
   }
 
   /** Validates a list of steps in order, in one scope. */

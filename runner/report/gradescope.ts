@@ -7,7 +7,12 @@
 
 import { dirname } from "@std/path/posix/dirname";
 import { resolve } from "@std/path/posix/resolve";
-import { countResults, type RunSummary, type ScenarioResult } from "../result.ts";
+import {
+  countResults,
+  type LeaderboardEntry,
+  type RunSummary,
+  type ScenarioResult,
+} from "../result.ts";
 import { formatFailure } from "./failure.ts";
 import { countParts, retryNote } from "./format.ts";
 import type { Reporter } from "./reporter.ts";
@@ -49,6 +54,8 @@ export interface GradescopeResults {
   readonly stdout_visibility: "hidden";
   /** One per scenario. */
   readonly tests: readonly GradescopeTest[];
+  /** The figures of scenarios with a `leaderboard` that passed. */
+  readonly leaderboard?: readonly LeaderboardEntry[];
 }
 
 /**
@@ -157,6 +164,9 @@ export function gradescopeResults(
     ...suite,
     scenarios: suite.scenarios.filter((scenario) => !scenario.hidden),
   })));
+  const leaderboard = summary.suites.flatMap((suite) =>
+    suite.scenarios.flatMap((scenario) => scenario.leaderboard ?? [])
+  );
   const invalid = summary.invalid.length === 0
     ? ""
     : `\nThe grader's test files have ${summary.invalid.length} errors; tell your instructor.`;
@@ -169,6 +179,7 @@ export function gradescopeResults(
     visibility,
     stdout_visibility: "hidden",
     tests,
+    ...(leaderboard.length === 0 ? {} : { leaderboard }),
   };
 }
 

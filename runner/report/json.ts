@@ -69,6 +69,16 @@ function step(result: StepResult): Record<string, unknown> {
     status: result.status,
     duration_ms: round(result.duration),
     ...(result.note === undefined ? {} : { note: result.note }),
+    ...(result.measures === undefined ? {} : {
+      measures: {
+        iterations: result.measures.iterations,
+        passed: result.measures.passed,
+        p50_ms: round(result.measures.p50),
+        p95_ms: round(result.measures.p95),
+        max_ms: round(result.measures.max),
+        throughput_per_s: round(result.measures.throughput),
+      },
+    }),
     ...(result.failure === undefined ? {} : { failure: failure(result.failure) }),
   };
 }
@@ -97,6 +107,7 @@ function scenario(result: ScenarioResult): Record<string, unknown> {
     points: result.points,
     hidden: result.hidden,
     ...(result.note === undefined ? {} : { note: result.note }),
+    ...(result.leaderboard === undefined ? {} : { leaderboard: result.leaderboard }),
     steps: result.steps.map(step),
     transcript: result.transcript.map(event),
     dropped_events: result.droppedEvents,

@@ -125,6 +125,10 @@ export class PrettyReporter implements Reporter {
           this.#write(`      ${this.#paint(dim, `${step.step.action}: ${step.note}`)}\n`);
         }
       }
+      const board = result.leaderboard;
+      if (board !== undefined) {
+        this.#write(`      ${this.#paint(dim, `leaderboard "${board.name}": ${board.value}`)}\n`);
+      }
     } else if (result.status === "skipped") {
       this.#write(
         `  ${this.#paint(yellow, "-")} ${result.name} ${

@@ -8,8 +8,17 @@
 
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
 import type { JsonSchema } from "../decode/schema_types.ts";
+import type { RepeatMeasures } from "../result.ts";
 import type { Step } from "../suite.ts";
 import type { StepContext } from "./context.ts";
+
+/** What a step that passed has to show: a note, and a `repeat`'s figures. */
+export interface StepOutcome {
+  /** A summary worth showing on a pass (a `repeat`'s latencies). */
+  readonly note: string;
+  /** A `repeat`'s figures, for leaderboards. */
+  readonly measures?: RepeatMeasures;
+}
 
 /** One action, whole. */
 export interface ActionSpec<S extends Step = Step> {
@@ -44,7 +53,7 @@ export interface ActionSpec<S extends Step = Step> {
    *
    * @param step The step.
    * @param context The scenario's state.
-   * @returns A note worth showing on a pass (a `repeat`'s latencies), if any.
+   * @returns What to show on a pass (a `repeat`'s latencies), if anything.
    */
-  run(step: S, context: StepContext): Promise<string | void>;
+  run(step: S, context: StepContext): Promise<StepOutcome | void>;
 }

@@ -6,6 +6,7 @@
  */
 
 import type { Step } from "../suite.ts";
+import type { StepOutcome } from "./action.ts";
 import type { StepContext } from "./context.ts";
 import { runAction } from "./registry.ts";
 
@@ -23,8 +24,8 @@ export { invocation, type ProgramInvocation } from "./spawn.ts";
  *
  * @param step The step.
  * @param context The scenario's state.
- * @returns A note worth showing on a pass (a `repeat`'s latencies), if any.
+ * @returns What to show on a pass (a `repeat`'s latencies), if anything.
  */
-export function runStep(step: Step, context: StepContext): Promise<string | undefined> {
+export function runStep(step: Step, context: StepContext): Promise<StepOutcome | undefined> {
   return runAction(step, context);
 }

@@ -7,7 +7,7 @@
  */
 
 import { acceptAction } from "./accept.ts";
-import type { ActionSpec } from "./action.ts";
+import type { ActionSpec, StepOutcome } from "./action.ts";
 import { closeAction } from "./close.ts";
 import { connectAction } from "./connect.ts";
 import { exitAction } from "./exit.ts";
@@ -63,12 +63,12 @@ export function actionSpec(action: string): ActionSpec | undefined {
  *
  * @param step The step.
  * @param context The scenario's state.
- * @returns A note worth showing on a pass (a `repeat`'s latencies), if any.
+ * @returns What to show on a pass (a `repeat`'s latencies), if anything.
  */
 export async function runAction(
   step: Step,
   context: Parameters<ActionSpec["run"]>[1],
-): Promise<string | undefined> {
+): Promise<StepOutcome | undefined> {
   const spec = actionSpec(step.action);
   if (spec === undefined) throw new TypeError(`Unknown action "${step.action}"`);
   return (await spec.run(step, context)) ?? undefined;

@@ -17,7 +17,7 @@ import {
   type ScenarioState,
   UNSCALED,
 } from "../decode/kit.ts";
-import type { ActionSpec } from "./action.ts";
+import type { ActionSpec, StepOutcome } from "./action.ts";
 import type { StepBase } from "../suite.ts";
 import { described, DURATION, type JsonSchema, ref, wholeNumber } from "../decode/schema_types.ts";
 
@@ -60,9 +60,10 @@ export function percentile(sorted: readonly number[], fraction: number): number 
  *
  * @param step The step.
  * @param context The scenario's state.
- * @returns A summary of the iterations and their latencies.
+ * @returns A summary of the iterations and their latencies, and the figures.
  */
-export async function runRepeat(step: RepeatStep, context: StepContext): Promise<string> {
+export async function runRepeat(step: RepeatStep, context: StepContext): Promise<StepOutcome> {
+  const began = performance.now();
   const durations: number[] = [];
   const failures: { iteration: number; step: Step; failure: StepFailure }[] = [];
   let next = 0;
@@ -115,7 +116,18 @@ export async function runRepeat(step: RepeatStep, context: StepContext): Promise
       }`,
     });
   }
-  return summary;
+  const seconds = (performance.now() - began) / 1000;
+  return {
+    note: summary,
+    measures: {
+      iterations: step.times,
+      passed: durations.length,
+      p50: percentile(durations, 0.5),
+      p95,
+      max: durations.at(-1) ?? 0,
+      throughput: seconds > 0 ? durations.length / seconds : 0,
+    },
+  };
 }
 
 const REPEAT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
