@@ -95,6 +95,73 @@ const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case
       },
     ],
   },
+  "udp_pinger": {
+    score: 10,
+    cases: [
+      { program: "solution.py", fails: {} },
+      {
+        program: "bugs/no_timeout.py",
+        fails: {
+          "a lost ping times out and the next one goes on":
+            `Timed out after 2s waiting for text matching /^Ping 5 `,
+        },
+      },
+      {
+        program: "bugs/crashes_on_timeout.py",
+        fails: {
+          "a lost ping times out and the next one goes on":
+            `"client" exited with code 1 before sending to "srv"; its stderr ends: "TimeoutError: timed out"`,
+        },
+      },
+      {
+        program: "bugs/short_timeout.py",
+        fails: {
+          "a reply within the second is not a timeout":
+            "Line does not match /^Ping 1: RTT [6-9]\\d\\d(\\.\\d+)? ms$/",
+        },
+      },
+      {
+        program: "bugs/counts_from_zero.py",
+        fails: {
+          "sends ten numbered pings and prints each round-trip time":
+            "Datagram does not contain a match",
+          "a lost ping times out and the next one goes on": "Datagram does not contain a match",
+          "a reply within the second is not a timeout": "Datagram does not contain a match",
+        },
+      },
+    ],
+  },
+  "web_server": {
+    score: 10,
+    cases: [
+      { program: "solution.py", fails: {} },
+      {
+        program: "bugs/always_200.py",
+        fails: {
+          "answers 404 Not Found for a missing file":
+            "before text matching /^HTTP\\/1\\.1 404 Not Found\\r\\n/ arrived",
+        },
+      },
+      {
+        program: "bugs/single_recv.py",
+        fails: { "reads a request that arrives in pieces": "connection closed by peer after" },
+      },
+      {
+        program: "bugs/no_blank_line.py",
+        fails: {
+          "serves a file with 200 OK, headers, a blank line and the file":
+            `before text containing "\\r\\n\\r\\n" arrived`,
+        },
+      },
+      {
+        program: "bugs/one_client_at_a_time.py",
+        fails: {
+          "serves a client while another is slow to send its request":
+            `waiting for text matching /^HTTP\\/1\\.1 200 OK\\r\\n/ on "quick"`,
+        },
+      },
+    ],
+  },
   "upper_client": {
     score: 5,
     cases: [

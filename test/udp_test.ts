@@ -133,3 +133,20 @@ steps:
   assertEquals(failure.message, "Datagram has 1 bytes more than expected");
   assertEquals(failure.offset, 4);
 });
+
+Deno.test("expect on a UDP listener fails at once when every client has exited, with how", async () => {
+  const result = await runText(`
+name: silent client
+timeout: 30s
+steps:
+  - listen: { as: srv, transport: udp }
+  - spawn: { as: client, run: [python3, -c, "import sys; sys.stderr.write('no server given\\\\n'); sys.exit(3)"] }
+  - expect: { on: srv, text: "ping" }
+`);
+  const failure = failureOf(only(result));
+  assertEquals(failure.reason, "exited");
+  assertEquals(
+    failure.message,
+    `"client" exited with code 3 before sending to "srv"; its stderr ends: "no server given"`,
+  );
+});

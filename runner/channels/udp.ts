@@ -140,6 +140,11 @@ export class UdpChannel implements Channel {
     return channel;
   }
 
+  /** Whether it takes datagrams from anyone (a listener), not from one peer. */
+  get listening(): boolean {
+    return this.#target === undefined;
+  }
+
   /** @inheritdoc */
   get peer(): string {
     const peer = this.#target ?? this.#lastPeer;

@@ -4,11 +4,8 @@
  * @module
  */
 
-import { aborted } from "../channels/channel.ts";
 import { TcpListenerChannel } from "../channels/listener.ts";
-import { clipText } from "../clip.ts";
-import { Deadline } from "../deadline.ts";
-import { describeExit, type RunningProcess } from "../process.ts";
+import { watchClients } from "./_clients_gone.ts";
 import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
@@ -23,17 +20,6 @@ export interface AcceptStep extends StepBase {
   readonly on: string;
   /** The accepted connection's name. */
   readonly as: string;
-}
-
-/** How long a client that exited may still turn up in the listener's queue. */
-const EXIT_GRACE_MS = 200;
-
-/** `"client" exited with code 1 before connecting to "srv"; its stderr ends: "…"`. */
-function exitedBeforeConnecting(process: RunningProcess, listener: string): string {
-  const last = process.stderrText().trimEnd().split("\n").at(-1)?.trim() ?? "";
-  return `"${process.name}" ${describeExit(process.exit!)} before connecting to "${listener}"${
-    last === "" ? "" : `; its stderr ends: ${JSON.stringify(clipText(last, 200))}`
-  }`;
 }
 
 /**
@@ -51,31 +37,14 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
       message: `"${step.on}" is not a TCP listener`,
     });
   }
-  // The scenario's processes that could still connect: once all of them have
-  // exited without connecting, waiting longer cannot help.
-  const clients = context.processes.filter((process) => process.exit === undefined);
-  const accepted = new AbortController();
-  const noClientLeft = new AbortController();
-  if (clients.length > 0) {
-    Promise.all(clients.map((process) => process.exited)).then(async () => {
-      // A client that connected and then exited is queued already, or about
-      // to be: a moment's grace lets the listener take it.
-      using grace = new Deadline(EXIT_GRACE_MS, [context.signal, accepted.signal]);
-      await aborted(grace.signal);
-      if (!accepted.signal.aborted) noClientLeft.abort();
-    });
-  }
-  let conn;
-  try {
-    conn = await listener.accept(step.as, AbortSignal.any([context.signal, noClientLeft.signal]));
-  } finally {
-    accepted.abort();
-  }
-  if (conn === undefined && noClientLeft.signal.aborted && !context.signal.aborted) {
+  // The scenario's processes are the clients that could still connect.
+  using clients = watchClients(context);
+  const conn = await listener.accept(step.as, AbortSignal.any([context.signal, clients.signal]));
+  if (conn === undefined && clients.signal.aborted && !context.signal.aborted) {
     throw new StepFailedError({
       reason: "exited",
       channel: step.on,
-      message: clients.map((process) => exitedBeforeConnecting(process, step.on)).join("; "),
+      message: clients.describe(`connecting to "${step.on}"`),
     });
   }
   if (conn === undefined) {

@@ -11,6 +11,7 @@ import { Deadline } from "../deadline.ts";
 import { describeExit } from "../process.ts";
 import type { ReceiveBuffer } from "../receive_buffer.ts";
 import { TcpChannel } from "../channels/tcp.ts";
+import { watchClients } from "./_clients_gone.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { formatDuration } from "../duration.ts";
 import { expectBytes, expectClosed } from "../match/bytes.ts";
@@ -339,7 +340,20 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     ...(compiled.bytes === undefined ? {} : { expectedBytes: compiled.bytes }),
   };
   if (channel instanceof UdpChannel) {
-    const datagram = await channel.receive(context.signal);
+    // On a listener (Parley plays the server) the scenario's processes are
+    // the clients: once they have all exited, no datagram is coming.
+    using clients = channel.listening ? watchClients(context) : undefined;
+    const datagram = await channel.receive(
+      clients === undefined ? context.signal : AbortSignal.any([context.signal, clients.signal]),
+    );
+    if (datagram === undefined && clients?.signal.aborted && !context.signal.aborted) {
+      fail({
+        ...expected,
+        reason: "exited",
+        message: clients.describe(`sending to "${step.on}"`),
+        received: new Uint8Array(),
+      });
+    }
     if (datagram === undefined) {
       timedOut(context, step.on, compiled.description, new Uint8Array(), compiled.matcher);
     }
