@@ -77,7 +77,7 @@ function processesUnder(dir: string): string[] {
   return found;
 }
 
-Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnable, slow and greedy students", async () => {
+Deno.test("grade writes a gradebook for a class: good, partial, empty, crashing, unrunnable, slow and greedy students", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/suite.yaml`, SUITE);
@@ -89,6 +89,12 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
     await student(dir, "dan", ECHO_SERVER, 0o644); // start not executable: the grader's set-up
     await student(dir, "eve", SILENT_SERVER); // hangs: runs out of its time
     await student(dir, "fay", `x = bytearray(512 * 1024 * 1024)\n${ECHO_SERVER}`); // greedy
+    // One recv of 3 bytes per client: "hi\n" is echoed whole, "a\nb\n" is cut short.
+    await student(
+      dir,
+      "gus",
+      ECHO_SERVER.replace("while data := conn.recv(4096):", "if data := conn.recv(3):"),
+    );
     const output = await runParley([
       "grade",
       `${dir}/suite.yaml`,
@@ -112,6 +118,7 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
         "dan,0,3,error,0,0",
         "eve,0,3,timeout,0,0",
         "fay,0,3,graded,0,0",
+        "gus,2,3,graded,2,0",
         "",
       ].join("\n"),
     );
@@ -122,8 +129,8 @@ Deno.test("grade writes a gradebook for a class: good, empty, crashing, unrunnab
     assertStringIncludes(feedback, "exited with code 1 before it was ready");
     assertEquals(feedback.includes("\x1b["), false);
     assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/out/dan/results.json`)).tests, []);
-    assertStringIncludes(stdout, "6 students (2 errors, 1 timeout)");
-    assertStringIncludes(stdout, "  echoes a line: 1/6 passed\n");
+    assertStringIncludes(stdout, "7 students (2 errors, 1 timeout)");
+    assertStringIncludes(stdout, "  echoes a line: 2/7 passed\n");
     // Students' programs run under default limits when the suite sets none.
     assertStringIncludes(
       await Deno.readTextFile(`${dir}/out/fay/feedback.txt`),
