@@ -11,6 +11,7 @@ const SCRIPT = `${ROOT}examples/gradescope/run_autograder`;
 
 interface Results {
   readonly score?: number;
+  // deno-lint-ignore camelcase -- the autograder's field name
   readonly max_score?: number;
   readonly output: string;
   readonly tests: readonly { readonly status: string }[];
