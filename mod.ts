@@ -61,10 +61,12 @@ export type {
   SleepStep,
   SpawnStep,
   Split,
+  StartTlsStep,
   Step,
   StepBase,
   Suite,
   SuiteProgram,
+  TlsSpec,
   Transport,
 } from "./runner/suite.ts";
 export type {

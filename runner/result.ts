@@ -16,6 +16,7 @@ export type FailureReason =
   | "reset"
   | "refused"
   | "unresolved"
+  | "handshake"
   | "overflow"
   | "connected"
   | "aborted"

@@ -45,6 +45,7 @@ import {
   type Scenario,
   type Step,
   type Suite,
+  type TlsSpec,
   type Transport,
 } from "./suite.ts";
 import { ProcessChannel } from "./channels/process.ts";
@@ -274,6 +275,7 @@ class StepRun implements StepContext {
   readonly dir: string;
   readonly processes: RunningProcess[];
   readonly defaultLimits: ProcessLimits | undefined;
+  readonly tls: TlsSpec | undefined;
   readonly runSignal: AbortSignal;
   readonly timeout: number;
   readonly env: (name: string) => string | undefined;
@@ -298,6 +300,7 @@ class StepRun implements StepContext {
     this.dir = run.suite.dir;
     this.processes = run.processes;
     this.defaultLimits = run.options.defaultLimits;
+    this.tls = run.suite.tls;
     this.runSignal = run.runSignal;
     this.timeout = timeout;
     this.env = env;
@@ -724,8 +727,10 @@ async function waitFor(suite: Suite, options: RunOptions): Promise<void> {
   while (!deadline.signal.aborted) {
     if (address.transport === "udp") return;
     try {
-      const conn = await untilAborted(
-        Deno.connect({ hostname: address.hostname, port: address.port }),
+      const conn = await untilAborted<Deno.Conn>(
+        address.path === undefined
+          ? Deno.connect({ hostname: address.hostname, port: address.port })
+          : Deno.connect({ path: address.path, transport: "unix" }),
         deadline.signal,
       );
       conn?.close();

@@ -77,6 +77,10 @@ export function scenarioSchema(): JsonSchema {
         "A built-in server to start on a free port of 127.0.0.1",
       ),
       target: described(ADDRESS_TEXT, "The default address of every connect"),
+      tls: described(
+        ref("tls"),
+        "TLS options for the suite's TLS connections (tls:// or connect: { tls })",
+      ),
       spawn: described(ref("program"), "A program under test, started on a free port"),
       wait: described(
         {
@@ -172,6 +176,28 @@ export function scenarioSchema(): JsonSchema {
             additionalProperties: false,
           },
         ],
+      },
+      tls: {
+        type: "object",
+        description: "TLS options",
+        properties: {
+          ca: described(
+            { type: "string" },
+            "Certificates to trust besides the system's: PEM text or a file, relative to the suite",
+          ),
+          servername: described(
+            { type: "string" },
+            "The name sent (SNI) and verified (default: the host)",
+          ),
+          insecure: described({ type: "boolean" }, "Skip verification, for this connection only"),
+          cert: described({ type: "string" }, "A client certificate: PEM text or a file"),
+          key: described({ type: "string" }, "The client certificate's key: PEM text or a file"),
+          alpn: described(
+            { type: "array", items: { type: "string" } },
+            "Protocols offered with ALPN",
+          ),
+        },
+        additionalProperties: false,
       },
       limits: {
         type: "object",

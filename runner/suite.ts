@@ -9,7 +9,7 @@
 export type Transport = "tcp" | "udp";
 
 /** How a `connect` that is expected to fail must fail. */
-export type ConnectFailure = "refused" | "timeout" | "unresolved" | "any";
+export type ConnectFailure = "refused" | "timeout" | "unresolved" | "handshake" | "any";
 
 /** Bytes written in a scenario: UTF-8 text, hex or base64. */
 export interface Payload {
@@ -46,6 +46,7 @@ import type { ConnectStep } from "./steps/connect.ts";
 import type { SendStep } from "./steps/send.ts";
 import type { ExpectStep } from "./steps/expect.ts";
 import type { CloseStep } from "./steps/close.ts";
+import type { StartTlsStep } from "./steps/starttls.ts";
 import type { SleepStep } from "./steps/sleep.ts";
 import type { SetStep } from "./steps/set.ts";
 import type { SpawnStep } from "./steps/spawn.ts";
@@ -59,6 +60,7 @@ export type { ConnectStep } from "./steps/connect.ts";
 export type { SendStep } from "./steps/send.ts";
 export type { ExpectStep } from "./steps/expect.ts";
 export type { CloseStep } from "./steps/close.ts";
+export type { StartTlsStep } from "./steps/starttls.ts";
 export type { SleepStep } from "./steps/sleep.ts";
 export type { SetStep } from "./steps/set.ts";
 export type { SpawnStep } from "./steps/spawn.ts";
@@ -126,6 +128,7 @@ export type Step =
   | SendStep
   | ExpectStep
   | CloseStep
+  | StartTlsStep
   | SleepStep
   | SetStep
   | SpawnStep
@@ -186,6 +189,25 @@ export interface LeaderboardSpec {
   readonly order: "asc" | "desc";
 }
 
+/**
+ * TLS options as written: texts may hold `${variables}`. `ca`, `cert` and
+ * `key` are PEM text or a file's path, relative to the suite.
+ */
+export interface TlsSpec {
+  /** Certificates to trust besides the system's. */
+  readonly ca?: string;
+  /** The name sent (SNI) and verified; the host connected to by default. */
+  readonly servername?: string;
+  /** Skip verification (any certificate, any name), for this connection only. */
+  readonly insecure?: boolean;
+  /** A client certificate. */
+  readonly cert?: string;
+  /** The client certificate's key. */
+  readonly key?: string;
+  /** Protocols offered with ALPN. */
+  readonly alpn?: readonly string[];
+}
+
 /** A validated scenario file. */
 export interface Suite {
   /** The suite's name. */
@@ -204,6 +226,8 @@ export interface Suite {
   readonly server: string | undefined;
   /** The default address of every connect, before interpolation. */
   readonly target: string | undefined;
+  /** TLS options for every TLS connection of the suite, unless a step sets its own. */
+  readonly tls?: TlsSpec;
   /** Default timeout for waiting steps, in milliseconds. */
   readonly timeout: number;
   /** The most unread bytes a connection may hold. */

@@ -6,6 +6,7 @@ import { loadSuite, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
 import { RunningProcess } from "../runner/process.ts";
 import { waitForPort } from "../runner/ready.ts";
 import { testWithTools } from "./_helpers.ts";
+import { makeCertificates } from "./_certs.ts";
 
 function freePort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -143,3 +144,51 @@ steps:
   );
   assertEquals(statuses(await running), ["late: passed"]);
 });
+
+testWithTools(
+  ["redis-server", "openssl"],
+  "the Redis TLS suite passes against a real redis-server --tls-port",
+  async () => {
+    const certs = await makeCertificates();
+    try {
+      const port = freePort();
+      await using _redis = await start(
+        [
+          "redis-server",
+          "--port",
+          "0",
+          "--tls-port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--tls-cert-file",
+          certs.cert,
+          "--tls-key-file",
+          certs.key,
+          "--tls-ca-cert-file",
+          certs.ca,
+          "--tls-auth-clients",
+          "no",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+        ],
+        port,
+      );
+      const result = await runSuite(await loadSuite("examples/services/redis_tls.yaml"), {
+        env: (name) =>
+          ({ REDIS_TLS_PORT: String(port), REDIS_TLS_CA: certs.ca } as Record<string, string>)[
+            name
+          ],
+      });
+      assertEquals(statuses(result), [
+        "a verified connection answers PING: passed",
+        "an insecure connection works beside a verified one: passed",
+        "a certificate for another name is refused: passed",
+      ]);
+    } finally {
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+);

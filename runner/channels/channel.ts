@@ -25,8 +25,23 @@ export interface Channel extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * The byte stream under a stream channel: a TCP, TLS or Unix connection
+ * (`Deno.TcpConn`, `Deno.TlsConn`, `Deno.UnixConn` are ones), or an adapter.
+ */
+export interface ByteConn {
+  /** Reads into `buffer`: the count, or `null` at the end of the stream. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `bytes`: the count written. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Shuts down the sending side. */
+  closeWrite(): Promise<void>;
+  /** Closes both sides and releases the connection. */
+  close(): void;
+}
+
 /** Why connecting failed. */
-export type ConnectFailureReason = "refused" | "timeout" | "unresolved" | "other";
+export type ConnectFailureReason = "refused" | "timeout" | "unresolved" | "handshake" | "other";
 
 /** A connection that could not be made. */
 export class ConnectError extends Error {
@@ -54,6 +69,8 @@ export class ConnectError extends Error {
       ? "timed out"
       : reason === "unresolved"
       ? "host name not resolved"
+      : reason === "handshake"
+      ? `TLS handshake failed: ${cause instanceof Error ? cause.message : String(cause)}`
       : cause instanceof Error
       ? cause.message
       : String(cause);

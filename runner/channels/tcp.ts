@@ -1,13 +1,21 @@
 /**
- * TCP connections: reads fill a {@linkcode ReceiveBuffer} when a step needs
- * more bytes.
+ * Stream connections (TCP, TLS over TCP, Unix sockets): reads fill a
+ * {@linkcode ReceiveBuffer} when a step needs more bytes.
  *
  * @module
  */
 
 import { ReceiveBuffer } from "../receive_buffer.ts";
 import type { Transcript } from "../transcript.ts";
-import { type Channel, ConnectError, formatAddress, SendError, untilAborted } from "./channel.ts";
+import {
+  type ByteConn,
+  type Channel,
+  ConnectError,
+  formatAddress,
+  SendError,
+  untilAborted,
+} from "./channel.ts";
+import { startTlsClient, type TlsClientOptions, TlsHandshakeError } from "./tls.ts";
 
 /** Options for {@linkcode TcpChannel.connect}. */
 export interface TcpConnectOptions {
@@ -21,6 +29,25 @@ export interface TcpConnectOptions {
    * @default {1048576}
    */
   maxBuffer?: number;
+  /**
+   * TLS on top of the TCP connection, when given.
+   *
+   * @default {undefined}
+   */
+  tls?: TlsClientOptions;
+}
+
+/** A STARTTLS that cannot start: bytes were received before it, or a read is under way. */
+export class StartTlsError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is in the way.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "StartTlsError";
+  }
 }
 
 // Reads start small (most replies are short, and a large buffer per
@@ -71,7 +98,11 @@ export class TcpChannel implements Channel {
   readonly peer: string;
   /** What was received and not yet consumed. */
   readonly buffer: ReceiveBuffer;
-  readonly #conn: Deno.TcpConn;
+  /** The host connected to: the name TLS verifies by default. */
+  readonly #hostname: string;
+  #conn: ByteConn;
+  /** The plain TCP connection under TLS, while STARTTLS may still wrap it. */
+  #tcp: Deno.TcpConn | undefined;
   readonly #transcript: Transcript | undefined;
   #chunk = new Uint8Array(FIRST_READ_SIZE);
   #reading: Promise<void> | undefined;
@@ -80,26 +111,28 @@ export class TcpChannel implements Channel {
   private constructor(
     name: string,
     peer: string,
-    conn: Deno.TcpConn,
+    conn: ByteConn,
     transcript: Transcript | undefined,
     maxBuffer: number,
+    tcp?: { conn: Deno.TcpConn; hostname: string },
   ) {
     this.name = name;
     this.peer = peer;
+    this.#hostname = tcp?.hostname ?? peer;
     this.#conn = conn;
+    this.#tcp = tcp?.conn;
     this.#transcript = transcript;
     this.buffer = new ReceiveBuffer(maxBuffer, () => this.#demand());
   }
 
   /**
-   * Opens a TCP connection.
+   * Opens a TCP connection, with TLS on top when `options.tls` says so.
    *
    * @param name The channel's name.
-   * @param hostname The host to connect to.
-   * @param port The port to connect to.
-   * @param options Deadline, transcript and buffer limit.
+   * @param address The host and port to connect to.
+   * @param options Deadline, transcript, buffer limit and TLS.
    * @returns The open channel.
-   * @throws {ConnectError} When the connection cannot be made.
+   * @throws {ConnectError} When the connection cannot be made, or its TLS handshake fails.
    */
   static async connect(
     name: string,
@@ -121,8 +154,61 @@ export class TcpChannel implements Channel {
       connecting.then((late) => late.close(), () => {});
       throw connectError(peer, signal.reason, signal);
     }
-    options.transcript?.record(name, "connect", { detail: `tcp://${peer}` });
-    return TcpChannel.fromConn(name, conn, options);
+    options.transcript?.record(name, "connect", {
+      detail: `${options.tls === undefined ? "tcp" : "tls"}://${peer}`,
+    });
+    const channel = TcpChannel.fromConn(name, conn, { ...options, hostname });
+    if (options.tls !== undefined) {
+      try {
+        await channel.startTls(options.tls, signal);
+      } catch (error) {
+        await channel.close();
+        if (error instanceof TlsHandshakeError) {
+          throw new ConnectError(peer, "handshake", { cause: error });
+        }
+        throw error;
+      }
+    }
+    return channel;
+  }
+
+  /**
+   * Opens a connection to a Unix stream socket.
+   *
+   * @param name The channel's name.
+   * @param path The socket's path.
+   * @param options Deadline, transcript and buffer limit.
+   * @returns The open channel.
+   * @throws {ConnectError} When the connection cannot be made.
+   */
+  static async connectUnix(
+    name: string,
+    path: string,
+    options: Omit<TcpConnectOptions, "tls">,
+  ): Promise<TcpChannel> {
+    const { signal } = options;
+    const connecting = Deno.connect({ path, transport: "unix" });
+    let conn: Deno.UnixConn | undefined;
+    try {
+      conn = await untilAborted(connecting, signal);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new ConnectError(path, "refused", { cause: error });
+      }
+      throw connectError(path, error, signal);
+    }
+    if (conn === undefined) {
+      connecting.then((late) => late.close(), () => {});
+      throw connectError(path, signal.reason, signal);
+    }
+    options.transcript?.record(name, "connect", { detail: `unix://${path}` });
+    return new TcpChannel(
+      name,
+      path,
+      conn,
+      options.transcript,
+      options.maxBuffer ?? 1024 * 1024,
+    );
   }
 
   /**
@@ -136,7 +222,7 @@ export class TcpChannel implements Channel {
   static fromConn(
     name: string,
     conn: Deno.TcpConn,
-    options: Omit<TcpConnectOptions, "signal"> = {},
+    options: Omit<TcpConnectOptions, "signal" | "tls"> & { hostname?: string } = {},
   ): TcpChannel {
     // Each send is a message the peer should see now, not after a delayed ACK.
     conn.setNoDelay(true);
@@ -147,7 +233,56 @@ export class TcpChannel implements Channel {
       conn,
       options.transcript,
       options.maxBuffer ?? 1024 * 1024,
+      { conn, hostname: options.hostname ?? remote.hostname },
     );
+  }
+
+  /**
+   * Upgrades the connection to TLS in place (STARTTLS), as its client.
+   * Nothing may have been received and left unread: those bytes came as
+   * plain text and would be taken for part of the encrypted stream.
+   *
+   * @param options CA, name (the host connected to unless `servername` says otherwise),
+   *   verification, client certificate, ALPN.
+   * @param signal The step's deadline.
+   * @throws {StartTlsError} When bytes are buffered, or the connection is not plain TCP.
+   * @throws {TlsHandshakeError} When the handshake fails.
+   */
+  async startTls(options: TlsClientOptions, signal: AbortSignal): Promise<void> {
+    const tcp = this.#tcp;
+    if (tcp === undefined || this.#closed) {
+      throw new StartTlsError(
+        `Cannot start TLS on "${this.name}": it is ${
+          this.#closed ? "closed" : "not a plain TCP connection"
+        }`,
+      );
+    }
+    const unread = this.buffer.unread;
+    if (unread.length > 0) {
+      throw new StartTlsError(
+        `Cannot start TLS on "${this.name}": ${unread.length} bytes arrived before it and are unread (they came as plain text): ${
+          JSON.stringify(new TextDecoder().decode(unread.subarray(0, 64)))
+        }`,
+      );
+    }
+    if (this.#reading !== undefined) {
+      // A read of the plain stream would swallow the handshake's bytes.
+      throw new StartTlsError(
+        `Cannot start TLS on "${this.name}": a read of the plain stream is still under way`,
+      );
+    }
+    if (this.buffer.ended !== undefined) {
+      throw new StartTlsError(`Cannot start TLS on "${this.name}": the peer closed it`);
+    }
+    const session = await startTlsClient(tcp, this.#hostname, options, signal);
+    if (session === undefined) {
+      this.#closed = true;
+      this.buffer.end({ kind: "closed" });
+      throw new TlsHandshakeError("the TLS handshake did not finish in time");
+    }
+    this.#conn = session.conn;
+    this.#tcp = undefined;
+    this.#transcript?.record(this.name, "note", { detail: session.detail });
   }
 
   /** Starts one read unless one is in flight or the stream has ended. */

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { AddressScheme } from "../address.ts";
 import type { ProblemCode, ProblemDetails } from "./problems.ts";
 import type {
   LineMatch,
@@ -16,6 +17,7 @@ import type {
   Split,
   Step,
   StepBase,
+  TlsSpec,
   Transport,
 } from "../suite.ts";
 
@@ -151,13 +153,13 @@ export interface DecodeKit {
     place: Place,
     state: ScenarioState,
   ): { name: string; kind: ConnectionKind } | undefined;
-  /** A `tcp://` or `udp://` address; its transport. */
+  /** A `tcp://`, `udp://`, `tls://` or `unix://` address; its scheme. */
   address(
     text: string,
     place: Place,
     defined: ReadonlySet<string>,
     what: string,
-  ): Transport | undefined;
+  ): AddressScheme | undefined;
   /** Exactly one of `text`, `hex` and `base64`. */
   payload(
     options: Options,
@@ -181,6 +183,8 @@ export interface DecodeKit {
   environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string>;
   /** Resource limits for a program: `{ cpu, memory, processes, file_size, open_files }`. */
   limits(value: unknown, place: Place): ProcessLimits | undefined;
+  /** TLS options: `{ ca, servername, insecure, cert, key, alpn }`. */
+  tls(value: unknown, place: Place, defined: ReadonlySet<string>): TlsSpec | undefined;
   /** `true` or `false`. */
   flag(value: unknown, place: Place, what: string): boolean | undefined;
   /** How a program tells it is ready: `port`, or `{ stdout: "regex" }`. */
@@ -244,9 +248,6 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return `"${value}"`;
   return typeof value === "number" ? `number ${value}` : `${typeof value} ${JSON.stringify(value)}`;
 }
-
-/** A `tcp://` or `udp://` address: scheme, host, port. */
-export const ADDRESS: RegExp = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):([^/\s]+)$/;
 
 /** The transports a connection, listener or program may use. */
 export const TRANSPORTS: readonly Transport[] = ["tcp", "udp"];

@@ -42,7 +42,7 @@ export const CONNECTION_NAME: JsonSchema = { type: "string", pattern: "^[A-Za-z_
 /** An address: `tcp://host:port` or `udp://host:port` (the port may be `${variable}`). */
 export const ADDRESS_TEXT: JsonSchema = {
   type: "string",
-  pattern: "^(tcp|udp)://(\\[[^\\]]+\\]|[^:/\\s]+):([^/\\s]+)$",
+  pattern: "^((tcp|udp|tls)://(\\[[^\\]]+\\]|[^:/\\s]+):([^/\\s]+)|unix://\\S+)$",
 };
 
 /** A mapping of names to texts (variables, environment). */

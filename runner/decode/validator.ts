@@ -33,8 +33,10 @@ import {
   type Step,
   type Suite,
   type SuiteProgram,
+  type TlsSpec,
   type Transport,
 } from "../suite.ts";
+import { ADDRESS_FORMS, type AddressScheme, addressShape } from "../address.ts";
 import { SuiteFileError } from "../suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "../yaml.ts";
 import { ACTION_NAMES, actionSpec } from "../steps/registry.ts";
@@ -49,7 +51,6 @@ import {
 } from "./problems.ts";
 import {
   type ActionInput,
-  ADDRESS,
   type ConnectionKind,
   type DecodeKit,
   describe,
@@ -72,6 +73,7 @@ const SUITE_KEYS = [
   "name",
   "server",
   "target",
+  "tls",
   "spawn",
   "wait",
   "timeout",
@@ -96,6 +98,7 @@ const SUITE_SPAWN_KEYS = [
   "limits",
   "sandbox",
 ];
+const TLS_KEYS = ["ca", "servername", "insecure", "cert", "key", "alpn"];
 const LIMIT_KEYS = ["cpu", "memory", "processes", "file_size", "open_files"];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
 
@@ -483,6 +486,9 @@ export class Validator implements DecodeKit {
       target = this.string(root.target, at("target"), `"target"`);
       if (target !== undefined) this.address(target, at("target"), new Set(), `"target"`);
     }
+    const tls = root.tls === undefined
+      ? undefined
+      : this.tls(root.tls, at("tls"), new Set(this.#shared.external));
     const addresses = ["server", "target", "spawn"].filter((key) => root[key] !== undefined);
     if (addresses.length > 1) {
       this.problem(at(addresses[1]!), "one-of-keys", {
@@ -590,6 +596,7 @@ export class Validator implements DecodeKit {
       dir: this.#dir,
       server,
       target,
+      ...(tls === undefined ? {} : { tls }),
       program,
       ...(wait === undefined ? {} : { wait }),
       graded,
@@ -753,6 +760,59 @@ export class Validator implements DecodeKit {
     return { run, cwd, env, port, transport, ready, timeout, per, limits, sandbox };
   }
 
+  tls(value: unknown, place: Place, defined: ReadonlySet<string>): TlsSpec | undefined {
+    if (!isRecord(value)) {
+      this.problem(place, "wrong-type", {
+        what: `"tls"`,
+        expected: `a mapping of ${list(TLS_KEYS)}`,
+        got: describe(value),
+      });
+      return undefined;
+    }
+    this.checkKeys(value, TLS_KEYS, place, `"tls"`);
+    const at = (key: string): Place => this.at(place, value, key);
+    const spec: Record<string, unknown> = {};
+    for (const key of ["ca", "servername", "cert", "key"] as const) {
+      if (value[key] === undefined) continue;
+      const text = this.string(value[key], at(key), `"${key}"`);
+      if (text === undefined) continue;
+      this.template(text, at(key), defined);
+      spec[key] = text;
+    }
+    if (value.insecure !== undefined) {
+      const insecure = this.flag(value.insecure, at("insecure"), `"insecure"`);
+      if (insecure !== undefined) spec.insecure = insecure;
+    }
+    if (value.alpn !== undefined) {
+      if (
+        Array.isArray(value.alpn) &&
+        value.alpn.every((item) => typeof item === "string" && item !== "")
+      ) {
+        spec.alpn = value.alpn;
+      } else {
+        this.problem(at("alpn"), "wrong-type", {
+          what: `"alpn"`,
+          expected: "a list of protocol names",
+          got: describe(value.alpn),
+        });
+      }
+    }
+    if ((spec.cert === undefined) !== (spec.key === undefined)) {
+      this.problem(place, "requires-key", {
+        key: spec.cert === undefined ? "key" : "cert",
+        requires: [spec.cert === undefined ? "cert" : "key"],
+      });
+    }
+    if (spec.insecure === true && (spec.ca !== undefined || spec.servername !== undefined)) {
+      this.problem(at("insecure"), "does-not-apply", {
+        what: `"insecure: true"`,
+        applies: `connections without "ca" or "servername"`,
+        why: "it skips the verification they configure",
+      });
+    }
+    return spec as TlsSpec;
+  }
+
   flag(value: unknown, place: Place, what: string): boolean | undefined {
     if (typeof value === "boolean") return value;
     this.problem(place, "wrong-type", { what, expected: "true or false", got: describe(value) });
@@ -864,19 +924,18 @@ export class Validator implements DecodeKit {
     place: Place,
     defined: ReadonlySet<string>,
     what: string,
-  ): Transport | undefined {
+  ): AddressScheme | undefined {
     this.template(text, place, defined);
-    const match = ADDRESS.exec(text);
-    if (match === null) {
-      this.problem(place, "invalid-value", {
-        what,
-        value: text,
-        expected: `"tcp://host:port" or "udp://host:port"`,
-      });
+    const shape = addressShape(text);
+    if (shape === undefined) {
+      this.problem(place, "invalid-value", { what, value: text, expected: ADDRESS_FORMS });
       return undefined;
     }
-    const port = match[3]!;
-    if (!port.includes("${") && !(/^\d+$/.test(port) && Number(port) > 0 && Number(port) < 65536)) {
+    const port = shape.port;
+    if (
+      port !== undefined && !port.includes("${") &&
+      !(/^\d+$/.test(port) && Number(port) > 0 && Number(port) < 65536)
+    ) {
       this.problem(place, "invalid-value", {
         what: "port",
         value: port,
@@ -884,7 +943,7 @@ export class Validator implements DecodeKit {
         expected: "1 to 65535",
       });
     }
-    return match[1] as Transport;
+    return shape.scheme;
   }
 
   scenario(

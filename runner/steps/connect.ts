@@ -1,16 +1,19 @@
 /**
- * `connect`: open a TCP or UDP connection, or check that connecting fails.
+ * `connect`: open a TCP, TLS, Unix-socket or UDP connection, or check that
+ * connecting fails.
  *
  * @module
  */
 
+import { type AddressScheme, addressShape, formatUrl } from "../address.ts";
 import { ConnectError } from "../channels/channel.ts";
 import { formatDuration } from "../duration.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { type Address, fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
-import { type ActionInput, ADDRESS, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
-import { type ConnectFailure, DEFAULT_CONNECTION, type Transport } from "../suite.ts";
+import { tlsOptionsFor } from "./_tls.ts";
+import { type ActionInput, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
+import { type ConnectFailure, DEFAULT_CONNECTION, type TlsSpec, type Transport } from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
 import {
@@ -19,16 +22,19 @@ import {
   described,
   DURATION,
   type JsonSchema,
+  ref,
 } from "../decode/schema_types.ts";
 
-/** `connect`: open a TCP or UDP connection. */
+/** `connect`: open a TCP, TLS, Unix-socket or UDP connection. */
 export interface ConnectStep extends StepBase {
   /** The action. */
   readonly action: "connect";
   /** The connection's name. */
   readonly as: string;
-  /** `tcp://host:port` or `udp://host:port`; the suite's address when absent. */
+  /** `tcp://`, `udp://`, `tls://host:port` or `unix:///path`; the suite's address when absent. */
   readonly to: string | undefined;
+  /** TLS options: with them a TCP connection is TLS, whatever its scheme says. */
+  readonly tls: TlsSpec | undefined;
   /** The transport; taken from `to`, the target or `tcp`. */
   readonly transport: Transport | undefined;
   /** Passes only when connecting fails this way. */
@@ -59,8 +65,11 @@ function resolveAddress(step: ConnectStep, context: StepContext): Address {
  * @param context The scenario's state.
  */
 export async function runConnect(step: ConnectStep, context: StepContext): Promise<void> {
-  const address = resolveAddress(step, context);
-  const url = `${address.transport}://${address.hostname}:${address.port}`;
+  const given = resolveAddress(step, context);
+  const address = step.tls !== undefined && given.transport === "tcp" && given.path === undefined
+    ? { ...given, tls: true }
+    : given;
+  const url = formatUrl(address);
   if (address.transport === "udp") {
     try {
       context.channels.set(
@@ -75,13 +84,22 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
     }
     return;
   }
+  const tls = address.tls
+    ? await tlsOptionsFor(step.tls, context, { channel: step.as })
+    : undefined;
   let channel: TcpChannel;
   try {
-    channel = await TcpChannel.connect(step.as, address, {
+    const options = {
       signal: context.signal,
       transcript: context.transcript,
       maxBuffer: context.maxBuffer,
-    });
+    };
+    channel = address.path !== undefined
+      ? await TcpChannel.connectUnix(step.as, address.path, options)
+      : await TcpChannel.connect(step.as, address, {
+        ...options,
+        ...(tls === undefined ? {} : { tls }),
+      });
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     if (context.runSignal.aborted) {
@@ -122,20 +140,27 @@ const CONNECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   as: described(CONNECTION_NAME, "The connection's name (default: main)"),
   to: described(
     ADDRESS_TEXT,
-    "The address, tcp://host:port or udp://host:port (default: the suite's)",
+    "The address, tcp://, udp://, tls://host:port or unix:///path (default: the suite's)",
   ),
   transport: described({ enum: ["tcp", "udp"] }, "tcp or udp (default: from the address)"),
+  tls: described(ref("tls"), "TLS options; a TCP connection with them is TLS"),
   timeout: described(
     DURATION,
     "How long the step may wait (default: the scenario's or suite's timeout)",
   ),
   fails: described(
-    { enum: ["refused", "timeout", "unresolved", "any"] },
-    "Pass only when connecting fails this way",
+    { enum: ["refused", "timeout", "unresolved", "handshake", "any"] },
+    "Pass only when connecting fails this way (handshake: the TLS handshake)",
   ),
 };
 const CONNECT_KEYS = Object.keys(CONNECT_OPTIONS);
-const FAILURES: readonly ConnectFailure[] = ["refused", "timeout", "unresolved", "any"];
+const FAILURES: readonly ConnectFailure[] = [
+  "refused",
+  "timeout",
+  "unresolved",
+  "handshake",
+  "any",
+];
 
 /** Decodes a `connect` step as written. */
 function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefined {
@@ -149,14 +174,29 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
     ? undefined
     : kit.oneOf(options.transport, TRANSPORTS, kit.at(place, options, "transport"), `"transport"`);
   let to: string | undefined;
-  let schemeTransport: Transport | undefined;
+  let scheme: AddressScheme | undefined;
   if (options.to !== undefined) {
     to = kit.string(options.to, kit.at(place, options, "to"), `"to"`);
-    if (to !== undefined) schemeTransport = kit.address(to, place, state.defined, `"to"`);
+    if (to !== undefined) scheme = kit.address(to, place, state.defined, `"to"`);
   } else if (suite.server === undefined && suite.target === undefined && !suite.program) {
     kit.problem(place, "no-address", {});
   } else if (suite.target !== undefined) {
-    schemeTransport = ADDRESS.exec(suite.target)?.[1] as Transport | undefined;
+    scheme = addressShape(suite.target)?.scheme;
+  }
+  const schemeTransport: Transport | undefined = scheme === undefined
+    ? undefined
+    : scheme === "udp"
+    ? "udp"
+    : "tcp";
+  const tls = options.tls === undefined
+    ? undefined
+    : kit.tls(options.tls, kit.at(place, options, "tls"), state.defined);
+  if (options.tls !== undefined && (scheme === "udp" || scheme === "unix" || transport === "udp")) {
+    kit.problem(kit.at(place, options, "tls"), "does-not-apply", {
+      what: `"tls"`,
+      applies: "TCP connections",
+      why: `this one is ${scheme === "unix" ? "a Unix socket" : "UDP"}`,
+    });
   }
   if (transport !== undefined && schemeTransport !== undefined && transport !== schemeTransport) {
     kit.problem(kit.at(place, options, "transport"), "transport-mismatch", {
@@ -179,6 +219,12 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
   const fails = options.fails === undefined
     ? undefined
     : kit.oneOf(options.fails, FAILURES, kit.at(place, options, "fails"), `"fails"`);
+  if (fails === "handshake" && options.tls === undefined && scheme !== "tls") {
+    kit.problem(kit.at(place, options, "fails"), "does-not-apply", {
+      what: `"fails: handshake"`,
+      applies: `TLS connections (a "tls://" address or "tls" options)`,
+    });
+  }
   if (fails !== undefined && resolved === "udp") {
     kit.problem(kit.at(place, options, "fails"), "does-not-apply", {
       what: `"fails"`,
@@ -196,6 +242,7 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
     action: "connect",
     as,
     to,
+    tls,
     transport: transport ?? schemeTransport,
     fails,
     timeout,

@@ -12,18 +12,11 @@ import { formatDuration } from "../duration.ts";
 import { escapeRegex, interpolate } from "../interpolate.ts";
 import type { RunningProcess } from "../process.ts";
 import type { StepFailure, StepResult } from "../result.ts";
-import type { Payload, ProcessLimits, Step, Transport } from "../suite.ts";
+import type { Payload, ProcessLimits, Step, TlsSpec } from "../suite.ts";
 import type { Transcript } from "../transcript.ts";
 
-/** Where a connection goes. */
-export interface Address {
-  /** TCP or UDP. */
-  readonly transport: Transport;
-  /** The host name or IP address. */
-  readonly hostname: string;
-  /** The port. */
-  readonly port: number;
-}
+export { type Address, parseAddress } from "../address.ts";
+import type { Address } from "../address.ts";
 
 /** The channels, variables and transcript a sequence of steps shares. */
 export interface StepScope {
@@ -43,6 +36,8 @@ export interface StepContext extends StepScope {
   readonly processes: RunningProcess[];
   /** Limits for a spawned process whose step sets none. */
   readonly defaultLimits?: ProcessLimits | undefined;
+  /** The suite's TLS options, for TLS connections whose step sets none. */
+  readonly tls?: TlsSpec | undefined;
   /**
    * Runs nested steps (of `include` or `repeat`) in a scope, in order,
    * stopping at the first failure.
@@ -155,35 +150,6 @@ export function payloadBytes(context: StepContext, payload: Payload): Uint8Array
       message: `Invalid ${payload.encoding} "${value}": ${(error as Error).message}`,
     }, { cause: error });
   }
-}
-
-/**
- * Reads `tcp://host:port` or `udp://host:port`.
- *
- * @example
- * ```ts
- * import { assert } from "@std/assert";
- * import { parseAddress } from "./context.ts";
- * assert(parseAddress("udp://[::1]:53").hostname === "::1");
- * ```
- *
- * @param url The address.
- * @returns Its parts.
- * @throws {TypeError} When it is not an address.
- */
-export function parseAddress(url: string): Address {
-  const match = /^(tcp|udp):\/\/(\[[^\]]+\]|[^:/\s]+):(\d+)$/.exec(url);
-  const port = Number(match?.[3]);
-  if (match === null || !(port > 0 && port < 65536)) {
-    throw new TypeError(
-      `Invalid address "${url}": expected "tcp://host:port" or "udp://host:port" with a port from 1 to 65535`,
-    );
-  }
-  return {
-    transport: match[1] as Transport,
-    hostname: match[2]!.replace(/^\[|\]$/g, ""),
-    port,
-  };
 }
 
 /**

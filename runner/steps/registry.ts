@@ -19,6 +19,7 @@ import { sendAction } from "./send.ts";
 import { setAction } from "./set.ts";
 import { sleepAction } from "./sleep.ts";
 import { spawnAction } from "./spawn.ts";
+import { startTlsAction } from "./starttls.ts";
 import type { Step } from "../suite.ts";
 
 /** Every action, in the order the docs list them. */
@@ -27,6 +28,7 @@ export const ACTION_SPECS: readonly ActionSpec[] = [
   sendAction,
   expectAction,
   closeAction,
+  startTlsAction,
   sleepAction,
   setAction,
   spawnAction,

@@ -1,0 +1,291 @@
+// TLS for real: connections verified against a CA made by openssl, an
+// insecure one beside them, handshakes that fail for a reason, and STARTTLS
+// against a server that upgrades after a plain-text greeting.
+
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { InvalidSuiteError, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
+import { RunningProcess } from "../runner/process.ts";
+import { waitForPort } from "../runner/ready.ts";
+import { type Certificates, makeCertificates } from "./_certs.ts";
+import { failureOf, fixture, only, testWithTools } from "./_helpers.ts";
+
+/** A TLS echo server on a free port of 127.0.0.1. */
+function tlsEchoServer(certs: Certificates): { port: number } & AsyncDisposable {
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: Deno.readTextFileSync(certs.cert),
+    key: Deno.readTextFileSync(certs.key),
+  });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        try {
+          const chunk = new Uint8Array(4096);
+          while (true) {
+            const count = await conn.read(chunk);
+            if (count === null) break;
+            await conn.write(chunk.subarray(0, count));
+          }
+        } catch {
+          // A client that failed its handshake, or left.
+        } finally {
+          try {
+            conn.close();
+          } catch {
+            // Closed already.
+          }
+        }
+      })();
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose](): Promise<void> {
+      listener.close();
+      await serving.catch(() => {});
+    },
+  };
+}
+
+function freePort(): number {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return listener.addr.port;
+}
+
+/** The STARTTLS fixture server, running. */
+async function startTlsServer(certs: Certificates): Promise<{ port: number } & AsyncDisposable> {
+  const port = freePort();
+  const process = RunningProcess.start(
+    ["python3", fixture("starttls_server.py"), String(port), certs.cert, certs.key],
+    { name: "starttls" },
+  );
+  const ready = await waitForPort(port, {
+    transport: "tcp",
+    signal: AbortSignal.timeout(10_000),
+    stopped: process.exited,
+  });
+  if (!ready) {
+    await process.stop();
+    throw new Error(`The STARTTLS server did not start: ${process.stderrText()}`);
+  }
+  return { port, [Symbol.asyncDispose]: () => process.stop().then(() => {}) };
+}
+
+async function withCertificates(run: (certs: Certificates) => Promise<void>): Promise<void> {
+  const certs = await makeCertificates();
+  try {
+    await run(certs);
+  } finally {
+    await Deno.remove(certs.dir, { recursive: true });
+  }
+}
+
+function run(yaml: string, certs: Certificates): Promise<SuiteResult> {
+  // Relative PEM paths start from the suite's folder.
+  return runSuite(parseSuite(yaml, { file: `${certs.dir}/tls.yaml` }));
+}
+
+testWithTools(
+  ["openssl"],
+  "a verified TLS connection, an insecure one beside it and a wrong name each behave as configured",
+  () =>
+    withCertificates(async (certs) => {
+      await using server = tlsEchoServer(certs);
+      const result = await run(
+        `
+name: tls
+target: "tls://127.0.0.1:${server.port}"
+tls: { ca: ca.pem, servername: localhost }
+scenarios:
+  - name: three connections
+    steps:
+      - connect
+      - send: "verified\\n"
+      - expect: { line: verified }
+      - connect: { as: lax, tls: { insecure: true } }
+      - send: { on: lax, text: "lax\\n" }
+      - expect: { on: lax, line: lax }
+      - connect: { as: bad, tls: { servername: wrong.example }, fails: handshake }
+`,
+        certs,
+      );
+      const scenario = only(result);
+      assertEquals(scenario.status, "passed");
+      const notes = scenario.transcript.filter((event) => event.kind === "note")
+        .map((event) => `${event.channel}: ${event.detail}`);
+      assertEquals(notes[0], `main: TLS handshake with "localhost" verified`);
+      assertStringIncludes(
+        notes[1]!,
+        `lax: TLS handshake with "localhost" not verified (insecure): TLSv1.3, peer CN=localhost until `,
+      );
+      assertEquals(
+        notes[2],
+        `bad: connect to tls://127.0.0.1:${server.port} failed: handshake`,
+      );
+    }),
+);
+
+testWithTools(
+  ["openssl"],
+  "an unknown CA fails the handshake, naming the reason",
+  () =>
+    withCertificates(async (certs) => {
+      await using server = tlsEchoServer(certs);
+      const failure = failureOf(only(
+        await run(
+          `name: unknown CA\nsteps: [{ connect: { to: "tls://127.0.0.1:${server.port}", tls: { servername: localhost } } }]\n`,
+          certs,
+        ),
+      ));
+      assertEquals(failure.reason, "handshake");
+      assertEquals(
+        failure.message,
+        `Cannot connect to "127.0.0.1:${server.port}": TLS handshake failed: invalid peer certificate: UnknownIssuer`,
+      );
+    }),
+);
+
+testWithTools(
+  ["openssl"],
+  "a wrong server name fails the handshake, naming both names",
+  () =>
+    withCertificates(async (certs) => {
+      await using server = tlsEchoServer(certs);
+      const failure = failureOf(only(
+        await run(
+          `name: wrong name\nsteps: [{ connect: { to: "tls://127.0.0.1:${server.port}", tls: { ca: ca.pem, servername: wrong.example } } }]\n`,
+          certs,
+        ),
+      ));
+      assertEquals(failure.reason, "handshake");
+      assertStringIncludes(
+        failure.message,
+        `TLS handshake failed: invalid peer certificate: certificate not valid for name "wrong.example"`,
+      );
+    }),
+);
+
+testWithTools(
+  ["openssl"],
+  "fails: handshake fails when the handshake succeeds",
+  () =>
+    withCertificates(async (certs) => {
+      await using server = tlsEchoServer(certs);
+      const failure = failureOf(only(
+        await run(
+          `name: no failure\nsteps: [{ connect: { to: "tls://127.0.0.1:${server.port}", tls: { ca: ca.pem, servername: localhost }, fails: handshake } }]\n`,
+          certs,
+        ),
+      ));
+      assertEquals(failure.reason, "connected");
+      assertEquals(
+        failure.message,
+        `Expected connecting to "tls://127.0.0.1:${server.port}" to fail with "handshake", but it connected`,
+      );
+    }),
+);
+
+testWithTools(
+  ["openssl", "python3"],
+  "STARTTLS upgrades a plain-text conversation in place, verified or insecure",
+  () =>
+    withCertificates(async (certs) => {
+      await using server = await startTlsServer(certs);
+      const result = await run(
+        `
+name: starttls
+target: "tcp://127.0.0.1:${server.port}"
+scenarios:
+  - name: verified
+    steps:
+      - connect
+      - expect: { line: "220 ready" }
+      - send: "STARTTLS\\r\\n"
+      - expect: { line: "220 go ahead" }
+      - starttls: { ca: ca.pem, servername: localhost }
+      - send: "secret\\n"
+      - expect: { line: secret }
+  - name: insecure
+    steps:
+      - connect: plain
+      - expect: { on: plain, line: "220 ready" }
+      - send: { on: plain, text: "STARTTLS\\r\\n" }
+      - expect: { on: plain, line: "220 go ahead" }
+      - starttls: { on: plain, insecure: true }
+      - send: { on: plain, text: "anyone\\n" }
+      - expect: { on: plain, line: anyone }
+  - name: plain text to a TLS client fails the handshake
+    steps:
+      - connect: { to: "tls://127.0.0.1:${server.port}", tls: { ca: ca.pem }, fails: handshake }
+`,
+        certs,
+      );
+      assertEquals(result.scenarios.map((scenario) => scenario.status), [
+        "passed",
+        "passed",
+        "passed",
+      ]);
+    }),
+);
+
+testWithTools(
+  ["openssl", "python3"],
+  "STARTTLS with plain text left unread before it fails, showing the bytes",
+  () =>
+    withCertificates(async (certs) => {
+      await using server = await startTlsServer(certs);
+      const failure = failureOf(only(
+        await run(
+          `
+name: injected
+target: "tcp://127.0.0.1:${server.port}"
+steps:
+  - connect
+  - expect: { line: "220 ready" }
+  - send: "STARTTLS EARLY\\r\\n"
+  - expect: { line: "220 go ahead" }
+  - starttls: { ca: ca.pem, servername: localhost }
+`,
+          certs,
+        ),
+      ));
+      assertEquals(failure.reason, "error");
+      assertEquals(
+        failure.message,
+        `Cannot start TLS on "main": 14 bytes arrived before it and are unread (they came as plain text): "250 injected\\r\\n"`,
+      );
+    }),
+);
+
+Deno.test("TLS options are checked: where they apply, and certificate with key", () => {
+  const error = assertThrows(
+    () =>
+      parseSuite(
+        `name: s
+target: "udp://127.0.0.1:53"
+scenarios:
+  - name: a
+    steps:
+      - connect: { tls: { insecure: true } }
+      - connect: { as: b, to: "tcp://127.0.0.1:25", fails: handshake }
+      - connect: { as: c, to: "tls://127.0.0.1:25", tls: { cert: c.pem, insecure: yes, sni: x } }
+`,
+        { file: "s.yaml" },
+      ),
+    InvalidSuiteError,
+  );
+  assertEquals((error as InvalidSuiteError).issues.map((issue) => [issue.line, issue.message]), [
+    [6, `"tls" applies to TCP connections: this one is UDP`],
+    [
+      7,
+      `"fails: handshake" applies to TLS connections (a "tls://" address or "tls" options)`,
+    ],
+    [
+      8,
+      `Unknown key "sni" in "tls" (allowed: "ca", "servername", "insecure", "cert", "key", "alpn")`,
+    ],
+    [8, `Expected "insecure" to be true or false, got "yes"`],
+    [8, `"cert" goes with "key"`],
+  ]);
+});
