@@ -2,7 +2,7 @@
  * Parley's command line: flags in, library calls, exit codes out.
  *
  *   parley run [paths…] [--timeout-scale N] [--no-color]
- *   parley serve <echo|upper|chat> [--port N] [--host H]
+ *   parley serve <echo|upper|chat> [--port N] [--host H | --unix PATH] [--tls-cert F --tls-key F]
  *
  * Exit codes: 0 all passed, 1 a scenario failed, 2 invalid files, usage or set-up errors,
  * 3 an internal error, 128+N stopped by signal N.
@@ -39,6 +39,7 @@ import {
   type Suite,
 } from "./mod.ts";
 import { writeStderr, writeStdout } from "./runner/output.ts";
+import { readSuiteFile, SuiteFileError } from "./runner/suite_file.ts";
 import { describeStrays, killRunningProcesses, stopLeftovers } from "./runner/process.ts";
 import { becomeSubreaper } from "./runner/reap.ts";
 import { RunInterruptedError } from "./runner/stop_reason.ts";
@@ -296,10 +297,45 @@ async function grade(given: GradeCommand): Promise<number> {
 }
 
 async function serve(command: ServeCommand): Promise<number> {
-  const { server: name, port, hostname } = command;
-  const server = startServer(name, { port, hostname });
-  const transports = SERVER_TRANSPORTS[name].join("+");
-  writeStdout(`${name} server listening on ${server.hostname}:${server.port} (${transports})\n`);
+  const { server: name, port, hostname, path } = command;
+  const from = invocationDir();
+  let tls: { cert: string; key: string } | undefined;
+  if (command.tls !== undefined) {
+    try {
+      tls = {
+        cert: await readSuiteFile(userPath(from, command.tls.cert)),
+        key: await readSuiteFile(userPath(from, command.tls.key)),
+      };
+    } catch (error) {
+      if (error instanceof SuiteFileError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  let server;
+  try {
+    server = startServer(name, {
+      port,
+      hostname,
+      ...(path === undefined ? {} : { path: userPath(from, path) }),
+      ...(tls === undefined ? {} : { tls }),
+    });
+  } catch (error) {
+    const where = path === undefined ? `${hostname}:${port}` : path;
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(`Cannot listen on "${where}": the address is in use`);
+    }
+    if (error instanceof Deno.errors.InvalidData || error instanceof TypeError) {
+      throw new UsageError(`Cannot serve TLS: ${(error as Error).message}`);
+    }
+    throw error;
+  }
+  const transports = server.path !== undefined
+    ? "unix"
+    : server.tls
+    ? "tls"
+    : SERVER_TRANSPORTS[name].join("+");
+  const where = server.path ?? `${server.hostname}:${server.port}`;
+  writeStdout(`${name} server listening on ${where} (${transports})\n`);
   writeStderr("Press Ctrl-C to stop\n");
   await new Promise<void>((resolve) => {
     Deno.addSignalListener("SIGINT", resolve);

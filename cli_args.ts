@@ -149,6 +149,24 @@ export const FLAGS: readonly FlagSpec[] = [
     description: "the address to listen on (default: 127.0.0.1)",
   },
   {
+    name: "unix",
+    value: "PATH",
+    commands: ["serve"],
+    description: "listen on a Unix socket instead (TCP semantics, no UDP)",
+  },
+  {
+    name: "tls-cert",
+    value: "F",
+    commands: ["serve"],
+    description: "serve TLS with this certificate (PEM file), with --tls-key",
+  },
+  {
+    name: "tls-key",
+    value: "F",
+    commands: ["serve"],
+    description: "the certificate's key (PEM file)",
+  },
+  {
     name: "help",
     alias: "h",
     commands: ["run", "grade", "serve", "init"],
@@ -217,6 +235,10 @@ export interface ServeCommand {
   readonly port: number;
   /** The address. */
   readonly hostname: string;
+  /** A Unix socket to listen on instead. */
+  readonly path?: string;
+  /** TLS: the certificate and key files. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** What `parley grade` was asked to do. */
@@ -461,7 +483,32 @@ function serveCommand(args: ParsedArgs): ServeCommand {
     throw new UsageError(`Invalid --port "${portText}": expected 0 to 65535`);
   }
   const host = one(args.host);
-  return { kind: "serve", server: name, port, hostname: host ?? "127.0.0.1" };
+  const path = one(args.unix);
+  const cert = one(args["tls-cert"]);
+  const key = one(args["tls-key"]);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(
+      `--tls-cert and --tls-key go together; only --${
+        cert === undefined ? "tls-key" : "tls-cert"
+      } was given`,
+    );
+  }
+  if (path !== undefined && cert !== undefined) {
+    throw new UsageError(
+      "--unix and --tls-cert do not go together: a Unix socket is served in plain text",
+    );
+  }
+  if (path !== undefined && (portText !== undefined || host !== undefined)) {
+    throw new UsageError("--unix replaces --port and --host: give one or the other");
+  }
+  return {
+    kind: "serve",
+    server: name,
+    port,
+    hostname: host ?? "127.0.0.1",
+    ...(path === undefined ? {} : { path }),
+    ...(cert === undefined ? {} : { tls: { cert, key: key! } }),
+  };
 }
 
 /**

@@ -6,8 +6,12 @@ export interface ReferenceServer extends AsyncDisposable {
   readonly name: string;
   /** The address it listens on. */
   readonly hostname: string;
-  /** The port it listens on, for TCP and (where served) UDP. */
+  /** The port it listens on, for TCP and (where served) UDP; 0 on a Unix socket. */
   readonly port: number;
+  /** The Unix socket it listens on, when it does. */
+  readonly path?: string;
+  /** Whether it speaks TLS. */
+  readonly tls: boolean;
   /** Stops accepting, closes every client and waits for them; safe twice. */
   close(): Promise<void>;
 }
@@ -26,12 +30,25 @@ export interface ServerOptions {
    * @default {0}
    */
   port?: number;
+  /**
+   * Serve TLS on the port (no UDP then) with this certificate and key, PEM.
+   *
+   * @default {undefined}
+   */
+  tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Listen on this Unix socket instead of a port (no UDP then). The socket
+   * file is removed when the server stops.
+   *
+   * @default {undefined}
+   */
+  path?: string;
 }
 
 /** What a server does with its clients. */
 export interface ServerHandlers {
-  /** Serves one TCP client until it leaves or `signal` aborts. */
-  tcp: (conn: Deno.TcpConn, signal: AbortSignal) => Promise<void>;
+  /** Serves one stream client (TCP, TLS or Unix socket) until it leaves or `signal` aborts. */
+  tcp: (conn: Deno.Conn, signal: AbortSignal) => Promise<void>;
   /** Serves the UDP socket until it is closed, when the server speaks UDP. */
   udp?: (socket: Deno.DatagramConn) => Promise<void>;
 }
@@ -42,7 +59,15 @@ function bind(
   hostname: string,
   port: number,
   wantUdp: boolean,
-): { listener: Deno.TcpListener; socket: Deno.DatagramConn | undefined } {
+  options: ServerOptions,
+): { listener: Deno.Listener; socket: Deno.DatagramConn | undefined } {
+  if (options.path !== undefined) {
+    return { listener: Deno.listen({ path: options.path, transport: "unix" }), socket: undefined };
+  }
+  if (options.tls !== undefined) {
+    const { cert, key } = options.tls;
+    return { listener: Deno.listenTls({ hostname, port, cert, key }), socket: undefined };
+  }
   for (let attempt = 1;; attempt++) {
     const listener = Deno.listen({ hostname, port, transport: "tcp" });
     // UDP needs Deno's unstable "net" API; without it the server speaks TCP only.
@@ -106,13 +131,18 @@ export function listen(
   options: ServerOptions = {},
 ): ReferenceServer {
   const hostname = options.hostname ?? "127.0.0.1";
-  const { listener, socket } = bind(hostname, options.port ?? 0, handlers.udp !== undefined);
+  const { listener, socket } = bind(
+    hostname,
+    options.port ?? 0,
+    handlers.udp !== undefined,
+    options,
+  );
   const stopping = new AbortController();
-  const clients = new Map<Deno.TcpConn, Promise<void>>();
+  const clients = new Map<Deno.Conn, Promise<void>>();
   /** The most clients at once since memory was last reclaimed. */
   let peak = 0;
 
-  async function serveClient(conn: Deno.TcpConn): Promise<void> {
+  async function serveClient(conn: Deno.Conn): Promise<void> {
     try {
       await handlers.tcp(conn, stopping.signal);
     } catch {
@@ -133,7 +163,7 @@ export function listen(
 
   async function acceptAll(): Promise<void> {
     while (true) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
@@ -143,7 +173,7 @@ export function listen(
         continue;
       }
       // Small replies must not wait for the client's delayed ACK (Nagle).
-      conn.setNoDelay(true);
+      if ("setNoDelay" in conn && typeof conn.setNoDelay === "function") conn.setNoDelay(true);
       clients.set(conn, serveClient(conn));
       peak = Math.max(peak, clients.size);
     }
@@ -168,14 +198,18 @@ export function listen(
         }
       }
       await Promise.all([accepting, datagrams, ...clients.values()]);
+      if (options.path !== undefined) await Deno.remove(options.path).catch(() => {});
     })();
     return closing;
   }
 
+  const address = listener.addr;
   return {
     name,
-    hostname,
-    port: listener.addr.port,
+    hostname: address.transport === "unix" ? options.path! : hostname,
+    port: address.transport === "unix" ? 0 : (address as Deno.NetAddr).port,
+    ...(options.path === undefined ? {} : { path: options.path }),
+    tls: options.tls !== undefined,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -42,17 +42,26 @@ const decoder = new TextDecoder();
 /** The most bytes one write to a client carries. */
 const WRITE_BYTES = 64 * 1024;
 
+/** Numbers for clients without a port (a Unix socket's). */
+let unixClients = 0;
+
+/** A client's number for its default name: its port, or a count on a Unix socket. */
+function clientNumber(conn: Deno.Conn): number {
+  const remote = conn.remoteAddr;
+  return remote.transport === "tcp" ? remote.port : ++unixClients;
+}
+
 /** A connected client and the bytes queued for it. */
 class ChatClient {
   name: string | undefined;
-  readonly conn: Deno.TcpConn;
+  readonly conn: Deno.Conn;
   #queue: Uint8Array[] = [];
   #queued = 0;
   #flushing: Promise<void> | undefined;
   #dropped = false;
   readonly #progress = new Notifier();
 
-  constructor(conn: Deno.TcpConn) {
+  constructor(conn: Deno.Conn) {
     this.conn = conn;
   }
 
@@ -130,7 +139,7 @@ class ChatClient {
 }
 
 /** Splits a byte stream into lines, refusing lines over the limit. */
-async function* readLines(conn: Deno.TcpConn): AsyncGenerator<string | "too long"> {
+async function* readLines(conn: Deno.Conn): AsyncGenerator<string | "too long"> {
   // Small: thousands of idle clients each hold one.
   const chunk = new Uint8Array(MAX_LINE_BYTES);
   let pending = new Uint8Array(0);
@@ -231,7 +240,7 @@ export function startChatServer(options: ServerOptions = {}): ReferenceServer {
           }
           const line = raw.trim();
           if (client.name === undefined) {
-            const name = line === "" ? `User_${conn.remoteAddr.port}` : line;
+            const name = line === "" ? `User_${clientNumber(conn)}` : line;
             if (refusal(name, users.has(name)) !== undefined) {
               client.send("[SERVER] Username refused\n");
               client.send(PROMPT);

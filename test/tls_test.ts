@@ -7,7 +7,7 @@ import { InvalidSuiteError, parseSuite, runSuite, type SuiteResult } from "../mo
 import { RunningProcess } from "../runner/process.ts";
 import { waitForPort } from "../runner/ready.ts";
 import { type Certificates, makeCertificates } from "./_certs.ts";
-import { failureOf, fixture, only, testWithTools } from "./_helpers.ts";
+import { CLI, failureOf, fixture, only, runParley, testWithTools } from "./_helpers.ts";
 
 /** A TLS echo server on a free port of 127.0.0.1. */
 function tlsEchoServer(certs: Certificates): { port: number } & AsyncDisposable {
@@ -288,4 +288,90 @@ scenarios:
     [8, `Expected "insecure" to be true or false, got "yes"`],
     [8, `"cert" goes with "key"`],
   ]);
+});
+
+testWithTools(
+  ["openssl"],
+  "a TLS listener accepts TLS clients, and fails accept with the reason when a client refuses it",
+  () =>
+    withCertificates(async (certs) => {
+      const result = await run(
+        `
+name: tls server
+scenarios:
+  - name: a client that trusts us
+    steps:
+      - listen: { as: srv, tls: { cert: server.pem, key: server.key } }
+      - connect: { as: c, to: "tls://127.0.0.1:\${srv.port}", tls: { ca: ca.pem, servername: localhost } }
+      - accept: { on: srv, as: s }
+      - send: { on: c, text: "hello\\n" }
+      - expect: { on: s, line: hello }
+      - send: { on: s, text: "welcome\\n" }
+      - expect: { on: c, line: welcome }
+  - name: a client that does not
+    steps:
+      - listen: { as: srv, tls: { cert: server.pem, key: server.key } }
+      - connect: { as: c, to: "tls://127.0.0.1:\${srv.port}", tls: { servername: localhost }, fails: handshake }
+      - accept: { on: srv, as: s }
+`,
+        certs,
+      );
+      assertEquals(result.scenarios[0]!.status, "passed");
+      const refused = failureOf(result.scenarios[1]!);
+      assertEquals(refused.reason, "handshake");
+      assertEquals(
+        refused.message,
+        `The TLS handshake with a client of "srv" failed: received fatal alert: UnknownCA`,
+      );
+    }),
+);
+
+testWithTools(
+  ["openssl"],
+  "serve --tls-cert --tls-key serves a reference server over TLS",
+  () =>
+    withCertificates(async (certs) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          CLI,
+          "serve",
+          "upper",
+          "--tls-cert",
+          certs.cert,
+          "--tls-key",
+          certs.key,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const { value: first } = await reader.read();
+      const port = Number(/127\.0\.0\.1:(\d+) \(tls\)\n$/.exec(first ?? "")?.[1]);
+      const conn = await Deno.connectTls({
+        hostname: "localhost",
+        port,
+        caCerts: [await Deno.readTextFile(certs.ca)],
+      });
+      await conn.write(new TextEncoder().encode("quiet\n"));
+      const reply = new Uint8Array(6);
+      let got = 0;
+      while (got < 6) got += (await conn.read(reply.subarray(got))) ?? 6;
+      assertEquals(new TextDecoder().decode(reply), "QUIET\n");
+      conn.close();
+      child.kill("SIGTERM");
+      assertEquals((await child.status).code, 0);
+      await reader.cancel();
+    }),
+);
+
+Deno.test("serve takes --tls-cert and --tls-key together", async () => {
+  const run = await runParley(["serve", "echo", "--tls-cert", "x.pem"]);
+  assertEquals(run.code, 2);
+  assertStringIncludes(
+    run.stderr,
+    "--tls-cert and --tls-key go together; only --tls-cert was given",
+  );
 });

@@ -1,13 +1,15 @@
 /**
- * TCP listeners, for testing clients: Parley plays the server.
+ * Stream listeners (TCP, TLS, Unix sockets), for testing clients: Parley
+ * plays the server.
  *
  * @module
  */
 
 import { Notifier } from "../notifier.ts";
 import type { Transcript } from "../transcript.ts";
-import { type Channel, formatAddress, SendError } from "./channel.ts";
+import { type Channel, formatAddress, SendError, untilAborted } from "./channel.ts";
 import { TcpChannel } from "./tcp.ts";
+import { TlsHandshakeError } from "./tls.ts";
 
 /** Options for {@linkcode TcpListenerChannel.listen}. */
 export interface ListenOptions {
@@ -19,6 +21,12 @@ export interface ListenOptions {
    * @default {1048576}
    */
   maxBuffer?: number;
+  /**
+   * Serve TLS with this certificate and key (PEM text).
+   *
+   * @default {undefined}
+   */
+  tls?: { readonly cert: string; readonly key: string };
 }
 
 /**
@@ -42,19 +50,23 @@ export class TcpListenerChannel implements Channel {
   readonly name: string;
   /** @inheritdoc */
   readonly transport = "tcp" as const;
-  /** The port it listens on. */
+  /** The port it listens on; 0 for a Unix socket. */
   readonly port: number;
-  readonly #listener: Deno.TcpListener;
+  /** The Unix socket it listens on, when it does; removed when it closes. */
+  readonly path: string | undefined;
+  readonly #listener: Deno.Listener;
   readonly #options: ListenOptions;
-  readonly #pending: Deno.TcpConn[] = [];
+  readonly #pending: Deno.Conn[] = [];
   readonly #arrived = new Notifier();
   readonly #accepting: Promise<void>;
   #closed = false;
 
-  private constructor(name: string, listener: Deno.TcpListener, options: ListenOptions) {
+  private constructor(name: string, listener: Deno.Listener, options: ListenOptions) {
     this.name = name;
     this.#listener = listener;
-    this.port = listener.addr.port;
+    const address = listener.addr;
+    this.port = address.transport === "unix" ? 0 : (address as Deno.NetAddr).port;
+    this.path = address.transport === "unix" ? (address as Deno.UnixAddr).path : undefined;
     this.#options = options;
     this.#accepting = this.#acceptAll();
   }
@@ -69,21 +81,44 @@ export class TcpListenerChannel implements Channel {
    * @throws {Deno.errors.AddrInUse} When the port is taken.
    */
   static listen(name: string, port: number, options: ListenOptions = {}): TcpListenerChannel {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port, transport: "tcp" });
+    const listener = options.tls === undefined
+      ? Deno.listen({ hostname: "127.0.0.1", port, transport: "tcp" })
+      : Deno.listenTls({ hostname: "127.0.0.1", port, ...options.tls });
     options.transcript?.record(name, "connect", {
-      detail: `listening on tcp://127.0.0.1:${listener.addr.port}`,
+      detail: `listening on ${options.tls === undefined ? "tcp" : "tls"}://127.0.0.1:${
+        (listener.addr as Deno.NetAddr).port
+      }`,
     });
+    return new TcpListenerChannel(name, listener, options);
+  }
+
+  /**
+   * Listens on a Unix stream socket.
+   *
+   * @param name The listener's name.
+   * @param path The socket's path; it must not exist.
+   * @param options Transcript and buffer limit.
+   * @returns The listener.
+   * @throws {Deno.errors.AddrInUse} When the path exists.
+   */
+  static listenUnix(
+    name: string,
+    path: string,
+    options: Omit<ListenOptions, "tls"> = {},
+  ): TcpListenerChannel {
+    const listener = Deno.listen({ path, transport: "unix" });
+    options.transcript?.record(name, "connect", { detail: `listening on unix://${path}` });
     return new TcpListenerChannel(name, listener, options);
   }
 
   /** @inheritdoc */
   get peer(): string {
-    return `127.0.0.1:${this.port}`;
+    return this.path ?? `127.0.0.1:${this.port}`;
   }
 
   async #acceptAll(): Promise<void> {
     while (true) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch {
@@ -96,7 +131,13 @@ export class TcpListenerChannel implements Channel {
       }
       const remote = conn.remoteAddr;
       this.#options.transcript?.record(this.name, "note", {
-        detail: `client connected from ${formatAddress(remote.hostname, remote.port)}`,
+        detail: `client connected${
+          remote.transport === "unix"
+            ? ""
+            : ` from ${
+              formatAddress((remote as Deno.NetAddr).hostname, (remote as Deno.NetAddr).port)
+            }`
+        }`,
       });
       this.#pending.push(conn);
       this.#arrived.notify();
@@ -106,9 +147,12 @@ export class TcpListenerChannel implements Channel {
   /**
    * Takes the next client, waiting for one until `signal` aborts.
    *
+   * On a TLS listener the client's handshake is part of accepting it.
+   *
    * @param name The connection's name.
    * @param signal Aborts the wait.
    * @returns The connection, or `undefined` when no client came in time.
+   * @throws {TlsHandshakeError} When a TLS client's handshake fails.
    */
   async accept(name: string, signal: AbortSignal): Promise<TcpChannel | undefined> {
     while (this.#pending.length === 0) {
@@ -116,8 +160,29 @@ export class TcpListenerChannel implements Channel {
       await this.#arrived.wait(signal);
     }
     const conn = this.#pending.shift()!;
-    const channel = TcpChannel.fromConn(name, conn, this.#options);
-    this.#options.transcript?.record(name, "connect", { detail: `accepted tcp://${channel.peer}` });
+    const scheme = this.path !== undefined ? "unix" : this.#options.tls ? "tls" : "tcp";
+    const channel = TcpChannel.fromAccepted(name, conn, this.#options);
+    this.#options.transcript?.record(name, "connect", {
+      detail: `accepted ${scheme}://${channel.peer}`,
+    });
+    if ("handshake" in conn && typeof conn.handshake === "function") {
+      let info: Deno.TlsHandshakeInfo | undefined;
+      try {
+        info = await untilAborted((conn as Deno.TlsConn).handshake(), signal);
+      } catch (error) {
+        await channel.close();
+        throw new TlsHandshakeError((error as Error).message, { cause: error });
+      }
+      if (info === undefined) {
+        await channel.close();
+        return undefined;
+      }
+      this.#options.transcript?.record(name, "note", {
+        detail: `TLS handshake with the client done${
+          info.alpnProtocol === null ? "" : `, ALPN "${info.alpnProtocol}"`
+        }`,
+      });
+    }
     return channel;
   }
 
@@ -143,6 +208,7 @@ export class TcpListenerChannel implements Channel {
     }
     this.#arrived.notify();
     await this.#accepting;
+    if (this.path !== undefined) await Deno.remove(this.path).catch(() => {});
   }
 
   /** Same as {@linkcode TcpListenerChannel.close}. */

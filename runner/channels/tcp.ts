@@ -238,6 +238,37 @@ export class TcpChannel implements Channel {
   }
 
   /**
+   * Wraps a connection a listener accepted: TCP, TLS (its handshake done)
+   * or a Unix socket's.
+   *
+   * @param name The channel's name.
+   * @param conn The connection.
+   * @param options Transcript and buffer limit.
+   * @returns The channel.
+   */
+  static fromAccepted(
+    name: string,
+    conn: Deno.Conn,
+    options: Omit<TcpConnectOptions, "signal" | "tls"> = {},
+  ): TcpChannel {
+    // A TLS connection has a handshake; a plain TCP one can be told to skip Nagle.
+    if (conn.remoteAddr.transport === "tcp" && !("handshake" in conn)) {
+      return TcpChannel.fromConn(name, conn as Deno.TcpConn, options);
+    }
+    const remote = conn.remoteAddr;
+    return new TcpChannel(
+      name,
+      remote.transport === "unix" ? remote.path || "(unnamed Unix client)" : formatAddress(
+        (remote as Deno.NetAddr).hostname,
+        (remote as Deno.NetAddr).port,
+      ),
+      conn,
+      options.transcript,
+      options.maxBuffer ?? 1024 * 1024,
+    );
+  }
+
+  /**
    * Upgrades the connection to TLS in place (STARTTLS), as its client.
    * Nothing may have been received and left unread: those bytes came as
    * plain text and would be taken for part of the encrypted stream.

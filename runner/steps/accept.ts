@@ -5,6 +5,7 @@
  */
 
 import { TcpListenerChannel } from "../channels/listener.ts";
+import { TlsHandshakeError } from "../channels/tls.ts";
 import { watchClients } from "./_clients_gone.ts";
 import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
@@ -37,9 +38,20 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
       message: `"${step.on}" is not a TCP listener`,
     });
   }
+  const where = listener.path === undefined ? `port ${listener.port}` : listener.path;
   // The scenario's processes are the clients that could still connect.
   using clients = watchClients(context);
-  const conn = await listener.accept(step.as, AbortSignal.any([context.signal, clients.signal]));
+  let conn;
+  try {
+    conn = await listener.accept(step.as, AbortSignal.any([context.signal, clients.signal]));
+  } catch (error) {
+    if (!(error instanceof TlsHandshakeError)) throw error;
+    throw new StepFailedError({
+      reason: "handshake",
+      channel: step.on,
+      message: `The TLS handshake with a client of "${step.on}" failed: ${error.message}`,
+    }, { cause: error });
+  }
   if (conn === undefined && clients.signal.aborted && !context.signal.aborted) {
     throw new StepFailedError({
       reason: "exited",
@@ -51,7 +63,7 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
     throw waitTimedOut(
       context,
       step.on,
-      `a client to connect to "${step.on}" (port ${listener.port})`,
+      `a client to connect to "${step.on}" (${where})`,
     );
   }
   context.channels.set(step.as, conn);
