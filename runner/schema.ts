@@ -21,6 +21,7 @@ import {
   TEXT_MAP,
 } from "./decode/schema_types.ts";
 import { ACTION_SPECS } from "./steps/registry.ts";
+import { INT_TYPES } from "./binary.ts";
 import { problemCodes } from "./decode/problems.ts";
 import type { ActionSpec } from "./steps/action.ts";
 
@@ -176,6 +177,82 @@ export function scenarioSchema(): JsonSchema {
             additionalProperties: false,
           },
         ],
+      },
+      fields: {
+        type: "array",
+        description: "Binary fields, in order",
+        minItems: 1,
+        items: {
+          oneOf: [
+            ...INT_TYPES.map((type): JsonSchema => ({
+              type: "object",
+              properties: {
+                [type]: described(
+                  { type: ["integer", "string"] },
+                  `A ${type}: a number, \${variable}, or (in expect) a name to capture into`,
+                ),
+              },
+              required: [type],
+              additionalProperties: false,
+            })),
+            ...["hex", "text"].map((kind): JsonSchema => ({
+              type: "object",
+              properties: {
+                [kind]: described(
+                  {
+                    oneOf: [{ type: "string" }, {
+                      type: "object",
+                      properties: {
+                        bytes: { type: "integer", minimum: 1 },
+                        as: { type: "string" },
+                      },
+                      required: ["bytes"],
+                      additionalProperties: false,
+                    }],
+                  },
+                  kind === "hex"
+                    ? "Bytes in hex (?? any byte, in expect), or { bytes, as } to read and capture as hex"
+                    : "Text, or { bytes, as } to read and capture as text",
+                ),
+              },
+              required: [kind],
+              additionalProperties: false,
+            })),
+            {
+              type: "object",
+              properties: {
+                skip: described(
+                  { oneOf: [{ type: "integer", minimum: 1 }, { const: "rest" }] },
+                  "In expect: pass over this many bytes, or the rest",
+                ),
+              },
+              required: ["skip"],
+              additionalProperties: false,
+            },
+          ],
+        },
+      },
+      framing: {
+        type: "object",
+        description:
+          "One message per send and expect: a length prefix, a delimiter or a fixed size",
+        properties: {
+          prefix: described(
+            { enum: ["u8", "u16be", "u16le", "u32be", "u32le", "varint"] },
+            "The length field",
+          ),
+          skip: described(
+            { type: "integer", minimum: 0 },
+            "Bytes of the frame before the length field",
+          ),
+          adjust: described(
+            { type: "integer" },
+            "Added to the length to get the bytes after it (-4 when it counts itself)",
+          ),
+          delimiter: described({ type: "string" }, "Frames end with this text"),
+          fixed: described({ type: "integer", minimum: 1 }, "Frames of this many bytes"),
+        },
+        additionalProperties: false,
       },
       tls: {
         type: "object",

@@ -12,12 +12,24 @@ export type Transport = "tcp" | "udp";
 export type ConnectFailure = "refused" | "timeout" | "unresolved" | "handshake" | "any";
 
 /** Bytes written in a scenario: UTF-8 text, hex or base64. */
-export interface Payload {
-  /** How `value` encodes the bytes. */
-  readonly encoding: "text" | "hex" | "base64";
-  /** The encoded bytes, before interpolation. */
-  readonly value: string;
-}
+export type Payload =
+  | {
+    /** How `value` encodes the bytes. */
+    readonly encoding: "text" | "hex" | "base64";
+    /** The encoded bytes, before interpolation. */
+    readonly value: string;
+  }
+  | {
+    /** Binary fields, encoded in order. */
+    readonly encoding: "fields";
+    /** The fields, before interpolation. */
+    readonly fields: readonly FieldSpec[];
+  };
+
+export type { FieldSpec } from "./fields.ts";
+import type { FieldSpec } from "./fields.ts";
+export type { Framing, LengthPrefix } from "./framing.ts";
+export type { IntType } from "./binary.ts";
 
 /** What one line must be. */
 export type LineMatch =
@@ -29,6 +41,7 @@ export type LineMatch =
 /** What an `expect` step waits for. */
 export type Expectation =
   | { readonly kind: "bytes"; readonly payload: Payload }
+  | { readonly kind: "fields"; readonly fields: readonly FieldSpec[] }
   | { readonly kind: "line"; readonly line: LineMatch }
   | { readonly kind: "lines"; readonly lines: readonly LineMatch[] }
   | { readonly kind: "unordered"; readonly lines: readonly LineMatch[] }

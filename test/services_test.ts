@@ -192,3 +192,60 @@ testWithTools(
     }
   },
 );
+
+testWithTools(
+  ["dnsmasq"],
+  "the DNS suite passes against a real dnsmasq, over UDP and framed TCP",
+  async () => {
+    const port = freePort();
+    await using _dnsmasq = await start(
+      [
+        "dnsmasq",
+        "--no-daemon",
+        `--port=${port}`,
+        "--listen-address=127.0.0.1",
+        "--bind-interfaces",
+        "--no-resolv",
+        "--no-hosts",
+        "--pid-file=",
+        "--address=/parley.test/10.1.2.3",
+        // As root dnsmasq would switch to "nobody"; stay who we are.
+        ...(Deno.uid() === 0 ? ["--user=root"] : []),
+      ],
+      port,
+    );
+    const result = await runSuite(await loadSuite("examples/services/dns.yaml"), {
+      env: (name) => name === "DNS_PORT" ? String(port) : undefined,
+    });
+    assertEquals(statuses(result), [
+      "an A query over UDP is answered with its id: passed",
+      "DNS over TCP, one frame per message, with any flags and TTL: passed",
+      "a field captured from one answer is sent in the next query: passed",
+    ]);
+  },
+);
+
+testWithTools(
+  ["mosquitto"],
+  "the MQTT suite passes against a real mosquitto: CONNACK, SUBACK, a PUBLISH across connections",
+  async () => {
+    const port = freePort();
+    const dir = await Deno.makeTempDir({ prefix: "parley-mqtt-" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/mosquitto.conf`,
+        `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+      );
+      await using _broker = await start(["mosquitto", "-c", `${dir}/mosquitto.conf`], port);
+      const result = await runSuite(await loadSuite("examples/services/mqtt.yaml"), {
+        env: (name) => name === "MQTT_PORT" ? String(port) : undefined,
+      });
+      assertEquals(statuses(result), [
+        "CONNECT is answered with CONNACK, accepted: passed",
+        "a PUBLISH reaches a subscriber on another connection: passed",
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

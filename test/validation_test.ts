@@ -16,6 +16,7 @@ const EXPECT_KEYS = [
   "json",
   "closed",
   "silence",
+  "fields",
 ];
 
 /** Every problem validation reports for a suite, formatted. */
@@ -154,7 +155,7 @@ Deno.test("connect options are checked", () => {
       `s.yaml:4:23: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
       `s.yaml:5:23: step 2: Invalid "fails" "refsued": did you mean "refused"? (expected one of "refused", "timeout", "unresolved", "handshake", "any")`,
       `s.yaml:6:48: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
-      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect": did you mean "timeout"? (allowed: "as", "to", "transport", "tls", "timeout", "fails")`,
+      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect": did you mean "timeout"? (allowed: "as", "to", "transport", "tls", "framing", "timeout", "fails")`,
       `s.yaml:8:5: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
     ],
   );
@@ -189,8 +190,8 @@ Deno.test("send needs exactly one valid payload on an open connection", () => {
       `send: { on: bob, text: "x" }`,
     )),
     [
-      `s.yaml:5:5: step 2: "send" needs one of "text", "hex" or "base64"`,
-      `s.yaml:6:24: step 3: "send" takes one of "text", "hex" or "base64", got "text", "hex"`,
+      `s.yaml:5:5: step 2: "send" needs one of "text", "hex", "base64" or "fields"`,
+      `s.yaml:6:24: step 3: "send" takes one of "text", "hex", "base64" or "fields", got "text", "hex"`,
       `s.yaml:7:13: step 4: Invalid hex "0g": expected pairs of hex digits, optionally separated by spaces`,
       `s.yaml:8:13: step 5: Invalid base64 "!!": expected base64 text`,
       `s.yaml:9:13: step 6: Connection "bob" is not open (open connections: "main")`,
@@ -212,8 +213,8 @@ Deno.test("expect takes exactly one valid expectation", () => {
       `expect: { line: { has: "a" } }`,
     )),
     [
-      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed" or "silence"`,
-      `s.yaml:6:26: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed" or "silence", got "text", "line"; use one step each`,
+      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence" or "fields"`,
+      `s.yaml:6:26: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence" or "fields", got "text", "line"; use one step each`,
       `s.yaml:7:15: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
       `s.yaml:8:15: step 5: Expected "closed" to be true or "reset", got "yes"`,
       `s.yaml:9:15: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
@@ -446,8 +447,8 @@ Deno.test("a typo in a step's options is reported at its own line and column, on
   assertEquals(
     error.issues.map(formatIssue).map((text) => text.split(";")[0]),
     [
-      `s.yaml:7:7: step 2: Unknown key "timout" in "expect": did you mean "timeout"? (allowed: "on", "timeout", "stream", "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence")`,
-      `s.yaml:9:5: step 3: Unknown key "tiemout" in "send": did you mean "timeout"? (allowed: "on", "text", "hex", "base64", "timeout", "chunks", "chunk_size", "delay")`,
+      `s.yaml:7:7: step 2: Unknown key "timout" in "expect": did you mean "timeout"? (allowed: "on", "timeout", "stream", "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields")`,
+      `s.yaml:9:5: step 3: Unknown key "tiemout" in "send": did you mean "timeout"? (allowed: "on", "text", "hex", "base64", "fields", "timeout", "chunks", "chunk_size", "delay")`,
     ],
   );
 });

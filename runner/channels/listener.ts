@@ -10,6 +10,7 @@ import type { Transcript } from "../transcript.ts";
 import { type Channel, formatAddress, SendError, untilAborted } from "./channel.ts";
 import { TcpChannel } from "./tcp.ts";
 import { TlsHandshakeError } from "./tls.ts";
+import type { Framing } from "../framing.ts";
 
 /** Options for {@linkcode TcpListenerChannel.listen}. */
 export interface ListenOptions {
@@ -27,6 +28,12 @@ export interface ListenOptions {
    * @default {undefined}
    */
   tls?: { readonly cert: string; readonly key: string };
+  /**
+   * How accepted connections' streams are cut into messages.
+   *
+   * @default {undefined}
+   */
+  framing?: Framing;
 }
 
 /**
@@ -162,6 +169,7 @@ export class TcpListenerChannel implements Channel {
     const conn = this.#pending.shift()!;
     const scheme = this.path !== undefined ? "unix" : this.#options.tls ? "tls" : "tcp";
     const channel = TcpChannel.fromAccepted(name, conn, this.#options);
+    channel.framing = this.#options.framing;
     this.#options.transcript?.record(name, "connect", {
       detail: `accepted ${scheme}://${channel.peer}`,
     });

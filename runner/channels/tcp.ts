@@ -16,6 +16,7 @@ import {
   untilAborted,
 } from "./channel.ts";
 import { startTlsClient, type TlsClientOptions, TlsHandshakeError } from "./tls.ts";
+import type { Framing } from "../framing.ts";
 
 /** Options for {@linkcode TcpChannel.connect}. */
 export interface TcpConnectOptions {
@@ -100,6 +101,8 @@ export class TcpChannel implements Channel {
   readonly buffer: ReceiveBuffer;
   /** The host connected to: the name TLS verifies by default. */
   readonly #hostname: string;
+  /** How its stream is cut into messages, when it is: each send and expect is one frame. */
+  framing: Framing | undefined;
   #conn: ByteConn;
   /** The plain TCP connection under TLS, while STARTTLS may still wrap it. */
   #tcp: Deno.TcpConn | undefined;

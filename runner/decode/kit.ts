@@ -10,6 +10,8 @@
 import type { AddressScheme } from "../address.ts";
 import type { ProblemCode, ProblemDetails } from "./problems.ts";
 import type {
+  FieldSpec,
+  Framing,
   LineMatch,
   Payload,
   ProcessLimits,
@@ -183,6 +185,15 @@ export interface DecodeKit {
   environment(value: unknown, place: Place, defined: ReadonlySet<string>): Record<string, string>;
   /** Resource limits for a program: `{ cpu, memory, processes, file_size, open_files }`. */
   limits(value: unknown, place: Place): ProcessLimits | undefined;
+  /** Binary fields for `send` (values) or `expect` (values, names that capture, skips). */
+  fields(
+    value: unknown,
+    place: Place,
+    defined: ReadonlySet<string>,
+    options: { expect: boolean; captures?: Set<string> },
+  ): FieldSpec[] | undefined;
+  /** A connection's framing: `{ prefix, skip, adjust }`, `{ delimiter }` or `{ fixed }`. */
+  framing(value: unknown, place: Place): Framing | undefined;
   /** TLS options: `{ ca, servername, insecure, cert, key, alpn }`. */
   tls(value: unknown, place: Place, defined: ReadonlySet<string>): TlsSpec | undefined;
   /** `true` or `false`. */

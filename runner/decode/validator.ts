@@ -22,6 +22,8 @@ import {
   DEFAULT_READY_TIMEOUT,
   DEFAULT_SPLIT_DELAY,
   DEFAULT_TIMEOUT,
+  type FieldSpec,
+  type Framing,
   type LeaderboardSpec,
   type LineMatch,
   type Payload,
@@ -37,6 +39,8 @@ import {
   type Transport,
 } from "../suite.ts";
 import { ADDRESS_FORMS, type AddressScheme, addressShape } from "../address.ts";
+import { INT_TYPES, intRange, type IntType } from "../binary.ts";
+import { LENGTH_PREFIXES } from "../framing.ts";
 import { SuiteFileError } from "../suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "../yaml.ts";
 import { ACTION_NAMES, actionSpec } from "../steps/registry.ts";
@@ -98,6 +102,7 @@ const SUITE_SPAWN_KEYS = [
   "limits",
   "sandbox",
 ];
+const FIELD_KINDS = [...INT_TYPES, "hex", "text", "skip"];
 const TLS_KEYS = ["ca", "servername", "insecure", "cert", "key", "alpn"];
 const LIMIT_KEYS = ["cpu", "memory", "processes", "file_size", "open_files"];
 const LINE_KINDS = ["text", "contains", "regex", "json"];
@@ -813,6 +818,221 @@ export class Validator implements DecodeKit {
     return spec as TlsSpec;
   }
 
+  fields(
+    value: unknown,
+    place: Place,
+    defined: ReadonlySet<string>,
+    options: { expect: boolean; captures?: Set<string> },
+  ): FieldSpec[] | undefined {
+    if (!Array.isArray(value) || value.length === 0) {
+      this.problem(place, "wrong-type", {
+        what: `"fields"`,
+        expected: "a non-empty list of fields",
+        got: describe(value),
+      });
+      return undefined;
+    }
+    const fields: FieldSpec[] = [];
+    let valid = true;
+    value.forEach((item: unknown, index: number) => {
+      const at = this.at(place, value, index);
+      const field = this.field(item, at, defined, options);
+      if (field === undefined) valid = false;
+      else fields.push(field);
+    });
+    return valid ? fields : undefined;
+  }
+
+  field(
+    item: unknown,
+    place: Place,
+    defined: ReadonlySet<string>,
+    options: { expect: boolean; captures?: Set<string> },
+  ): FieldSpec | undefined {
+    const kinds = isRecord(item) ? FIELD_KINDS.filter((key) => item[key] !== undefined) : [];
+    if (!isRecord(item) || kinds.length !== 1 || Object.keys(item).length !== 1) {
+      this.problem(place, "wrong-type", {
+        what: "a field",
+        expected: `a mapping with one of ${list(FIELD_KINDS)}`,
+        got: describe(item),
+      });
+      return undefined;
+    }
+    const kind = kinds[0]!;
+    const raw = item[kind];
+    const at = this.at(place, item, kind);
+    const expectOnly = (what: string): undefined => {
+      this.problem(at, "does-not-apply", {
+        what,
+        applies: "expect",
+        why: "send writes values, it reads none",
+      });
+      return undefined;
+    };
+    const capture = (name: string): string => {
+      options.captures?.add(name);
+      return name;
+    };
+    if ((INT_TYPES as readonly string[]).includes(kind)) {
+      const type = kind as IntType;
+      if (typeof raw === "number") {
+        const [min, max] = intRange(type);
+        if (!Number.isInteger(raw) || raw < min || raw > max) {
+          this.problem(at, "invalid-value", {
+            what: type,
+            value: String(raw),
+            expected: `a whole number from ${min} to ${max}`,
+          });
+          return undefined;
+        }
+        return { kind: "int", type, value: raw };
+      }
+      if (typeof raw === "string" && raw.includes("${")) {
+        this.template(raw, at, defined);
+        return { kind: "int", type, value: raw };
+      }
+      if (typeof raw === "string" && /^[A-Za-z_][\w.-]*$/.test(raw)) {
+        if (!options.expect) return expectOnly(`A name ("${raw}") that captures`);
+        return { kind: "int", type, value: capture(raw) };
+      }
+      this.problem(at, "wrong-type", {
+        what: `"${type}"`,
+        expected: options.expect
+          ? `a number, "\${variable}" or a name to capture into`
+          : `a number or "\${variable}"`,
+        got: describe(raw),
+      });
+      return undefined;
+    }
+    if (kind === "skip") {
+      if (!options.expect) return expectOnly(`"skip"`);
+      if (raw === "rest") return { kind: "skip", size: "rest" };
+      const size = this.positiveInteger(raw, at, `"skip"`, MAX_MAX_BUFFER);
+      return size === undefined ? undefined : { kind: "skip", size };
+    }
+    // hex or text: a literal, or { bytes: N, as: name } to read (expect only).
+    if (isRecord(raw)) {
+      if (!options.expect) return expectOnly(`"${kind}: { bytes }"`);
+      this.checkKeys(raw, ["bytes", "as"], at, `"${kind}"`);
+      const size = this.positiveInteger(
+        raw.bytes,
+        this.at(at, raw, "bytes"),
+        `"bytes"`,
+        MAX_MAX_BUFFER,
+      );
+      const name = raw.as === undefined
+        ? undefined
+        : this.connectionName(raw.as, this.at(at, raw, "as"), `"as"`);
+      if (size === undefined) return undefined;
+      return {
+        kind: "bytes",
+        as: kind as "hex" | "text",
+        size,
+        capture: name === undefined ? undefined : capture(name),
+      };
+    }
+    const text = this.string(raw, at, `"${kind}"`);
+    if (text === undefined) return undefined;
+    this.template(text, at, defined);
+    if (kind === "hex" && !text.includes("${")) {
+      const digits = text.replace(/\s+/g, "");
+      const pattern = options.expect ? /^(?:[0-9a-fA-F]{2}|\?\?)*$/ : /^(?:[0-9a-fA-F]{2})*$/;
+      if (!pattern.test(digits) || digits === "") {
+        this.problem(at, "invalid-value", {
+          what: "hex",
+          value: text,
+          expected: options.expect
+            ? `pairs of hex digits or "??" (any byte)`
+            : "pairs of hex digits",
+        });
+        return undefined;
+      }
+    }
+    return { kind: kind as "hex" | "text", value: text };
+  }
+
+  framing(value: unknown, place: Place): Framing | undefined {
+    if (!isRecord(value)) {
+      this.problem(place, "wrong-type", {
+        what: `"framing"`,
+        expected: `a mapping with "prefix", "delimiter" or "fixed"`,
+        got: describe(value),
+      });
+      return undefined;
+    }
+    this.checkKeys(value, ["prefix", "skip", "adjust", "delimiter", "fixed"], place, `"framing"`);
+    const given = (["prefix", "delimiter", "fixed"] as const).filter((key) =>
+      value[key] !== undefined
+    );
+    if (given.length !== 1) {
+      this.problem(place, "one-of-keys", {
+        in: `"framing"`,
+        keys: ["prefix", "delimiter", "fixed"],
+        given,
+      });
+      return undefined;
+    }
+    const at = (key: string): Place => this.at(place, value, key);
+    for (const key of ["skip", "adjust"]) {
+      if (value[key] !== undefined && given[0] !== "prefix") {
+        this.problem(at(key), "requires-key", { key, requires: ["prefix"] });
+      }
+    }
+    switch (given[0]!) {
+      case "prefix": {
+        const prefix = this.oneOf(value.prefix, LENGTH_PREFIXES, at("prefix"), `"prefix"`);
+        let skip = 0;
+        if (value.skip !== undefined) {
+          if (
+            typeof value.skip === "number" && Number.isInteger(value.skip) && value.skip >= 0 &&
+            value.skip <= 1024
+          ) {
+            skip = value.skip;
+          } else {
+            this.problem(at("skip"), "wrong-type", {
+              what: `"skip"`,
+              expected: "a whole number from 0 to 1024",
+              got: describe(value.skip),
+            });
+          }
+        }
+        let adjust = 0;
+        if (value.adjust !== undefined) {
+          if (
+            typeof value.adjust === "number" && Number.isInteger(value.adjust) &&
+            Math.abs(value.adjust) <= 1 << 20
+          ) {
+            adjust = value.adjust;
+          } else {
+            this.problem(at("adjust"), "wrong-type", {
+              what: `"adjust"`,
+              expected: "a whole number (bytes added to the length)",
+              got: describe(value.adjust),
+            });
+          }
+        }
+        return prefix === undefined ? undefined : { kind: "prefix", prefix, skip, adjust };
+      }
+      case "delimiter": {
+        const text = this.string(value.delimiter, at("delimiter"), `"delimiter"`);
+        if (text === undefined) return undefined;
+        if (text === "") {
+          this.problem(at("delimiter"), "wrong-type", {
+            what: `"delimiter"`,
+            expected: "a non-empty text",
+            got: `""`,
+          });
+          return undefined;
+        }
+        return { kind: "delimiter", delimiter: new TextEncoder().encode(text) };
+      }
+      case "fixed": {
+        const size = this.positiveInteger(value.fixed, at("fixed"), `"fixed"`, MAX_MAX_BUFFER);
+        return size === undefined ? undefined : { kind: "fixed", size };
+      }
+    }
+  }
+
   flag(value: unknown, place: Place, what: string): boolean | undefined {
     if (typeof value === "boolean") return value;
     this.problem(place, "wrong-type", { what, expected: "true or false", got: describe(value) });
@@ -1211,28 +1431,38 @@ export class Validator implements DecodeKit {
     defined: ReadonlySet<string>,
     what: string,
   ): Payload | undefined {
-    const given = (["text", "hex", "base64"] as const).filter((key) => options[key] !== undefined);
+    const keys = what === `"send"`
+      ? ["text", "hex", "base64", "fields"] as const
+      : ["text", "hex", "base64"] as const;
+    const given = keys.filter((key) => options[key] !== undefined);
     if (given.length !== 1) {
       this.problem(given.length === 0 ? place : this.at(place, options, given[1]!), "one-of-keys", {
         in: what,
-        keys: ["text", "hex", "base64"],
+        keys,
         given,
       });
       return undefined;
     }
     const encoding = given[0]!;
     const at = this.at(place, options, encoding);
+    if (encoding === "fields") {
+      const fields = this.fields(options.fields, at, defined, { expect: false });
+      return fields === undefined ? undefined : { encoding, fields };
+    }
     const value = this.string(options[encoding], at, `"${encoding}"`);
     if (value === undefined) return undefined;
     this.template(value, at, defined);
     if (!value.includes("${")) {
       if (encoding === "hex") {
         const digits = value.replace(/\s+/g, "");
-        if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) {
+        const wildcards = what === `"expect"`;
+        if (!(wildcards ? /^(?:[0-9a-fA-F]{2}|\?\?)*$/ : /^(?:[0-9a-fA-F]{2})*$/).test(digits)) {
           this.problem(at, "invalid-value", {
             what: "hex",
             value,
-            expected: "pairs of hex digits, optionally separated by spaces",
+            expected: wildcards
+              ? `pairs of hex digits or "??" (any byte), optionally separated by spaces`
+              : "pairs of hex digits, optionally separated by spaces",
           });
         }
       } else if (encoding === "base64") {

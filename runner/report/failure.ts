@@ -6,6 +6,7 @@
  * @module
  */
 
+import { hexDump, isBinary } from "../hex_dump.ts";
 import { clipText } from "../clip.ts";
 import { formatDuration } from "../duration.ts";
 
@@ -129,7 +130,19 @@ export function formatFailure(
   if (failure.expected !== undefined) {
     lines.push(`  expected: ${previewExpected(failure) ?? failure.expected}`);
   }
-  if (failure.received !== undefined) {
+  if (failure.received !== undefined && isBinary(failure.received)) {
+    // Binary reads better as a dump: offsets, hex, ASCII, the first difference marked.
+    const start = failure.receivedStart ?? 0;
+    lines.push(`  received: ${failure.receivedSize ?? failure.received.length} bytes`);
+    const mark = failure.offset === undefined || failure.received.length === 0
+      ? undefined
+      : Math.min(failure.offset, start + failure.received.length - 1);
+    for (
+      const row of hexDump(failure.received, { start, ...(mark === undefined ? {} : { mark }) })
+    ) {
+      lines.push(`    ${row}`);
+    }
+  } else if (failure.received !== undefined) {
     const received = failure.received;
     const preview = previewReceived(failure);
     lines.push(`  received: ${preview}`);

@@ -10,8 +10,14 @@ import { watchClients } from "./_clients_gone.ts";
 import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
 import type { ActionSpec } from "./action.ts";
-import type { StepBase } from "../suite.ts";
-import { CONNECTION_NAME, described, DURATION, type JsonSchema } from "../decode/schema_types.ts";
+import type { Framing, StepBase } from "../suite.ts";
+import {
+  CONNECTION_NAME,
+  described,
+  DURATION,
+  type JsonSchema,
+  ref,
+} from "../decode/schema_types.ts";
 
 /** `accept`: wait for the next TCP client of a listener. */
 export interface AcceptStep extends StepBase {
@@ -21,6 +27,8 @@ export interface AcceptStep extends StepBase {
   readonly on: string;
   /** The accepted connection's name. */
   readonly as: string;
+  /** How its stream is cut into messages, over the listener's framing. */
+  readonly framing?: Framing;
 }
 
 /**
@@ -66,12 +74,14 @@ export async function runAccept(step: AcceptStep, context: StepContext): Promise
       `a client to connect to "${step.on}" (${where})`,
     );
   }
+  if (step.framing !== undefined) conn.framing = step.framing;
   context.channels.set(step.as, conn);
 }
 
 const ACCEPT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   on: described(CONNECTION_NAME, "The connection or process to use (default: main)"),
   as: described(CONNECTION_NAME, "The name of the accepted connection"),
+  framing: described(ref("framing"), "Each send and expect is one frame (over the listener's)"),
   timeout: described(
     DURATION,
     "How long the step may wait (default: the scenario's or suite's timeout)",
@@ -101,7 +111,17 @@ function decodeAccept(input: ActionInput, kit: DecodeKit): AcceptStep | undefine
   const timeout = kit.timeout(options, place);
   if (as === undefined) return undefined;
   state.open.set(as, { kind: "tcp", step: base.number });
-  return { ...base, action: "accept", on, as, timeout };
+  const framing = options.framing === undefined
+    ? undefined
+    : kit.framing(options.framing, kit.at(place, options, "framing"));
+  return {
+    ...base,
+    action: "accept",
+    on,
+    as,
+    ...(framing === undefined ? {} : { framing }),
+    timeout,
+  };
 }
 
 /** The `accept` action. */

@@ -13,7 +13,13 @@ import { UdpChannel } from "../channels/udp.ts";
 import { type Address, fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
 import { tlsOptionsFor } from "./_tls.ts";
 import { type ActionInput, type DecodeKit, TRANSPORTS } from "../decode/kit.ts";
-import { type ConnectFailure, DEFAULT_CONNECTION, type TlsSpec, type Transport } from "../suite.ts";
+import {
+  type ConnectFailure,
+  DEFAULT_CONNECTION,
+  type Framing,
+  type TlsSpec,
+  type Transport,
+} from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
 import {
@@ -35,6 +41,8 @@ export interface ConnectStep extends StepBase {
   readonly to: string | undefined;
   /** TLS options: with them a TCP connection is TLS, whatever its scheme says. */
   readonly tls: TlsSpec | undefined;
+  /** How the stream is cut into messages, when it is. */
+  readonly framing?: Framing;
   /** The transport; taken from `to`, the target or `tcp`. */
   readonly transport: Transport | undefined;
   /** Passes only when connecting fails this way. */
@@ -125,6 +133,7 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
         : `Expected connecting to fail with "${step.fails}", but it failed with "${error.reason}": ${message}`,
     }, { cause: error });
   }
+  if (step.framing !== undefined) channel.framing = step.framing;
   if (step.fails !== undefined) {
     await channel.close();
     throw new StepFailedError({
@@ -144,6 +153,7 @@ const CONNECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   ),
   transport: described({ enum: ["tcp", "udp"] }, "tcp or udp (default: from the address)"),
   tls: described(ref("tls"), "TLS options; a TCP connection with them is TLS"),
+  framing: described(ref("framing"), "Each send and expect is one frame (streams)"),
   timeout: described(
     DURATION,
     "How long the step may wait (default: the scenario's or suite's timeout)",
@@ -232,6 +242,16 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
       why: "UDP has no connection to refuse or time out",
     });
   }
+  const framing = options.framing === undefined
+    ? undefined
+    : kit.framing(options.framing, kit.at(place, options, "framing"));
+  if (options.framing !== undefined && resolved === "udp") {
+    kit.problem(kit.at(place, options, "framing"), "does-not-apply", {
+      what: `"framing"`,
+      applies: "streams",
+      why: "on UDP every datagram is a message already",
+    });
+  }
   const timeout = kit.timeout(options, place);
   if (as === undefined) return undefined;
   // A connect that is to fail opens nothing.
@@ -243,6 +263,7 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
     as,
     to,
     tls,
+    ...(framing === undefined ? {} : { framing }),
     transport: transport ?? schemeTransport,
     fails,
     timeout,

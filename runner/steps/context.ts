@@ -12,7 +12,9 @@ import { formatDuration } from "../duration.ts";
 import { escapeRegex, interpolate } from "../interpolate.ts";
 import type { RunningProcess } from "../process.ts";
 import type { StepFailure, StepResult } from "../result.ts";
-import type { Payload, ProcessLimits, Step, TlsSpec } from "../suite.ts";
+import type { FieldSpec, Payload, ProcessLimits, Step, TlsSpec } from "../suite.ts";
+import { encodeFields, type Field } from "../fields.ts";
+import { parseHexPattern } from "../match/bytes.ts";
 import type { Transcript } from "../transcript.ts";
 
 export { type Address, parseAddress } from "../address.ts";
@@ -134,6 +136,14 @@ export function fill(context: StepContext, template: string, regex = false): str
  * @returns The bytes.
  */
 export function payloadBytes(context: StepContext, payload: Payload): Uint8Array {
+  if (payload.encoding === "fields") {
+    try {
+      return encodeFields(fillFields(context, payload.fields));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new StepFailedError({ reason: "error", message: error.message }, { cause: error });
+    }
+  }
   const value = fill(context, payload.value);
   try {
     switch (payload.encoding) {
@@ -150,6 +160,59 @@ export function payloadBytes(context: StepContext, payload: Payload): Uint8Array
       message: `Invalid ${payload.encoding} "${value}": ${(error as Error).message}`,
     }, { cause: error });
   }
+}
+
+/**
+ * Fills in fields' variables: an integer from `${…}` must be a whole number,
+ * hex must be hex (with `??`).
+ *
+ * @param context The step's context.
+ * @param specs The fields as written.
+ * @returns The fields, ready to encode or match.
+ * @throws {StepFailedError} When a filled-in value is not what its field takes.
+ */
+export function fillFields(context: StepContext, specs: readonly FieldSpec[]): Field[] {
+  return specs.map((spec, index): Field => {
+    switch (spec.kind) {
+      case "int": {
+        if (typeof spec.value === "number") {
+          return { kind: "int", type: spec.type, expected: spec.value, capture: undefined };
+        }
+        if (!spec.value.includes("${")) {
+          return { kind: "int", type: spec.type, expected: undefined, capture: spec.value };
+        }
+        const text = fill(context, spec.value);
+        const value = Number(text);
+        if (text.trim() === "" || !Number.isInteger(value)) {
+          throw new StepFailedError({
+            reason: "error",
+            message: `Field ${index + 1} (${spec.type}) is "${text}", not a whole number`,
+          });
+        }
+        return { kind: "int", type: spec.type, expected: value, capture: undefined };
+      }
+      case "hex": {
+        const text = fill(context, spec.value);
+        try {
+          return { kind: "pattern", label: "hex", pattern: parseHexPattern(text) };
+        } catch (error) {
+          throw new StepFailedError({
+            reason: "error",
+            message: `Field ${index + 1}: ${(error as Error).message}`,
+          }, { cause: error });
+        }
+      }
+      case "text":
+        return {
+          kind: "pattern",
+          label: "text",
+          pattern: { bytes: encoder.encode(fill(context, spec.value)), any: undefined },
+        };
+      case "bytes":
+      case "skip":
+        return spec;
+    }
+  });
 }
 
 /**

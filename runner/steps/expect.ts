@@ -14,7 +14,9 @@ import { TcpChannel } from "../channels/tcp.ts";
 import { watchClients } from "./_clients_gone.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { formatDuration } from "../duration.ts";
-import { expectBytes, expectClosed } from "../match/bytes.ts";
+import { describePattern, expectBytes, expectClosed, expectPattern } from "../match/bytes.ts";
+import { expectFields } from "../fields.ts";
+import { describeFraming, expectFrame, unframe } from "../framing.ts";
 import { matchDatagram, testDatagram } from "../match/datagram.ts";
 import {
   expectLines,
@@ -40,6 +42,7 @@ import { escapeBytes } from "../escape.ts";
 import {
   channelNamed,
   fill,
+  fillFields,
   payloadBytes,
   type StepContext,
   StepFailedError,
@@ -126,11 +129,31 @@ function lineTest(context: StepContext, line: LineMatch): LineTest {
 function compile(context: StepContext, expectation: Expectation): Compiled {
   switch (expectation.kind) {
     case "bytes": {
-      const bytes = payloadBytes(context, expectation.payload);
+      const payload = expectation.payload;
+      if (payload.encoding === "hex" && payload.value.includes("??")) {
+        const [field] = fillFields(context, [{ kind: "hex", value: payload.value }]);
+        if (field?.kind !== "pattern") throw new TypeError("Hex fills in as a pattern");
+        const matcher = expectPattern(field.pattern);
+        return {
+          description: `hex ${describePattern(field.pattern)}`,
+          matcher,
+          datagram: (datagram) => matchDatagram(matcher, datagram),
+        };
+      }
+      const bytes = payloadBytes(context, payload);
       const matcher = expectBytes(bytes);
       return {
         description: `"${escapeBytes(bytes)}"`,
         bytes,
+        matcher,
+        datagram: (datagram) => matchDatagram(matcher, datagram),
+      };
+    }
+    case "fields": {
+      const matcher = expectFields(fillFields(context, expectation.fields));
+      const count = expectation.fields.length;
+      return {
+        description: `${count} field${count === 1 ? "" : "s"}`,
         matcher,
         datagram: (datagram) => matchDatagram(matcher, datagram),
       };
@@ -321,6 +344,36 @@ async function expectSilence(
   }
 }
 
+/** Matches one whole message (a datagram or a frame) against the expectation. */
+async function matchMessage(
+  message: Uint8Array,
+  compiled: Compiled,
+  context: StepContext,
+  expected: Omit<StepFailure, "reason" | "message"> & { what: "Datagram" | "Frame" },
+): Promise<void> {
+  const { what, ...details } = expected;
+  let result: MatchResult;
+  try {
+    result = await settleMatch(() => compiled.datagram(message), context.signal);
+  } catch (error) {
+    if (!(error instanceof RegexTimeoutError)) throw error;
+    regexStalled(context, details.channel ?? "", error, { ...details, received: message });
+  }
+  if (result.status === "matched") {
+    Object.assign(context.variables, result.captures);
+    return;
+  }
+  fail({
+    ...details,
+    reason: "mismatch",
+    message: result.status === "mismatch"
+      ? result.reason.replace(/^Datagram/, what)
+      : `${what} does not match`,
+    received: message,
+    offset: result.status === "mismatch" ? result.offset : 0,
+  });
+}
+
 /**
  * Runs an `expect` step: fills in the expectation, waits on the connection,
  * and adds named regex groups to the variables.
@@ -357,24 +410,59 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     if (datagram === undefined) {
       timedOut(context, step.on, compiled.description, new Uint8Array(), compiled.matcher);
     }
-    let result: MatchResult;
-    try {
-      result = await settleMatch(() => compiled.datagram(datagram), context.signal);
-    } catch (error) {
-      if (!(error instanceof RegexTimeoutError)) throw error;
-      regexStalled(context, step.on, error, { ...expected, received: datagram });
+    return await matchMessage(datagram, compiled, context, { ...expected, what: "Datagram" });
+  }
+  if (
+    channel instanceof TcpChannel && channel.framing !== undefined &&
+    step.expectation.kind !== "closed"
+  ) {
+    const framing = channel.framing;
+    const outcome = await channel.buffer.waitFor(
+      expectFrame(framing, context.maxBuffer),
+      context.signal,
+    );
+    const waiting = `a frame (${describeFraming(framing)}) for ${compiled.description}`;
+    switch (outcome.status) {
+      case "matched":
+        return await matchMessage(unframe(framing, outcome.bytes), compiled, context, {
+          ...expected,
+          what: "Frame",
+        });
+      case "mismatch":
+        return fail({
+          ...expected,
+          reason: "mismatch",
+          message: outcome.reason,
+          received: outcome.unread,
+          offset: outcome.offset,
+        });
+      case "aborted":
+        throw waitTimedOut(
+          context,
+          step.on,
+          outcome.unread.length === 0
+            ? waiting
+            : `${waiting} (${outcome.unread.length} bytes of it arrived)`,
+          { expected: compiled.description, received: outcome.unread },
+        );
+      case "ended": {
+        const how = outcome.end.kind;
+        return fail({
+          ...expected,
+          reason: how === "reset" ? "reset" : how === "overflow" ? "overflow" : "closed",
+          message: how === "overflow"
+            ? `A frame is larger than max_buffer (${context.maxBuffer} bytes)`
+            : outcome.unread.length === 0
+            ? `Connection "${step.on}" was ${
+              how === "reset" ? "reset" : "closed"
+            } by the peer before ${waiting} arrived`
+            : `Connection "${step.on}" was ${
+              how === "reset" ? "reset" : "closed"
+            } by the peer inside a frame, after ${outcome.unread.length} of its bytes`,
+          received: outcome.unread,
+        });
+      }
     }
-    if (result.status === "matched") {
-      Object.assign(context.variables, result.captures);
-      return;
-    }
-    fail({
-      ...expected,
-      reason: "mismatch",
-      message: result.status === "mismatch" ? result.reason : "Datagram does not match",
-      received: datagram,
-      offset: result.status === "mismatch" ? result.offset : 0,
-    });
   }
   const buffer = streamOf(channel, step.stream);
   if (buffer === undefined) {
@@ -444,7 +532,7 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
 const LINES: JsonSchema = { type: "array", minItems: 1, items: ref("line") };
 const EXPECTATIONS: Readonly<Record<string, JsonSchema>> = {
   text: described(TEXT, "Exactly these bytes, as UTF-8"),
-  hex: described({ type: "string" }, "Exactly these bytes, in hex"),
+  hex: described({ type: "string" }, "Exactly these bytes, in hex; ?? matches any one byte"),
   base64: described({ type: "string" }, "Exactly these bytes, in base64"),
   line: described(ref("line"), "The next line (through \\n)"),
   lines: described(LINES, "The next lines, in order"),
@@ -457,6 +545,10 @@ const EXPECTATIONS: Readonly<Record<string, JsonSchema>> = {
     "true: the peer closes (FIN); reset: the peer aborts (RST)",
   ),
   silence: described(DURATION, "Nothing arrives for this long"),
+  fields: described(
+    ref("fields"),
+    "Binary fields, in order: a number or ${var} must be equal, a name captures",
+  ),
 };
 const EXPECT_KINDS = Object.keys(EXPECTATIONS);
 const EXPECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
@@ -596,6 +688,13 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
     case "json":
       expectation = { kind: "json", value };
       break;
+    case "fields": {
+      const captures = new Set<string>();
+      const fields = kit.fields(value, at, state.defined, { expect: true, captures });
+      for (const name of captures) state.defined.add(name);
+      if (fields !== undefined) expectation = { kind: "fields", fields };
+      break;
+    }
     case "closed":
       if (value === true) expectation = { kind: "closed", how: "close" };
       else if (value === "reset") expectation = { kind: "closed", how: "reset" };

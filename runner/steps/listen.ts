@@ -11,7 +11,7 @@ import { UdpChannel } from "../channels/udp.ts";
 import { fill, type StepContext, StepFailedError } from "./context.ts";
 import { readPem } from "./_tls.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
-import type { TlsSpec, Transport } from "../suite.ts";
+import type { Framing, TlsSpec, Transport } from "../suite.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
 import { CONNECTION_NAME, described, type JsonSchema, ref } from "../decode/schema_types.ts";
@@ -30,6 +30,8 @@ export interface ListenStep extends StepBase {
   readonly path: string | undefined;
   /** TLS with `cert` and `key`: clients are accepted with a TLS handshake. */
   readonly tls: TlsSpec | undefined;
+  /** How accepted connections' streams are cut into messages, when they are. */
+  readonly framing?: Framing;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function runListen(step: ListenStep, context: StepContext): Promise
       const channel = TcpListenerChannel.listenUnix(step.as, path, {
         transcript: context.transcript,
         maxBuffer: context.maxBuffer,
+        ...(step.framing === undefined ? {} : { framing: step.framing }),
       });
       context.channels.set(step.as, channel);
       context.variables[`${step.as}.path`] = path;
@@ -71,7 +74,11 @@ export async function runListen(step: ListenStep, context: StepContext): Promise
       message: `Invalid port "${port}" for listener "${step.as}"`,
     });
   }
-  const options = { transcript: context.transcript, maxBuffer: context.maxBuffer };
+  const options = {
+    transcript: context.transcript,
+    maxBuffer: context.maxBuffer,
+    ...(step.framing === undefined ? {} : { framing: step.framing }),
+  };
   try {
     const channel = step.transport === "tcp"
       ? TcpListenerChannel.listen(step.as, port, {
@@ -111,6 +118,7 @@ const LISTEN_OPTIONS: Readonly<Record<string, JsonSchema>> = {
     "With transport: unix, the socket's path (relative to the suite); ${NAME.path} is it",
   ),
   tls: described(ref("tls"), "Serve TLS (TCP): { cert, key }, PEM text or files"),
+  framing: described(ref("framing"), "Accepted connections send and expect one frame at a time"),
 };
 const LISTEN_KEYS = Object.keys(LISTEN_OPTIONS);
 
@@ -185,13 +193,33 @@ function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefine
   } else if (options.port !== undefined) {
     kit.port(options.port, kit.at(place, options, "port"));
   }
+  const framing = options.framing === undefined
+    ? undefined
+    : kit.framing(options.framing, kit.at(place, options, "framing"));
+  if (options.framing !== undefined && transport === "udp") {
+    kit.problem(kit.at(place, options, "framing"), "does-not-apply", {
+      what: `"framing"`,
+      applies: "streams",
+      why: "on UDP every datagram is a message already",
+    });
+  }
   if (as === undefined) return undefined;
   state.open.set(as, {
     kind: transport === "udp" ? "udp-listener" : "tcp-listener",
     step: base.number,
   });
   state.defined.add(transport === "unix" ? `${as}.path` : `${as}.port`);
-  return { ...base, action: "listen", as, transport, port, path, tls, timeout: undefined };
+  return {
+    ...base,
+    action: "listen",
+    as,
+    transport,
+    port,
+    path,
+    tls,
+    ...(framing === undefined ? {} : { framing }),
+    timeout: undefined,
+  };
 }
 
 /** The `listen` action. */

@@ -7,6 +7,8 @@
  */
 
 import { SendError, untilAborted } from "../channels/channel.ts";
+import { TcpChannel } from "../channels/tcp.ts";
+import { describeFraming, frameMessage } from "../framing.ts";
 import type { Split } from "../suite.ts";
 import { channelNamed, payloadBytes, type StepContext, StepFailedError } from "./context.ts";
 import {
@@ -22,6 +24,7 @@ import {
   described,
   DURATION,
   type JsonSchema,
+  ref,
   TEXT,
   wholeNumber,
 } from "../decode/schema_types.ts";
@@ -85,7 +88,22 @@ function pause(ms: number, signal: AbortSignal): Promise<unknown> {
  */
 export async function runSend(step: SendStep, context: StepContext): Promise<void> {
   const channel = channelNamed(context, step.on);
-  const bytes = payloadBytes(context, step.payload);
+  let bytes = payloadBytes(context, step.payload);
+  if (channel instanceof TcpChannel && channel.framing !== undefined) {
+    // One send, one frame: chunks still split what is written.
+    try {
+      bytes = frameMessage(channel.framing, bytes);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new StepFailedError({
+        reason: "error",
+        channel: step.on,
+        message: `Cannot frame the message for "${step.on}" (${
+          describeFraming(channel.framing)
+        }): ${error.message}`,
+      }, { cause: error });
+    }
+  }
   const parts = step.split === undefined ? [bytes] : splitBytes(bytes, step.split);
   let sent = 0;
   try {
@@ -116,6 +134,7 @@ const SEND_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   text: described(TEXT, "Text to send, as UTF-8"),
   hex: described({ type: "string" }, "Bytes in hex, spaces allowed"),
   base64: described({ type: "string" }, "Bytes in base64"),
+  fields: described(ref("fields"), "Binary fields, in order: integers, hex and text"),
   timeout: described(
     DURATION,
     "How long the step may wait (default: the scenario's or suite's timeout)",
@@ -162,7 +181,8 @@ export const sendAction: ActionSpec<SendStep> = {
   action: "send",
   shorthand: "text",
   options: SEND_OPTIONS,
-  summary: "Sends text, hex or base64 bytes, optionally split into chunks.",
+  summary:
+    "Sends text, hex or base64 bytes, or binary fields, optionally split into chunks; one frame on a framed connection.",
   decode: decodeSend,
   run: runSend,
 };
