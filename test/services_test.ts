@@ -249,3 +249,80 @@ testWithTools(
     }
   },
 );
+
+/** The uid of a user, from the system's database. */
+function uidOf(user: string): number | undefined {
+  const line = Deno.readTextFileSync("/etc/passwd").split("\n")
+    .find((entry) => entry.startsWith(`${user}:`));
+  return line === undefined ? undefined : Number(line.split(":")[2]);
+}
+
+testWithTools(
+  ["postgres", "initdb", "openssl", ...(Deno.uid() === 0 ? ["runuser"] : [])],
+  "PostgreSQL's SSLRequest is answered S by a real postgres, and starttls upgrades the connection",
+  async () => {
+    // postgres refuses to run as root: as root, run it as the postgres user.
+    const asRoot = Deno.uid() === 0;
+    const owner = asRoot ? uidOf("postgres") : undefined;
+    if (asRoot && owner === undefined) throw new Error("Running as root needs a postgres user");
+    const as = asRoot ? ["runuser", "-u", "postgres", "--"] : [];
+    const certs = await makeCertificates();
+    const dir = await Deno.makeTempDir({ prefix: "parley-pg-" });
+    try {
+      await Deno.copyFile(certs.cert, `${dir}/server.pem`);
+      await Deno.copyFile(certs.key, `${dir}/server.key`);
+      await Deno.chmod(`${dir}/server.key`, 0o600);
+      if (owner !== undefined) {
+        for (const path of [dir, `${dir}/server.pem`, `${dir}/server.key`]) {
+          await Deno.chown(path, owner, null);
+        }
+      }
+      const init = await new Deno.Command(as[0] ?? "initdb", {
+        args: [
+          ...as.slice(1),
+          ...(asRoot ? ["initdb"] : []),
+          "-D",
+          `${dir}/data`,
+          "-A",
+          "trust",
+          "-U",
+          "postgres",
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      if (!init.success) throw new Error(`initdb failed: ${new TextDecoder().decode(init.stderr)}`);
+      const port = freePort();
+      await using _postgres = await start(
+        [
+          ...as,
+          "postgres",
+          "-D",
+          `${dir}/data`,
+          "-p",
+          String(port),
+          "-k",
+          dir,
+          "-c",
+          "listen_addresses=127.0.0.1",
+          "-c",
+          "ssl=on",
+          "-c",
+          `ssl_cert_file=${dir}/server.pem`,
+          "-c",
+          `ssl_key_file=${dir}/server.key`,
+        ],
+        port,
+      );
+      const result = await runSuite(await loadSuite("examples/services/postgres_tls.yaml"), {
+        env: (name) => ({ PG_PORT: String(port), PG_CA: certs.ca } as Record<string, string>)[name],
+      });
+      assertEquals(statuses(result), [
+        "SSLRequest is answered S, and the connection upgrades to TLS: passed",
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+);
