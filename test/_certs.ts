@@ -11,6 +11,10 @@ export interface Certificates {
   readonly cert: string;
   /** The server's key. */
   readonly key: string;
+  /** A client certificate the CA signed, for client authentication. */
+  readonly clientCert: string;
+  /** The client certificate's key. */
+  readonly clientKey: string;
 }
 
 async function openssl(args: string[], cwd: string): Promise<void> {
@@ -73,5 +77,45 @@ export async function makeCertificates(): Promise<Certificates> {
     "-extfile",
     "ext.cnf",
   ], dir);
-  return { dir, ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
+  await openssl(
+    [
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "client.key",
+      "-out",
+      "client.csr",
+      "-subj",
+      "/CN=parley-client",
+    ],
+    dir,
+  );
+  await Deno.writeTextFile(`${dir}/client.cnf`, "extendedKeyUsage=clientAuth\n");
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "client.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "client.cnf",
+  ], dir);
+  return {
+    dir,
+    ca: `${dir}/ca.pem`,
+    cert: `${dir}/server.pem`,
+    key: `${dir}/server.key`,
+    clientCert: `${dir}/client.pem`,
+    clientKey: `${dir}/client.key`,
+  };
 }

@@ -326,3 +326,63 @@ testWithTools(
     }
   },
 );
+
+testWithTools(
+  ["redis-server", "openssl"],
+  "a client certificate is presented to redis-server --tls-auth-clients yes, and a client without one is refused",
+  async () => {
+    const certs = await makeCertificates();
+    try {
+      const port = freePort();
+      await using _redis = await start(
+        [
+          "redis-server",
+          "--port",
+          "0",
+          "--tls-port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--tls-cert-file",
+          certs.cert,
+          "--tls-key-file",
+          certs.key,
+          "--tls-ca-cert-file",
+          certs.ca,
+          "--tls-auth-clients",
+          "yes",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+        ],
+        port,
+      );
+      const result = await runSuite(parseSuite(
+        `
+name: client certificates
+target: "tls://127.0.0.1:${port}"
+tls: { ca: ca.pem, servername: localhost }
+scenarios:
+  - name: with a client certificate
+    steps:
+      - connect: { tls: { cert: client.pem, key: client.key } }
+      - send: "PING\\r\\n"
+      - expect: "+PONG\\r\\n"
+  - name: without one
+    steps:
+      - connect
+      - send: "PING\\r\\n"
+      - expect: { closed: reset }
+`,
+        { file: `${certs.dir}/client.yaml` },
+      ));
+      assertEquals(statuses(result), [
+        "with a client certificate: passed",
+        "without one: passed",
+      ]);
+    } finally {
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+);
