@@ -171,3 +171,21 @@ steps:
     ],
   ]);
 });
+
+Deno.test("chunks split a frame's bytes, length field included, into several writes", async () => {
+  const result = await runText(`
+name: chunked frame
+server: echo
+steps:
+  - connect: { framing: { prefix: u16be } }
+  - send: { text: "abcdef", chunks: 3, delay: 5ms }
+  - expect: abcdef
+`);
+  assertEquals(only(result).status, "passed");
+  const sends = only(result).transcript.filter((event) => event.kind === "send");
+  assertEquals(sends.map((event) => [...event.bytes!]), [
+    [0, 6, 0x61],
+    [0x62, 0x63, 0x64],
+    [0x65, 0x66],
+  ]);
+});

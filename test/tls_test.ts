@@ -375,3 +375,50 @@ Deno.test("serve takes --tls-cert and --tls-key together", async () => {
     "--tls-cert and --tls-key go together; only --tls-cert was given",
   );
 });
+
+testWithTools(
+  ["openssl"],
+  "ALPN is offered, and the protocol the server chose is in the transcript",
+  () =>
+    withCertificates(async (certs) => {
+      const listener = Deno.listenTls({
+        hostname: "127.0.0.1",
+        port: 0,
+        cert: await Deno.readTextFile(certs.cert),
+        key: await Deno.readTextFile(certs.key),
+        alpnProtocols: ["parley/2", "parley/1"],
+      });
+      const serving = (async () => {
+        for await (const conn of listener) {
+          await conn.handshake().catch(() => {});
+          conn.close();
+        }
+      })();
+      try {
+        const result = await run(
+          `
+name: alpn
+target: "tls://127.0.0.1:${listener.addr.port}"
+tls: { ca: ca.pem, servername: localhost, alpn: [parley/1] }
+scenarios:
+  - name: verified
+    steps: [connect, { expect: { closed: true } }]
+  - name: insecure
+    steps: [{ connect: { tls: { insecure: true } } }, { expect: { closed: true } }]
+`,
+          certs,
+        );
+        const notes = result.scenarios.map((scenario) =>
+          scenario.transcript.find((event) => event.kind === "note")?.detail
+        );
+        assertEquals(notes[0], `TLS handshake with "localhost" verified, ALPN "parley/1"`);
+        assertStringIncludes(
+          notes[1]!,
+          `not verified (insecure): TLSv1.3, ALPN "parley/1", peer CN=localhost`,
+        );
+      } finally {
+        listener.close();
+        await serving.catch(() => {});
+      }
+    }),
+);
