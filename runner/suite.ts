@@ -42,6 +42,13 @@ export type LineMatch =
 export type Expectation =
   | { readonly kind: "bytes"; readonly payload: Payload }
   | { readonly kind: "fields"; readonly fields: readonly FieldSpec[] }
+  | {
+    readonly kind: "any";
+    /** The alternatives: the first (in order) to match on what arrived wins. */
+    readonly alternatives: readonly Expectation[];
+    /** The variable set to the index of the one that matched. */
+    readonly as: string | undefined;
+  }
   | { readonly kind: "line"; readonly line: LineMatch }
   | { readonly kind: "lines"; readonly lines: readonly LineMatch[] }
   | { readonly kind: "unordered"; readonly lines: readonly LineMatch[] }

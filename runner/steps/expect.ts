@@ -34,7 +34,15 @@ import {
   RegexTimeoutError,
   settleMatch,
 } from "../match/regex_guard.ts";
-import type { Matcher, MatchResult } from "../match/result.ts";
+import {
+  type Incomplete,
+  type Matched,
+  matched,
+  type Matcher,
+  type MatchResult,
+  type Mismatch,
+  mismatch,
+} from "../match/result.ts";
 import { expectContains, expectRegex } from "../match/search.ts";
 import type { StepFailure } from "../result.ts";
 import type { Expectation, LineMatch } from "../suite.ts";
@@ -48,7 +56,14 @@ import {
   StepFailedError,
   waitTimedOut,
 } from "./context.ts";
-import { type ActionInput, type DecodeKit, describe, UNSCALED } from "../decode/kit.ts";
+import {
+  type ActionInput,
+  type DecodeKit,
+  describe,
+  type Place,
+  type ScenarioState,
+  UNSCALED,
+} from "../decode/kit.ts";
 import { groupNames } from "../match/regex.ts";
 import type { ActionSpec } from "./action.ts";
 import type { StepBase } from "../suite.ts";
@@ -205,6 +220,39 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
         description: expectation.how === "reset" ? "the peer to reset" : "the peer to close",
         matcher,
         datagram: (datagram) => matchDatagram(matcher, datagram),
+      };
+    }
+    case "any": {
+      const compiled = expectation.alternatives.map((alternative) => compile(context, alternative));
+      const as = expectation.as;
+      const pick = (results: MatchResult[]): MatchResult => {
+        const index = results.findIndex((result) => result.status === "matched");
+        if (index >= 0) {
+          const result = results[index] as Matched;
+          return matched(result.consumed, {
+            ...result.captures,
+            ...(as === undefined ? {} : { [as]: String(index) }),
+          });
+        }
+        const waiting = results.filter((result) => result.status === "incomplete");
+        if (waiting.length > 0) {
+          return {
+            status: "incomplete",
+            discard: Math.min(...waiting.map((result) => (result as Incomplete).discard)),
+          };
+        }
+        const failed = results as Mismatch[];
+        return mismatch(
+          Math.max(...failed.map((result) => result.offset)),
+          `None of ${results.length} alternatives matches: ${
+            failed.map((result, i) => `${i}: ${result.reason}`).join("; ")
+          }`,
+        );
+      };
+      return {
+        description: `one of: ${compiled.map((each) => each.description).join("; ")}`,
+        matcher: (bytes, ended) => pick(compiled.map((each) => each.matcher(bytes, ended))),
+        datagram: (datagram) => pick(compiled.map((each) => each.datagram(datagram))),
       };
     }
     case "silence":
@@ -549,12 +597,17 @@ const EXPECTATIONS: Readonly<Record<string, JsonSchema>> = {
     ref("fields"),
     "Binary fields, in order: a number or ${var} must be equal, a name captures",
   ),
+  any: described(
+    { type: "array", minItems: 2, items: { type: "object" } },
+    "The first of these expectations to match; with as: NAME, ${NAME} is its index (from 0)",
+  ),
 };
 const EXPECT_KINDS = Object.keys(EXPECTATIONS);
 const EXPECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   on: described(CONNECTION_NAME, "The connection or process to read (default: main)"),
   timeout: described(DURATION, "How long the step may wait"),
   stream: described({ enum: ["stdout", "stderr"] }, "A process's stream to read (default: stdout)"),
+  as: described(CONNECTION_NAME, "With any: the variable set to the index of the one that matched"),
   ...EXPECTATIONS,
 };
 const EXPECT_KEYS = Object.keys(EXPECT_OPTIONS);
@@ -571,66 +624,24 @@ function capturedNames(expectation: Expectation): string[] {
       return expectation.lines.flatMap((line) =>
         line.kind === "regex" ? groupNames(line.pattern) : []
       );
+    case "any":
+      return [
+        ...expectation.alternatives.flatMap(capturedNames),
+        ...(expectation.as === undefined ? [] : [expectation.as]),
+      ];
     default:
       return [];
   }
 }
 
-/** Decodes a `expect` step as written. */
-function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefined {
-  const { options, base, place, state } = input;
-  if (options === undefined) return undefined;
-  const known = kit.checkKeys(options, EXPECT_KEYS, place, `"expect"`);
-  const on = kit.on(options, place, state);
-  const timeout = kit.timeout(options, place);
-  const kinds = EXPECT_KINDS.filter((key) => options[key] !== undefined);
-  // A misspelt expectation was reported as an unknown key; "needs one of" would say it twice.
-  if (kinds.length === 0 && !known) return undefined;
-  if (kinds.length !== 1) {
-    kit.problem(kinds.length === 0 ? place : kit.at(place, options, kinds[1]!), "one-of-keys", {
-      in: `"expect"`,
-      keys: EXPECT_KINDS,
-      given: kinds,
-      ...(kinds.length === 0 ? {} : { hint: "use one step each" }),
-    });
-    return undefined;
-  }
-  const kind = kinds[0]!;
-  const value = options[kind];
-  const at = kit.at(place, options, kind);
-  const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
-  if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {
-    kit.problem(kit.at(place, options, kind), "does-not-apply", {
-      what: `"${kind}"`,
-      applies: "streams",
-      name: on.name,
-      is: "a UDP connection",
-      why:
-        `a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
-    });
-  }
-  if (on?.kind === "tcp-listener") {
-    kit.problem(place, "listener-not-connection", { action: "expect", name: on.name });
-  }
-  let stream: "stdout" | "stderr" = "stdout";
-  if (options.stream !== undefined) {
-    if (on !== undefined && on.kind !== "process") {
-      kit.problem(kit.at(place, options, "stream"), "does-not-apply", {
-        what: `"stream"`,
-        applies: "spawned processes",
-        name: on.name,
-        is: "a connection",
-      });
-    } else {
-      stream = kit.oneOf(
-        options.stream,
-        ["stdout", "stderr"] as const,
-        kit.at(place, options, "stream"),
-        `"stream"`,
-      ) ??
-        stream;
-    }
-  }
+/** Decodes one expectation form (`text`, `line`, `fields`, …) as written. */
+function decodeExpectation(
+  kind: string,
+  value: unknown,
+  at: Place,
+  kit: DecodeKit,
+  state: ScenarioState,
+): Expectation | undefined {
   let expectation: Expectation | undefined;
   switch (kind) {
     case "text":
@@ -710,6 +721,123 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
       const duration = kit.duration(value, at, `"silence"`, UNSCALED);
       if (duration !== undefined) expectation = { kind: "silence", duration };
       break;
+    }
+  }
+  return expectation;
+}
+
+/** Decodes `any: [ { line: "OK" }, { regex: "^ERR" } ]`, and `as`, the variable for the index. */
+function decodeAny(
+  value: unknown,
+  at: Place,
+  kit: DecodeKit,
+  state: ScenarioState,
+  options: Record<string, unknown>,
+): Expectation | undefined {
+  const forms = EXPECT_KINDS.filter((kind) => kind !== "any" && kind !== "silence");
+  if (!Array.isArray(value) || value.length < 2) {
+    kit.problem(at, "wrong-type", {
+      what: `"any"`,
+      expected: "a list of two or more expectations",
+      got: describe(value),
+    });
+    return undefined;
+  }
+  const alternatives: Expectation[] = [];
+  value.forEach((item: unknown, index: number) => {
+    const place = kit.at(at, value, index);
+    const given = typeof item === "object" && item !== null && !Array.isArray(item)
+      ? Object.keys(item)
+      : [];
+    if (given.length !== 1 || !forms.includes(given[0]!)) {
+      kit.problem(place, "wrong-type", {
+        what: "an alternative",
+        expected: `a mapping with one of ${forms.map((form) => `"${form}"`).join(", ")}`,
+        got: describe(item),
+      });
+      return;
+    }
+    const kind = given[0]!;
+    const alternative = decodeExpectation(
+      kind,
+      (item as Record<string, unknown>)[kind],
+      kit.at(place, item, kind),
+      kit,
+      state,
+    );
+    if (alternative !== undefined) alternatives.push(alternative);
+  });
+  let as: string | undefined;
+  if (options.as !== undefined) {
+    as = kit.connectionName(options.as, at, `"as"`);
+    if (as !== undefined) state.defined.add(as);
+  }
+  if (alternatives.length !== value.length) return undefined;
+  return { kind: "any", alternatives, as };
+}
+
+/** Decodes an `expect` step as written. */
+function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefined {
+  const { options, base, place, state } = input;
+  if (options === undefined) return undefined;
+  const known = kit.checkKeys(options, EXPECT_KEYS, place, `"expect"`);
+  const on = kit.on(options, place, state);
+  const timeout = kit.timeout(options, place);
+  const kinds = EXPECT_KINDS.filter((key) => options[key] !== undefined);
+  // A misspelt expectation was reported as an unknown key; "needs one of" would say it twice.
+  if (kinds.length === 0 && !known) return undefined;
+  if (kinds.length !== 1) {
+    kit.problem(kinds.length === 0 ? place : kit.at(place, options, kinds[1]!), "one-of-keys", {
+      in: `"expect"`,
+      keys: EXPECT_KINDS,
+      given: kinds,
+      ...(kinds.length === 0 ? {} : { hint: "use one step each" }),
+    });
+    return undefined;
+  }
+  const kind = kinds[0]!;
+  const value = options[kind];
+  const at = kit.at(place, options, kind);
+  const datagrams = on?.kind === "udp" || on?.kind === "udp-listener";
+  if (on !== undefined && datagrams && ["line", "lines", "unordered", "closed"].includes(kind)) {
+    kit.problem(kit.at(place, options, kind), "does-not-apply", {
+      what: `"${kind}"`,
+      applies: "streams",
+      name: on.name,
+      is: "a UDP connection",
+      why:
+        `a UDP expect matches one whole datagram with "text", "hex", "base64", "contains", "regex", "json" or "silence"`,
+    });
+  }
+  if (on?.kind === "tcp-listener") {
+    kit.problem(place, "listener-not-connection", { action: "expect", name: on.name });
+  }
+  let stream: "stdout" | "stderr" = "stdout";
+  if (options.stream !== undefined) {
+    if (on !== undefined && on.kind !== "process") {
+      kit.problem(kit.at(place, options, "stream"), "does-not-apply", {
+        what: `"stream"`,
+        applies: "spawned processes",
+        name: on.name,
+        is: "a connection",
+      });
+    } else {
+      stream = kit.oneOf(
+        options.stream,
+        ["stdout", "stderr"] as const,
+        kit.at(place, options, "stream"),
+        `"stream"`,
+      ) ??
+        stream;
+    }
+  }
+  let expectation: Expectation | undefined;
+  if (kind === "any") {
+    expectation = decodeAny(value, at, kit, state, options);
+  } else {
+    expectation = decodeExpectation(kind, value, at, kit, state);
+    if (options.as !== undefined) {
+      kit.problem(kit.at(place, options, "as"), "requires-key", { key: "as", requires: ["any"] });
     }
   }
   if (expectation !== undefined) {
