@@ -57,6 +57,7 @@ export type {
   Payload,
   ProcessLimits,
   ProgramSpec,
+  ProxyStep,
   Readiness,
   RepeatStep,
   Scenario,
@@ -85,6 +86,7 @@ export type {
   SuiteResult,
 } from "./runner/result.ts";
 export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.ts";
+export type { Direction, Faults, FaultSet } from "./runner/faults.ts";
 export type { Reporter } from "./runner/report/reporter.ts";
 export {
   createReporters,

@@ -232,6 +232,67 @@ export function scenarioSchema(): JsonSchema {
           ],
         },
       },
+      faults: {
+        type: "object",
+        description:
+          "A proxy's faults; each but seed and down may be { up, down } for one direction",
+        properties: Object.fromEntries(
+          [
+            ["latency", DURATION, "TCP: each chunk waits this long"],
+            ["jitter", DURATION, "Latency and delay vary by up to this much"],
+            ["bandwidth", { type: ["integer", "string"] }, "TCP: bytes per second, like 10KiB/s"],
+            ["slice", {
+              type: "object",
+              properties: { size: { type: "integer", minimum: 1 }, delay: DURATION },
+            }, "TCP: cut chunks into pieces of size bytes, delay apart"],
+            [
+              "limit",
+              { type: ["integer", "string"] },
+              "Bytes forwarded before TCP closes or UDP drops all",
+            ],
+            [
+              "timeout",
+              DURATION,
+              "TCP: after this long, forward nothing but keep the connection open",
+            ],
+            ["slow_close", DURATION, "TCP: pass an end of stream on after this long"],
+            ["down", { type: "boolean" }, "TCP: refuse new connections"],
+            [
+              "loss",
+              { type: ["number", "string"] },
+              "UDP: the chance a datagram is dropped (0.3 or 30%)",
+            ],
+            [
+              "duplicate",
+              { type: ["number", "string"] },
+              "UDP: the chance a datagram is sent twice",
+            ],
+            [
+              "reorder",
+              { type: ["number", "string"] },
+              "UDP: the chance a datagram goes after the next",
+            ],
+            ["delay", DURATION, "UDP: each datagram waits this long"],
+            ["corrupt", { type: ["number", "string"] }, "UDP: the chance one byte is flipped"],
+            [
+              "seed",
+              { type: "integer" },
+              "The seed of every chance: the same seed, the same faults",
+            ],
+          ].map(([key, schema, description]) => [
+            key as string,
+            {
+              description: description as string,
+              anyOf: [schema as JsonSchema, {
+                type: "object",
+                properties: { up: {}, down: {} },
+                additionalProperties: false,
+              }],
+            },
+          ]),
+        ),
+        additionalProperties: false,
+      },
       framing: {
         type: "object",
         description:

@@ -66,6 +66,7 @@ import type { ConnectStep } from "./steps/connect.ts";
 import type { SendStep } from "./steps/send.ts";
 import type { ExpectStep } from "./steps/expect.ts";
 import type { CloseStep } from "./steps/close.ts";
+import type { ProxyStep } from "./steps/proxy.ts";
 import type { StartTlsStep } from "./steps/starttls.ts";
 import type { SleepStep } from "./steps/sleep.ts";
 import type { SetStep } from "./steps/set.ts";
@@ -80,6 +81,7 @@ export type { ConnectStep } from "./steps/connect.ts";
 export type { SendStep } from "./steps/send.ts";
 export type { ExpectStep } from "./steps/expect.ts";
 export type { CloseStep } from "./steps/close.ts";
+export type { ProxyStep } from "./steps/proxy.ts";
 export type { StartTlsStep } from "./steps/starttls.ts";
 export type { SleepStep } from "./steps/sleep.ts";
 export type { SetStep } from "./steps/set.ts";
@@ -148,6 +150,7 @@ export type Step =
   | SendStep
   | ExpectStep
   | CloseStep
+  | ProxyStep
   | StartTlsStep
   | SleepStep
   | SetStep

@@ -130,10 +130,10 @@ scenarios:
 
 Deno.test("a misspelt action gets a suggestion", () => {
   assertEquals(problems(steps("connect", `sned: "x"`)), [
-    `s.yaml:5:5: step 2: Unknown action "sned": did you mean "send"? (actions: "connect", "send", "expect", "close", "starttls", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include")`,
+    `s.yaml:5:5: step 2: Unknown action "sned": did you mean "send"? (actions: "connect", "send", "expect", "close", "starttls", "sleep", "set", "spawn", "listen", "accept", "proxy", "exit", "repeat", "include")`,
   ]);
   assertEquals(problems(steps("conect")), [
-    `s.yaml:4:5: step 1: Unknown action "conect": did you mean "connect"? (actions: "connect", "send", "expect", "close", "starttls", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include")`,
+    `s.yaml:4:5: step 1: Unknown action "conect": did you mean "connect"? (actions: "connect", "send", "expect", "close", "starttls", "sleep", "set", "spawn", "listen", "accept", "proxy", "exit", "repeat", "include")`,
   ]);
 });
 
@@ -157,7 +157,7 @@ Deno.test("connect options are checked", () => {
       `s.yaml:4:23: step 1: Invalid "transport" "sctp": expected "tcp" or "udp"`,
       `s.yaml:5:23: step 2: Invalid "fails" "refsued": did you mean "refused"? (expected one of "refused", "timeout", "unresolved", "handshake", "any")`,
       `s.yaml:6:48: step 3: Transport "tcp" contradicts the address's scheme "udp"`,
-      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect": did you mean "timeout"? (allowed: "as", "to", "transport", "tls", "framing", "timeout", "fails")`,
+      `s.yaml:7:23: step 4: Unknown key "tiemout" in "connect": did you mean "timeout"? (allowed: "as", "to", "transport", "tls", "framing", "faults", "timeout", "fails")`,
       `s.yaml:8:5: step 5: Connection "a" is already open (step 1); close it first or choose another name`,
     ],
   );
@@ -428,7 +428,7 @@ Deno.test("includes are read, checked in place, and cycles refused", () => {
   );
   assertEquals(error.issues.map(formatIssue), [
     `dir/s.yaml:6:5: step 3: Cannot read include "dir/missing.yaml": no such file`,
-    `dir/login.yaml:3:5: step 2: Unknown action "sned": did you mean "send"? (actions: "connect", "send", "expect", "close", "starttls", "sleep", "set", "spawn", "listen", "accept", "exit", "repeat", "include") (included from dir/s.yaml:4, step 1)`,
+    `dir/login.yaml:3:5: step 2: Unknown action "sned": did you mean "send"? (actions: "connect", "send", "expect", "close", "starttls", "sleep", "set", "spawn", "listen", "accept", "proxy", "exit", "repeat", "include") (included from dir/s.yaml:4, step 1)`,
     `dir/b.yaml:2:5: step 1: Include cycle: "dir/a.yaml" includes "dir/b.yaml" includes "dir/a.yaml" (included from dir/a.yaml:2, step 1)`,
   ]);
 });

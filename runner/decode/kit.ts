@@ -8,6 +8,7 @@
  */
 
 import type { AddressScheme } from "../address.ts";
+import type { Faults } from "../faults.ts";
 import type { ProblemCode, ProblemDetails } from "./problems.ts";
 import type {
   FieldSpec,
@@ -47,7 +48,13 @@ export interface Place {
 }
 
 /** What a name refers to, as validation tracks it. */
-export type ConnectionKind = "tcp" | "udp" | "process" | "tcp-listener" | "udp-listener";
+export type ConnectionKind =
+  | "tcp"
+  | "udp"
+  | "process"
+  | "tcp-listener"
+  | "udp-listener"
+  | "proxy";
 
 /** A connection as validation tracks it. */
 export interface OpenConnection {
@@ -192,6 +199,8 @@ export interface DecodeKit {
     defined: ReadonlySet<string>,
     options: { expect: boolean; captures?: Set<string> },
   ): FieldSpec[] | undefined;
+  /** A proxy's faults, for its transport; each may be `{ up, down }`. */
+  faults(value: unknown, place: Place, transport: Transport): Faults | undefined;
   /** A connection's framing: `{ prefix, skip, adjust }`, `{ delimiter }` or `{ fixed }`. */
   framing(value: unknown, place: Place): Framing | undefined;
   /** TLS options: `{ ca, servername, insecure, cert, key, alpn }`. */

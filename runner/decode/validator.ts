@@ -41,6 +41,7 @@ import {
 import { ADDRESS_FORMS, type AddressScheme, addressShape } from "../address.ts";
 import { INT_TYPES, intRange, type IntType } from "../binary.ts";
 import { LENGTH_PREFIXES } from "../framing.ts";
+import { type Faults, type FaultSet, TCP_FAULTS, UDP_FAULTS } from "../faults.ts";
 import { SuiteFileError } from "../suite_file.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "../yaml.ts";
 import { ACTION_NAMES, actionSpec } from "../steps/registry.ts";
@@ -1029,6 +1030,146 @@ export class Validator implements DecodeKit {
       case "fixed": {
         const size = this.positiveInteger(value.fixed, at("fixed"), `"fixed"`, MAX_MAX_BUFFER);
         return size === undefined ? undefined : { kind: "fixed", size };
+      }
+    }
+  }
+
+  faults(value: unknown, place: Place, transport: Transport): Faults | undefined {
+    if (!isRecord(value)) {
+      this.problem(place, "wrong-type", {
+        what: `"faults"`,
+        expected: "a mapping of faults",
+        got: describe(value),
+      });
+      return undefined;
+    }
+    const applies = transport === "udp" ? UDP_FAULTS : TCP_FAULTS;
+    this.checkKeys(
+      value,
+      [...new Set([...TCP_FAULTS, ...UDP_FAULTS, "seed", "reset_after"])],
+      place,
+      `"faults"`,
+    );
+    const up: Record<string, unknown> = {};
+    const down: Record<string, unknown> = {};
+    let seed = 1;
+    let refuse = false;
+    let valid = true;
+    for (const [key, raw] of Object.entries(value)) {
+      const at = this.at(place, value, key);
+      if (key === "seed") {
+        if (typeof raw === "number" && Number.isInteger(raw)) seed = raw;
+        else {
+          this.problem(at, "wrong-type", {
+            what: `"seed"`,
+            expected: "a whole number",
+            got: describe(raw),
+          });
+          valid = false;
+        }
+        continue;
+      }
+      if (key === "reset_after") {
+        this.problem(at, "unsupported", {
+          what: `"reset_after"`,
+          reason:
+            `Deno cannot abort a TCP connection with a reset (it offers no SO_LINGER); use "limit", which closes after that many bytes`,
+        });
+        valid = false;
+        continue;
+      }
+      if (!applies.includes(key)) {
+        this.problem(at, "does-not-apply", {
+          what: `"${key}"`,
+          applies: `${transport === "udp" ? "TCP" : "UDP"} proxies`,
+          why: `this one is ${transport.toUpperCase()}`,
+        });
+        valid = false;
+        continue;
+      }
+      if (key === "down") {
+        if (raw === true) refuse = true;
+        else if (raw !== false) {
+          this.problem(at, "wrong-type", {
+            what: `"down"`,
+            expected: "true or false",
+            got: describe(raw),
+          });
+          valid = false;
+        }
+        continue;
+      }
+      // Either one value for both directions, or { up, down }.
+      const split = isRecord(raw) && key !== "slice" ||
+        (key === "slice" && isRecord(raw) && (raw.up !== undefined || raw.down !== undefined));
+      const sides: [Record<string, unknown>[], unknown, Place][] = split
+        ? (["up", "down"] as const).filter((side) => (raw as Record_)[side] !== undefined)
+          .map((
+            side,
+          ) => [[side === "up" ? up : down], (raw as Record_)[side], this.at(at, raw, side)])
+        : [[[up, down], raw, at]];
+      if (split) this.checkKeys(raw as Record_, ["up", "down"], at, `"${key}"`);
+      for (const [sets, given, where] of sides) {
+        const parsed = this.fault(key, given, where);
+        if (parsed === undefined) valid = false;
+        else for (const set of sets) set[key === "slow_close" ? "slowClose" : key] = parsed;
+      }
+    }
+    return valid ? { up: up as FaultSet, down: down as FaultSet, seed, refuse } : undefined;
+  }
+
+  fault(key: string, value: unknown, place: Place): unknown {
+    switch (key) {
+      case "latency":
+      case "jitter":
+      case "delay":
+      case "timeout":
+      case "slow_close":
+        return this.duration(value, place, `"${key}"`, UNSCALED);
+      case "limit":
+        return this.byteSize(value, place, `"limit"`, { min: 1, max: 1 << 30 });
+      case "bandwidth": {
+        const text = typeof value === "string" ? value.replace(/\s*\/\s*s$/i, "") : value;
+        return this.byteSize(text, place, `"bandwidth" (per second)`, { min: 1, max: 1 << 30 });
+      }
+      case "slice": {
+        if (!isRecord(value)) {
+          this.problem(place, "wrong-type", {
+            what: `"slice"`,
+            expected: "{ size, delay }",
+            got: describe(value),
+          });
+          return undefined;
+        }
+        this.checkKeys(value, ["size", "delay"], place, `"slice"`);
+        const size = this.positiveInteger(
+          value.size,
+          this.at(place, value, "size"),
+          `"size"`,
+          1 << 20,
+        );
+        const delay = value.delay === undefined
+          ? 0
+          : this.duration(value.delay, this.at(place, value, "delay"), `"delay"`, UNSCALED);
+        return size === undefined || delay === undefined ? undefined : { size, delay };
+      }
+      default: {
+        // A chance: "30%" or 0.3.
+        const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+        const chance = typeof value === "number"
+          ? value
+          : match === null
+          ? NaN
+          : Number(match[1]) / 100;
+        if (!(chance >= 0 && chance <= 1)) {
+          this.problem(place, "wrong-type", {
+            what: `"${key}"`,
+            expected: `a chance from 0 to 1, or a percentage like "30%"`,
+            got: describe(value),
+          });
+          return undefined;
+        }
+        return chance;
       }
     }
   }

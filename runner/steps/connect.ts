@@ -9,6 +9,8 @@ import { type AddressScheme, addressShape, formatUrl } from "../address.ts";
 import { ConnectError } from "../channels/channel.ts";
 import { formatDuration } from "../duration.ts";
 import { TcpChannel } from "../channels/tcp.ts";
+import { FaultProxy } from "../channels/proxy.ts";
+import type { Faults } from "../faults.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { type Address, fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
 import { tlsOptionsFor } from "./_tls.ts";
@@ -43,6 +45,8 @@ export interface ConnectStep extends StepBase {
   readonly tls: TlsSpec | undefined;
   /** How the stream is cut into messages, when it is. */
   readonly framing?: Framing;
+  /** Faults of a private proxy put in front of the connection. */
+  readonly faults?: Faults;
   /** The transport; taken from `to`, the target or `tcp`. */
   readonly transport: Transport | undefined;
   /** Passes only when connecting fails this way. */
@@ -74,10 +78,19 @@ function resolveAddress(step: ConnectStep, context: StepContext): Address {
  */
 export async function runConnect(step: ConnectStep, context: StepContext): Promise<void> {
   const given = resolveAddress(step, context);
-  const address = step.tls !== undefined && given.transport === "tcp" && given.path === undefined
+  const target = step.tls !== undefined && given.transport === "tcp" && given.path === undefined
     ? { ...given, tls: true }
     : given;
-  const url = formatUrl(address);
+  const url = formatUrl(target);
+  // With faults, the connection goes through a proxy of its own, closed with the scenario.
+  let address = target;
+  if (step.faults !== undefined) {
+    const proxy = FaultProxy.start(`${step.as}~faults`, target, step.faults, {
+      transcript: context.transcript,
+    });
+    context.channels.set(`${step.as}~faults`, proxy);
+    address = { ...target, hostname: proxy.hostname, port: proxy.port };
+  }
   if (address.transport === "udp") {
     try {
       context.channels.set(
@@ -93,7 +106,11 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
     return;
   }
   const tls = address.tls
-    ? await tlsOptionsFor(step.tls, context, { channel: step.as })
+    ? {
+      // Through a proxy, the name to verify is still the target's.
+      servername: target.hostname,
+      ...await tlsOptionsFor(step.tls, context, { channel: step.as }),
+    }
     : undefined;
   let channel: TcpChannel;
   try {
@@ -154,6 +171,7 @@ const CONNECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
   transport: described({ enum: ["tcp", "udp"] }, "tcp or udp (default: from the address)"),
   tls: described(ref("tls"), "TLS options; a TCP connection with them is TLS"),
   framing: described(ref("framing"), "Each send and expect is one frame (streams)"),
+  faults: described(ref("faults"), "Put a fault-injecting proxy of its own in front of it"),
   timeout: described(
     DURATION,
     "How long the step may wait (default: the scenario's or suite's timeout)",
@@ -252,6 +270,16 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
       why: "on UDP every datagram is a message already",
     });
   }
+  const faults = options.faults === undefined
+    ? undefined
+    : kit.faults(options.faults, kit.at(place, options, "faults"), resolved);
+  if (options.faults !== undefined && scheme === "unix") {
+    kit.problem(kit.at(place, options, "faults"), "does-not-apply", {
+      what: `"faults"`,
+      applies: "TCP, TLS and UDP connections",
+      why: "Unix sockets are not proxied",
+    });
+  }
   const timeout = kit.timeout(options, place);
   if (as === undefined) return undefined;
   // A connect that is to fail opens nothing.
@@ -264,6 +292,7 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
     to,
     tls,
     ...(framing === undefined ? {} : { framing }),
+    ...(faults === undefined ? {} : { faults }),
     transport: transport ?? schemeTransport,
     fails,
     timeout,

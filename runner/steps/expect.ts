@@ -812,6 +812,14 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
   if (on?.kind === "tcp-listener") {
     kit.problem(place, "listener-not-connection", { action: "expect", name: on.name });
   }
+  if (on?.kind === "proxy") {
+    kit.problem(place, "does-not-apply", {
+      what: `"expect"`,
+      applies: "connections and processes",
+      name: on.name,
+      is: `a proxy: connect to \${${on.name}.port}`,
+    });
+  }
   let stream: "stdout" | "stderr" = "stdout";
   if (options.stream !== undefined) {
     if (on !== undefined && on.kind !== "process") {

@@ -14,6 +14,7 @@ import { exitAction } from "./exit.ts";
 import { expectAction } from "./expect.ts";
 import { includeAction } from "./include.ts";
 import { listenAction } from "./listen.ts";
+import { proxyAction } from "./proxy.ts";
 import { repeatAction } from "./repeat.ts";
 import { sendAction } from "./send.ts";
 import { setAction } from "./set.ts";
@@ -34,6 +35,7 @@ export const ACTION_SPECS: readonly ActionSpec[] = [
   spawnAction,
   listenAction,
   acceptAction,
+  proxyAction,
   exitAction,
   repeatAction,
   includeAction,

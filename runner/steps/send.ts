@@ -160,6 +160,14 @@ function decodeSend(input: ActionInput, kit: DecodeKit): SendStep | undefined {
   if (on?.kind === "tcp-listener") {
     kit.problem(place, "listener-not-connection", { action: "send", name: on.name });
   }
+  if (on?.kind === "proxy") {
+    kit.problem(place, "does-not-apply", {
+      what: `"send"`,
+      applies: "connections",
+      name: on.name,
+      is: `a proxy: connect to \${${on.name}.port}`,
+    });
+  }
   if (split !== undefined && (on?.kind === "udp" || on?.kind === "udp-listener")) {
     kit.problem(
       kit.at(place, options, options.chunks === undefined ? "chunk_size" : "chunks"),
