@@ -18,6 +18,7 @@ import {
   type GradeCommand,
   type InitCommand,
   parseCommand,
+  type ProxyCommand,
   type RunCommand,
   type ServeCommand,
   usage,
@@ -28,6 +29,8 @@ import {
   findSuiteFiles,
   InvalidSuiteError,
   loadSuite,
+  parseSuite,
+  type ProxyStep,
   type Reporter,
   ReporterSpecError,
   ReportWriteError,
@@ -346,6 +349,56 @@ async function serve(command: ServeCommand): Promise<number> {
   return 0;
 }
 
+/** `parley proxy`: a fault-injecting proxy until Ctrl-C, printing what it does. */
+async function proxy(command: ProxyCommand): Promise<number> {
+  const { FaultProxy } = await import("./runner/channels/proxy.ts");
+  const { parseAddress } = await import("./runner/address.ts");
+  // The flags are checked as the same faults in a suite would be.
+  const faults: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(command.faults)) {
+    faults[key] = /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  let step: ProxyStep;
+  try {
+    const suite = parseSuite(
+      JSON.stringify({ name: "proxy", steps: [{ proxy: { to: command.to, faults } }] }),
+      { file: "the command line" },
+    );
+    step = suite.scenarios[0]!.steps[0] as ProxyStep;
+  } catch (error) {
+    if (error instanceof InvalidSuiteError) {
+      throw new UsageError(error.issues.map((issue) => issue.message).join("\n"));
+    }
+    throw error;
+  }
+  const target = parseAddress(step.to);
+  let running;
+  try {
+    running = FaultProxy.start("proxy", target, step.faults, {
+      hostname: command.hostname,
+      port: command.port,
+      onNote: (detail) => writeStderr(`${detail}\n`),
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(
+        `Cannot listen on "${command.hostname}:${command.port}": the address is in use`,
+      );
+    }
+    throw error;
+  }
+  writeStdout(
+    `proxy listening on ${target.transport}://${running.hostname}:${running.port}, forwarding to ${step.to}\n`,
+  );
+  writeStderr("Press Ctrl-C to stop\n");
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  await running.close();
+  return 0;
+}
+
 /**
  * Runs the command line and returns its exit code.
  *
@@ -361,6 +414,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "serve":
         return await serve(command);
+      case "proxy":
+        return await proxy(command);
       case "run":
         return await run(command);
       case "grade":

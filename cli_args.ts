@@ -36,7 +36,7 @@ export class UsageError extends Error {
 }
 
 /** The commands: `run`, `grade` and `serve`. */
-export type CommandName = "run" | "grade" | "serve" | "init";
+export type CommandName = "run" | "grade" | "serve" | "init" | "proxy";
 
 /** One flag: its name, its value's placeholder (none for a switch), what it does. */
 export interface FlagSpec {
@@ -53,6 +53,22 @@ export interface FlagSpec {
   /** What it does, for the usage. */
   readonly description: string;
 }
+
+/** The fault flags of `parley proxy`: name, value, description. */
+const PROXY_FAULT_FLAGS: readonly [string, string, string][] = [
+  ["latency", "D", "TCP: delay each chunk, like 100ms"],
+  ["jitter", "D", "vary latency and delay by up to this"],
+  ["bandwidth", "RATE", "TCP: bytes per second, like 10KiB/s"],
+  ["limit", "SIZE", "TCP: close after this many bytes; UDP: drop all after them"],
+  ["timeout", "D", "TCP: forward nothing after this long, keeping connections open"],
+  ["slow-close", "D", "TCP: pass an end of stream on after this long"],
+  ["loss", "P", "UDP: the chance a datagram is dropped, like 30%"],
+  ["duplicate", "P", "UDP: the chance a datagram is sent twice"],
+  ["reorder", "P", "UDP: the chance a datagram goes after the next"],
+  ["delay", "D", "UDP: delay each datagram"],
+  ["corrupt", "P", "UDP: the chance one byte is flipped"],
+  ["seed", "N", "the seed of every chance (default 1)"],
+];
 
 /** Every flag of the command line. */
 export const FLAGS: readonly FlagSpec[] = [
@@ -148,6 +164,24 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ["serve"],
     description: "the address to listen on (default: 127.0.0.1)",
   },
+  {
+    name: "listen",
+    value: "HOST:PORT",
+    commands: ["proxy"],
+    description: "where the proxy listens (default: 127.0.0.1 and a free port)",
+  },
+  {
+    name: "to",
+    value: "URL",
+    commands: ["proxy"],
+    description: "where it forwards: tcp://host:port or udp://host:port",
+  },
+  ...PROXY_FAULT_FLAGS.map(([name, value, description]) => ({
+    name,
+    value,
+    commands: ["proxy"] as CommandName[],
+    description,
+  })),
   {
     name: "unix",
     value: "PATH",
@@ -267,13 +301,28 @@ export interface InitCommand {
   readonly dir: string;
 }
 
+/** What `parley proxy` was asked to do. */
+export interface ProxyCommand {
+  /** The command. */
+  readonly kind: "proxy";
+  /** Where it listens. */
+  readonly hostname: string;
+  /** Its port (0: a free one). */
+  readonly port: number;
+  /** Where it forwards. */
+  readonly to: string;
+  /** The faults, as a suite writes them, checked when the proxy starts. */
+  readonly faults: Record<string, string>;
+}
+
 /** A parsed command line. */
 export type CliCommand =
   | { readonly kind: "help" }
   | RunCommand
   | GradeCommand
   | ServeCommand
-  | InitCommand;
+  | InitCommand
+  | ProxyCommand;
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
 interface ParsedArgs {
@@ -530,9 +579,8 @@ function serveCommand(args: ParsedArgs): ServeCommand {
 export function parseCommand(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === "-h" || first === "--help" || first === "help") return { kind: "help" };
-  const command: CommandName = first === "serve" || first === "grade" || first === "init"
-    ? first
-    : "run";
+  const command: CommandName =
+    first === "serve" || first === "grade" || first === "init" || first === "proxy" ? first : "run";
   const args = parse(first === command ? rest : argv, command);
   if (args.help === true) return { kind: "help" };
   return command === "serve"
@@ -541,7 +589,30 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     ? gradeCommand(args)
     : command === "init"
     ? initCommand(args)
+    : command === "proxy"
+    ? proxyCommand(args)
     : runCommand(args);
+}
+
+function proxyCommand(args: ParsedArgs): ProxyCommand {
+  const to = one(args.to);
+  if (to === undefined) {
+    throw new UsageError(
+      `"proxy" needs --to URL: where it forwards (tcp://host:port or udp://host:port)`,
+    );
+  }
+  const listen = one(args.listen) ?? "127.0.0.1:0";
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (match === null || !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new UsageError(`Invalid --listen "${listen}": expected HOST:PORT, like 127.0.0.1:8000`);
+  }
+  const faults: Record<string, string> = {};
+  for (const [name] of PROXY_FAULT_FLAGS) {
+    const value = one(args[name]);
+    if (value !== undefined) faults[name.replace("-", "_")] = value;
+  }
+  return { kind: "proxy", hostname: match[1]!.replace(/^\[|\]$/g, ""), port, to, faults };
 }
 
 /**
@@ -632,6 +703,8 @@ export function usage(): string {
   parley init assignment ${ASSIGNMENT_KINDS.join("|")} DIR
                                     write a starting assignment into DIR
   parley serve <${SERVER_NAMES.join("|")}> [options]
+  parley proxy --to URL [--listen HOST:PORT] [faults]
+                                    a fault-injecting proxy, for manual tests
 
 Options for run:
 ${options("run")}
@@ -641,6 +714,9 @@ ${options("grade")}
 
 Options for serve:
 ${options("serve")}
+
+Options for proxy:
+${options("proxy")}
 
 Exit codes: 0 all passed, 1 a scenario failed (or --max-time passed),
 2 invalid files, usage or set-up errors, 3 an internal error (a bug in Parley),

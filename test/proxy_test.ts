@@ -2,14 +2,14 @@
 // corruption decided by the seed, TCP latency, slicing, bandwidth, limits,
 // stalls and refusal, observed on the wire with margins, not exact timings.
 
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { InvalidSuiteError, parseSuite, startServer } from "../mod.ts";
 import { FaultProxy } from "../runner/channels/proxy.ts";
 import { datagramFate, type Faults } from "../runner/faults.ts";
 import { Transcript } from "../runner/transcript.ts";
 import { Deadline } from "../runner/deadline.ts";
 import { untilAborted } from "../runner/channels/channel.ts";
-import { failureOf, only, runText } from "./_helpers.ts";
+import { CLI, failureOf, only, runParley, runText } from "./_helpers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -229,4 +229,51 @@ steps:
     `Expected "duplicate" to be a chance from 0 to 1, or a percentage like "30%", got "150%"`,
   ]);
   assert(messages[3]!.startsWith(`"reset_after" is not available: Deno cannot abort`), messages[3]);
+});
+
+Deno.test("parley proxy runs standalone, printing what it does, until SIGTERM", async () => {
+  await using echo = startServer("echo");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      CLI,
+      "proxy",
+      "--to",
+      `udp://127.0.0.1:${echo.port}`,
+      "--duplicate",
+      "100%",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value: first } = await lines.read();
+  const port = Number(/127\.0\.0\.1:(\d+), forwarding to/.exec(first ?? "")?.[1]);
+  const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  try {
+    await socket.send(encoder.encode("twice"), { transport: "udp", hostname: "127.0.0.1", port });
+    using deadline = new Deadline(5_000);
+    const replies: string[] = [];
+    while (replies.length < 2) {
+      const next = await untilAborted(socket.receive(), deadline.signal);
+      if (next === undefined) break;
+      replies.push(decoder.decode(next[0]));
+    }
+    assertEquals(replies, ["twice", "twice"]);
+  } finally {
+    socket.close();
+  }
+  child.kill("SIGTERM");
+  assertEquals((await child.status).code, 0);
+  await lines.cancel();
+  const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
+  assertStringIncludes(stderr, "up: duplicated datagram 1");
+});
+
+Deno.test("parley proxy checks its faults as a suite would", async () => {
+  const run = await runParley(["proxy", "--to", "tcp://127.0.0.1:9", "--loss", "10%"]);
+  assertEquals(run.code, 2);
+  assertStringIncludes(run.stderr, `error: "loss" applies to UDP proxies: this one is TCP`);
 });

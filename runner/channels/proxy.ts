@@ -43,6 +43,12 @@ export interface ProxyOptions {
    * @default {"127.0.0.1"}
    */
   hostname?: string;
+  /**
+   * Called with each thing the proxy does, as it does it (a standalone proxy prints them).
+   *
+   * @default {undefined}
+   */
+  onNote?: (detail: string) => void;
 }
 
 /**
@@ -68,6 +74,7 @@ export class FaultProxy implements Channel {
   readonly #target: { hostname: string; port: number };
   readonly #faults: Faults;
   readonly #transcript: Transcript | undefined;
+  readonly #onNote: ((detail: string) => void) | undefined;
   readonly #stopping = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
   readonly #closers = new Set<() => void>();
@@ -79,7 +86,7 @@ export class FaultProxy implements Channel {
     address: { hostname: string; port: number },
     target: { hostname: string; port: number },
     faults: Faults,
-    transcript: Transcript | undefined,
+    options: ProxyOptions,
   ) {
     this.name = name;
     this.transport = transport;
@@ -87,7 +94,8 @@ export class FaultProxy implements Channel {
     this.port = address.port;
     this.#target = target;
     this.#faults = faults;
-    this.#transcript = transcript;
+    this.#transcript = options.transcript;
+    this.#onNote = options.onNote;
   }
 
   /**
@@ -116,7 +124,7 @@ export class FaultProxy implements Channel {
         { hostname, port },
         target,
         faults,
-        options.transcript,
+        options,
       );
       proxy.#note(
         `proxy on udp://${formatAddress(hostname, port)} to udp://${
@@ -135,7 +143,7 @@ export class FaultProxy implements Channel {
       { hostname, port },
       target,
       faults,
-      options.transcript,
+      options,
     );
     proxy.#note(
       `proxy on tcp://${formatAddress(hostname, port)} to tcp://${
@@ -160,6 +168,7 @@ export class FaultProxy implements Channel {
 
   #note(detail: string): void {
     this.#transcript?.record(this.name, "note", { detail });
+    this.#onNote?.(detail);
   }
 
   #track(task: Promise<void>): void {
