@@ -162,6 +162,35 @@ const ASSIGNMENTS: Readonly<Record<string, { score: number; cases: readonly Case
       },
     ],
   },
+  rdt: {
+    score: 10,
+    cases: [
+      { program: "solution", fails: {} },
+      {
+        program: "bugs/no_retransmission",
+        fails: {
+          "lost packets and lost ACKs are sent again": "Line differs at byte",
+          "a network that loses, duplicates and reorders": "Line differs at byte",
+        },
+      },
+      {
+        program: "bugs/no_duplicate_detection",
+        fails: {
+          "lost packets and lost ACKs are sent again": "Line differs at byte",
+          "duplicated packets are kept once": "Line differs at byte",
+          "a network that loses, duplicates and reorders": "Line differs at byte",
+        },
+      },
+      {
+        program: "bugs/ignores_ack_number",
+        fails: { "a network that loses, duplicates and reorders": "Line differs at byte" },
+      },
+      {
+        program: "bugs/one_bit_sequence",
+        fails: { "a network that loses, duplicates and reorders": "Line differs at byte" },
+      },
+    ],
+  },
   "upper_client": {
     score: 5,
     cases: [
