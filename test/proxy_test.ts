@@ -3,7 +3,7 @@
 // stalls and refusal, observed on the wire with margins, not exact timings.
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { InvalidSuiteError, parseSuite, startServer } from "../mod.ts";
+import { createReporters, InvalidSuiteError, parseSuite, runFiles, startServer } from "../mod.ts";
 import { FaultProxy } from "../runner/channels/proxy.ts";
 import { datagramFate, type Faults } from "../runner/faults.ts";
 import { Transcript } from "../runner/transcript.ts";
@@ -276,4 +276,35 @@ Deno.test("parley proxy checks its faults as a suite would", async () => {
   const run = await runParley(["proxy", "--to", "tcp://127.0.0.1:9", "--loss", "10%"]);
   assertEquals(run.code, 2);
   assertStringIncludes(run.stderr, `error: "loss" applies to UDP proxies: this one is TCP`);
+});
+
+Deno.test("the HTML report's diagram shows what the proxy did", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/lossy.yaml`,
+      `name: lossy
+server: echo
+timeout: 300ms
+steps:
+  - proxy: { as: net, to: "udp://127.0.0.1:\${port}", faults: { loss: 100% } }
+  - connect: { to: "udp://127.0.0.1:\${net.port}" }
+  - send: lost
+  - expect: lost
+`,
+    );
+    const written = new Map<string, string>();
+    const reporters = await createReporters(["html=report.html"], {
+      writeFile: (path, text) => {
+        written.set(path, text);
+        return Promise.resolve();
+      },
+    });
+    await runFiles([`${dir}/lossy.yaml`], { reporters });
+    const html = written.get("report.html")!;
+    assertStringIncludes(html, `class="lane">net</text>`);
+    assertStringIncludes(html, "note: up: dropped datagram 1 (loss)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
