@@ -7,7 +7,7 @@ import { InvalidSuiteError, parseSuite, runSuite, type SuiteResult } from "../mo
 import { RunningProcess } from "../runner/process.ts";
 import { waitForPort } from "../runner/ready.ts";
 import { type Certificates, makeCertificates } from "./_certs.ts";
-import { CLI, failureOf, fixture, only, runParley, testWithTools } from "./_helpers.ts";
+import { CLI, failureOf, fixture, only, runParley, runText, testWithTools } from "./_helpers.ts";
 
 /** A TLS echo server on a free port of 127.0.0.1. */
 function tlsEchoServer(certs: Certificates): { port: number } & AsyncDisposable {
@@ -422,3 +422,31 @@ scenarios:
       }
     }),
 );
+
+Deno.test("a TLS server that never answers the handshake times out, as a timeout", async () => {
+  // A plain TCP server that accepts and says nothing.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const failure = failureOf(only(
+      await runText(`
+name: silent
+target: "tls://127.0.0.1:${listener.addr.port}"
+timeout: 300ms
+steps: [{ connect: { tls: true } }]
+`),
+    ));
+    assertEquals(failure.reason, "timeout");
+    assertEquals(
+      failure.message,
+      `Cannot connect to "127.0.0.1:${listener.addr.port}": timed out after 300ms`,
+    );
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
+  }
+});

@@ -167,7 +167,8 @@ export class TcpChannel implements Channel {
       } catch (error) {
         await channel.close();
         if (error instanceof TlsHandshakeError) {
-          throw new ConnectError(peer, "handshake", { cause: error });
+          // A server that never answers the handshake ran out the step's time.
+          throw new ConnectError(peer, signal.aborted ? "timeout" : "handshake", { cause: error });
         }
         throw error;
       }

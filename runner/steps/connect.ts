@@ -169,7 +169,10 @@ const CONNECT_OPTIONS: Readonly<Record<string, JsonSchema>> = {
     "The address, tcp://, udp://, tls://host:port or unix:///path (default: the suite's)",
   ),
   transport: described({ enum: ["tcp", "udp"] }, "tcp or udp (default: from the address)"),
-  tls: described(ref("tls"), "TLS options; a TCP connection with them is TLS"),
+  tls: described(
+    { anyOf: [{ const: true }, ref("tls")] },
+    "TLS options (true: the suite's); a TCP connection with them is TLS",
+  ),
   framing: described(ref("framing"), "Each send and expect is one frame (streams)"),
   faults: described(ref("faults"), "Put a fault-injecting proxy of its own in front of it"),
   timeout: described(
@@ -216,8 +219,11 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
     : scheme === "udp"
     ? "udp"
     : "tcp";
+  // tls: true is TLS with the suite's options.
   const tls = options.tls === undefined
     ? undefined
+    : options.tls === true
+    ? {}
     : kit.tls(options.tls, kit.at(place, options, "tls"), state.defined);
   if (options.tls !== undefined && (scheme === "udp" || scheme === "unix" || transport === "udp")) {
     kit.problem(kit.at(place, options, "tls"), "does-not-apply", {

@@ -6,6 +6,7 @@
  */
 
 import { ConnectError } from "../channels/channel.ts";
+import { formatDuration } from "../duration.ts";
 import { StartTlsError, TcpChannel } from "../channels/tcp.ts";
 import { TlsHandshakeError } from "../channels/tls.ts";
 import { channelNamed, type StepContext, StepFailedError } from "./context.ts";
@@ -55,10 +56,15 @@ export async function runStartTls(step: StartTlsStep, context: StepContext): Pro
           message: "Run cancelled",
         });
       }
+      const timedOut = context.signal.aborted;
       throw new StepFailedError({
-        reason: "handshake",
+        reason: timedOut ? "timeout" : "handshake",
         channel: step.on,
-        message: new ConnectError(channel.peer, "handshake", { cause: error }).message,
+        message: timedOut
+          ? `Timed out after ${
+            formatDuration(context.timeout)
+          } waiting for the TLS handshake on "${step.on}"`
+          : new ConnectError(channel.peer, "handshake", { cause: error }).message,
       }, { cause: error });
     }
     throw error;
