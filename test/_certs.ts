@@ -25,8 +25,47 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
+/** Makes a key and a certificate for `subject`, signed by the CA in `dir`, with an extension. */
+async function signed(
+  dir: string,
+  name: string,
+  options: { subject: string; extension: string },
+): Promise<void> {
+  await openssl([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    options.subject,
+  ], dir);
+  await Deno.writeTextFile(`${dir}/${name}.cnf`, `${options.extension}\n`);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.cnf`,
+  ], dir);
+}
+
 /**
- * Makes a CA and a server certificate for localhost in a new folder.
+ * Makes a CA, a server certificate it signed for localhost and 127.0.0.1,
+ * and a client certificate, in a new folder.
  *
  * @returns The files.
  */
@@ -47,69 +86,14 @@ export async function makeCertificates(): Promise<Certificates> {
     "-subj",
     "/CN=Parley Test CA",
   ], dir);
-  await openssl([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=localhost",
-  ], dir);
-  await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "ext.cnf",
-  ], dir);
-  await openssl(
-    [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "client.key",
-      "-out",
-      "client.csr",
-      "-subj",
-      "/CN=parley-client",
-    ],
-    dir,
-  );
-  await Deno.writeTextFile(`${dir}/client.cnf`, "extendedKeyUsage=clientAuth\n");
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "client.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "client.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "client.cnf",
-  ], dir);
+  await signed(dir, "server", {
+    subject: "/CN=localhost",
+    extension: "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  });
+  await signed(dir, "client", {
+    subject: "/CN=parley-client",
+    extension: "extendedKeyUsage=clientAuth",
+  });
   return {
     dir,
     ca: `${dir}/ca.pem`,

@@ -3,12 +3,15 @@
 
 import { concat } from "@std/bytes/concat";
 import {
+  InvalidSuiteError,
   parseSuite,
   runSuite,
   type ScenarioResult,
   type StepFailure,
   type SuiteResult,
 } from "../mod.ts";
+import { RunningProcess } from "../runner/process.ts";
+import { waitForPort } from "../runner/ready.ts";
 
 /** A server a test scripts by hand, on a free port of 127.0.0.1. */
 export interface TestServer extends AsyncDisposable {
@@ -64,6 +67,50 @@ export function startTestServer(handler: (conn: Deno.TcpConn) => Promise<void>):
 /** Parses and runs a suite given as YAML text. */
 export function runText(yaml: string, file = "test.yaml"): Promise<SuiteResult> {
   return runSuite(parseSuite(yaml, { file }));
+}
+
+/**
+ * The problems validation finds in a suite given as YAML text, as
+ * `[line, message]`, asserting that it is invalid.
+ */
+export function issuesOf(yaml: string): [number | undefined, string][] {
+  try {
+    parseSuite(yaml, { file: "s.yaml" });
+  } catch (error) {
+    if (error instanceof InvalidSuiteError) {
+      return error.issues.map((issue) => [issue.line, issue.message]);
+    }
+    throw error;
+  }
+  throw new Error("Expected the suite to be invalid, but it is valid");
+}
+
+/** A free TCP port of 127.0.0.1 (free when asked; a service started on it may race). */
+export function freePort(): number {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return listener.addr.port;
+}
+
+/**
+ * Starts a real service (redis-server, dnsmasq, a fixture) and waits until
+ * it listens on `port`; fails with its stderr when it exits first.
+ *
+ * @param args The command and its arguments.
+ * @param port The TCP port it is to listen on.
+ * @returns The running process; stopping it stops its children too.
+ */
+export async function startService(args: string[], port: number): Promise<RunningProcess> {
+  const process = RunningProcess.start(args, { name: args[0]! });
+  const ready = await waitForPort(port, {
+    transport: "tcp",
+    signal: AbortSignal.timeout(10_000),
+    stopped: process.exited,
+  });
+  if (!ready) {
+    await process.stop();
+    throw new Error(`${args[0]} did not start: ${process.stderrText()}`);
+  }
+  return process;
 }
 
 /** The single scenario of a result, asserting there is exactly one. */

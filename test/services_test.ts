@@ -3,29 +3,9 @@
 
 import { assertEquals, assertMatch } from "@std/assert";
 import { loadSuite, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
-import { RunningProcess } from "../runner/process.ts";
-import { waitForPort } from "../runner/ready.ts";
-import { testWithTools } from "./_helpers.ts";
-import { makeCertificates } from "./_certs.ts";
-
-function freePort(): number {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return listener.addr.port;
-}
-
-async function start(args: string[], port: number): Promise<RunningProcess> {
-  const process = RunningProcess.start(args, { name: args[0]! });
-  const ready = await waitForPort(port, {
-    transport: "tcp",
-    signal: AbortSignal.timeout(10_000),
-    stopped: process.exited,
-  });
-  if (!ready) {
-    await process.stop();
-    throw new Error(`${args[0]} did not start: ${process.stderrText()}`);
-  }
-  return process;
-}
+import type { RunningProcess } from "../runner/process.ts";
+import { freePort, startService, testWithTools } from "./_helpers.ts";
+import { type Certificates, makeCertificates } from "./_certs.ts";
 
 function statuses(result: SuiteResult): string[] {
   return result.scenarios.map((scenario) =>
@@ -39,7 +19,7 @@ function statuses(result: SuiteResult): string[] {
 
 testWithTools(["redis-server"], "the Redis suite passes against a real redis-server", async () => {
   const port = freePort();
-  await using _redis = await start(
+  await using _redis = await startService(
     [
       "redis-server",
       "--port",
@@ -70,7 +50,7 @@ testWithTools(
   async () => {
     const port = freePort();
     const udpPort = freePort();
-    await using _memcached = await start(
+    await using _memcached = await startService(
       ["memcached", "-u", "root", "-l", "127.0.0.1", "-p", String(port), "-U", String(udpPort)],
       port,
     );
@@ -128,7 +108,7 @@ steps:
 `);
   const running = runSuite(suite);
   // The service starts only once the suite is already waiting for it.
-  await using _redis = await start(
+  await using _redis = await startService(
     [
       "redis-server",
       "--port",
@@ -145,6 +125,38 @@ steps:
   assertEquals(statuses(await running), ["late: passed"]);
 });
 
+/** redis-server on a TLS port only, with the test's certificates. */
+function startRedisTls(
+  certs: Certificates,
+  port: number,
+  authClients: "yes" | "no",
+): Promise<RunningProcess> {
+  return startService(
+    [
+      "redis-server",
+      "--port",
+      "0",
+      "--tls-port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--tls-cert-file",
+      certs.cert,
+      "--tls-key-file",
+      certs.key,
+      "--tls-ca-cert-file",
+      certs.ca,
+      "--tls-auth-clients",
+      authClients,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+    ],
+    port,
+  );
+}
+
 testWithTools(
   ["redis-server", "openssl"],
   "the Redis TLS suite passes against a real redis-server --tls-port",
@@ -152,30 +164,7 @@ testWithTools(
     const certs = await makeCertificates();
     try {
       const port = freePort();
-      await using _redis = await start(
-        [
-          "redis-server",
-          "--port",
-          "0",
-          "--tls-port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--tls-cert-file",
-          certs.cert,
-          "--tls-key-file",
-          certs.key,
-          "--tls-ca-cert-file",
-          certs.ca,
-          "--tls-auth-clients",
-          "no",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-        ],
-        port,
-      );
+      await using _redis = await startRedisTls(certs, port, "no");
       const result = await runSuite(await loadSuite("examples/services/redis_tls.yaml"), {
         env: (name) =>
           ({ REDIS_TLS_PORT: String(port), REDIS_TLS_CA: certs.ca } as Record<string, string>)[
@@ -198,7 +187,7 @@ testWithTools(
   "the DNS suite passes against a real dnsmasq, over UDP and framed TCP",
   async () => {
     const port = freePort();
-    await using _dnsmasq = await start(
+    await using _dnsmasq = await startService(
       [
         "dnsmasq",
         "--no-daemon",
@@ -236,7 +225,7 @@ testWithTools(
         `${dir}/mosquitto.conf`,
         `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
       );
-      await using _broker = await start(["mosquitto", "-c", `${dir}/mosquitto.conf`], port);
+      await using _broker = await startService(["mosquitto", "-c", `${dir}/mosquitto.conf`], port);
       const result = await runSuite(await loadSuite("examples/services/mqtt.yaml"), {
         env: (name) => name === "MQTT_PORT" ? String(port) : undefined,
       });
@@ -293,7 +282,7 @@ testWithTools(
       }).output();
       if (!init.success) throw new Error(`initdb failed: ${new TextDecoder().decode(init.stderr)}`);
       const port = freePort();
-      await using _postgres = await start(
+      await using _postgres = await startService(
         [
           ...as,
           "postgres",
@@ -334,30 +323,7 @@ testWithTools(
     const certs = await makeCertificates();
     try {
       const port = freePort();
-      await using _redis = await start(
-        [
-          "redis-server",
-          "--port",
-          "0",
-          "--tls-port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--tls-cert-file",
-          certs.cert,
-          "--tls-key-file",
-          certs.key,
-          "--tls-ca-cert-file",
-          certs.ca,
-          "--tls-auth-clients",
-          "yes",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-        ],
-        port,
-      );
+      await using _redis = await startRedisTls(certs, port, "yes");
       const result = await runSuite(parseSuite(
         `
 name: client certificates

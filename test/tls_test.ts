@@ -4,10 +4,18 @@
 
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { InvalidSuiteError, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
-import { RunningProcess } from "../runner/process.ts";
-import { waitForPort } from "../runner/ready.ts";
 import { type Certificates, makeCertificates } from "./_certs.ts";
-import { CLI, failureOf, fixture, only, runParley, runText, testWithTools } from "./_helpers.ts";
+import {
+  CLI,
+  failureOf,
+  fixture,
+  freePort,
+  only,
+  runParley,
+  runText,
+  startService,
+  testWithTools,
+} from "./_helpers.ts";
 
 /** A TLS echo server on a free port of 127.0.0.1. */
 function tlsEchoServer(certs: Certificates): { port: number } & AsyncDisposable {
@@ -48,27 +56,13 @@ function tlsEchoServer(certs: Certificates): { port: number } & AsyncDisposable 
   };
 }
 
-function freePort(): number {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return listener.addr.port;
-}
-
 /** The STARTTLS fixture server, running. */
 async function startTlsServer(certs: Certificates): Promise<{ port: number } & AsyncDisposable> {
   const port = freePort();
-  const process = RunningProcess.start(
+  const process = await startService(
     ["python3", fixture("starttls_server.py"), String(port), certs.cert, certs.key],
-    { name: "starttls" },
+    port,
   );
-  const ready = await waitForPort(port, {
-    transport: "tcp",
-    signal: AbortSignal.timeout(10_000),
-    stopped: process.exited,
-  });
-  if (!ready) {
-    await process.stop();
-    throw new Error(`The STARTTLS server did not start: ${process.stderrText()}`);
-  }
   return { port, [Symbol.asyncDispose]: () => process.stop().then(() => {}) };
 }
 
