@@ -17,6 +17,7 @@ import {
   fromInvocationDir,
   type GradeCommand,
   type InitCommand,
+  type MockCommand,
   parseCommand,
   type ProxyCommand,
   type RunCommand,
@@ -349,6 +350,57 @@ async function serve(command: ServeCommand): Promise<number> {
   return 0;
 }
 
+/** `parley mock FILE`: a stub server until Ctrl-C, printing what it receives. */
+async function mock(command: MockCommand): Promise<number> {
+  const { loadStub, startStub } = await import("./runner/stub.ts");
+  const { escapeBytes } = await import("./runner/escape.ts");
+  let stub;
+  try {
+    stub = await loadStub(userPath(invocationDir(), command.file));
+  } catch (error) {
+    if (error instanceof InvalidSuiteError) {
+      writeStderr(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof SuiteFileError) throw new UsageError(error.message);
+    throw error;
+  }
+  let running;
+  try {
+    running = startStub(stub, {
+      ...(command.port === undefined ? {} : { port: command.port }),
+      onEntry: (entry) =>
+        writeStderr(
+          `connection ${entry.connection}: ${entry.kind}${
+            entry.bytes === undefined ? "" : ` "${escapeBytes(entry.bytes.subarray(0, 200))}"`
+          }${
+            entry.kind !== "received"
+              ? ""
+              : entry.rule === undefined
+              ? " (no rule)"
+              : ` (rule ${entry.rule})`
+          }\n`,
+        ),
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(`Cannot listen for "${stub.name}": its address is in use`);
+    }
+    throw error;
+  }
+  const where = running.transport === "unix"
+    ? `unix://${running.hostname}`
+    : `${running.transport}://${running.hostname}:${running.port}`;
+  writeStdout(`${stub.name} stub listening on ${where}\n`);
+  writeStderr("Press Ctrl-C to stop\n");
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  await running.close();
+  return 0;
+}
+
 /** `parley proxy`: a fault-injecting proxy until Ctrl-C, printing what it does. */
 async function proxy(command: ProxyCommand): Promise<number> {
   const { FaultProxy } = await import("./runner/channels/proxy.ts");
@@ -416,6 +468,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(command);
       case "proxy":
         return await proxy(command);
+      case "mock":
+        return await mock(command);
       case "run":
         return await run(command);
       case "grade":

@@ -36,7 +36,7 @@ export class UsageError extends Error {
 }
 
 /** The commands: `run`, `grade` and `serve`. */
-export type CommandName = "run" | "grade" | "serve" | "init" | "proxy";
+export type CommandName = "run" | "grade" | "serve" | "init" | "proxy" | "mock";
 
 /** One flag: its name, its value's placeholder (none for a switch), what it does. */
 export interface FlagSpec {
@@ -155,7 +155,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "port",
     value: "N",
-    commands: ["serve"],
+    commands: ["serve", "mock"],
     description: "the port to listen on (default: a free one)",
   },
   {
@@ -301,6 +301,16 @@ export interface InitCommand {
   readonly dir: string;
 }
 
+/** What `parley mock FILE` was asked to do. */
+export interface MockCommand {
+  /** The command. */
+  readonly kind: "mock";
+  /** The stub file. */
+  readonly file: string;
+  /** A port instead of the file's (0: a free one). */
+  readonly port: number | undefined;
+}
+
 /** What `parley proxy` was asked to do. */
 export interface ProxyCommand {
   /** The command. */
@@ -322,7 +332,8 @@ export type CliCommand =
   | GradeCommand
   | ServeCommand
   | InitCommand
-  | ProxyCommand;
+  | ProxyCommand
+  | MockCommand;
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
 interface ParsedArgs {
@@ -580,7 +591,10 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === "-h" || first === "--help" || first === "help") return { kind: "help" };
   const command: CommandName =
-    first === "serve" || first === "grade" || first === "init" || first === "proxy" ? first : "run";
+    first === "serve" || first === "grade" || first === "init" || first === "proxy" ||
+      first === "mock"
+      ? first
+      : "run";
   const args = parse(first === command ? rest : argv, command);
   if (args.help === true) return { kind: "help" };
   return command === "serve"
@@ -591,7 +605,22 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     ? initCommand(args)
     : command === "proxy"
     ? proxyCommand(args)
+    : command === "mock"
+    ? mockCommand(args)
     : runCommand(args);
+}
+
+function mockCommand(args: ParsedArgs): MockCommand {
+  const file = args._[0] === undefined ? undefined : String(args._[0]);
+  if (file === undefined || args._.length > 1) {
+    throw new UsageError(`"mock" takes one stub file: parley mock FILE [--port N]`);
+  }
+  const portText = one(args.port);
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new UsageError(`Invalid --port "${portText}": expected 0 to 65535`);
+  }
+  return { kind: "mock", file, port };
 }
 
 function proxyCommand(args: ParsedArgs): ProxyCommand {
@@ -705,6 +734,7 @@ export function usage(): string {
   parley serve <${SERVER_NAMES.join("|")}> [options]
   parley proxy --to URL [--listen HOST:PORT] [faults]
                                     a fault-injecting proxy, for manual tests
+  parley mock FILE [--port N]       a stub server described by rules
 
 Options for run:
 ${options("run")}

@@ -5,17 +5,13 @@
  * @module
  */
 
-import {
-  type ReferenceServer,
-  SERVER_TRANSPORTS,
-  type ServerName,
-  startServer,
-} from "../servers/mod.ts";
+import { SERVER_TRANSPORTS, type ServerName, startServer } from "../servers/mod.ts";
 import { aborted, type Channel, untilAborted } from "./channels/channel.ts";
 import { formatDuration } from "./duration.ts";
 import { interpolate } from "./interpolate.ts";
 import type { Reporter } from "./report/reporter.ts";
 import { leaderboardEntry } from "./leaderboard.ts";
+import { InvalidSuiteError } from "./errors.ts";
 import {
   type LeaderboardEntry,
   type ProcessReport,
@@ -570,7 +566,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
       }`,
     );
   }
-  let server: ReferenceServer | undefined;
+  let server: { close(): Promise<void> } | undefined;
   let program: ProgramUnderTest | undefined;
   let setup: SuiteSetup | undefined;
   let error: string | undefined;
@@ -584,8 +580,28 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
     if (!runnable) {
       setup = { variables: {}, address: undefined };
     } else if (suite.server !== undefined && suite.server in SERVER_TRANSPORTS) {
-      server = startServer(suite.server as ServerName);
-      setup = setUp(suite, { ...server, transport: "tcp" }, options);
+      const reference = startServer(suite.server as ServerName);
+      server = reference;
+      setup = setUp(suite, { ...reference, transport: "tcp" }, options);
+    } else if (suite.stub !== undefined) {
+      const { loadStub, startStub } = await import("./stub.ts");
+      let spec;
+      try {
+        spec = await loadStub(suite.stub);
+      } catch (cause) {
+        if (!(cause instanceof InvalidSuiteError)) throw cause;
+        throw new ProgramStartError(cause.message, undefined, { cause, setup: true });
+      }
+      const stub = startStub(spec, { port: 0, env: options.env ?? readEnv });
+      server = stub;
+      if (stub.transport === "unix") {
+        throw new ProgramStartError(
+          `Cannot use the stub "${suite.stub}" as the suite's server: it listens on a Unix socket; connect to it with "unix://"`,
+          undefined,
+          { setup: true },
+        );
+      }
+      setup = setUp(suite, { ...stub, transport: stub.transport }, options);
     } else if (suite.program !== undefined && !perScenario) {
       program = await startProgram(suite, options);
       setup = setUp(suite, {

@@ -74,8 +74,17 @@ export function scenarioSchema(): JsonSchema {
     properties: {
       name: described({ type: "string" }, "The suite's name (default: the file name)"),
       server: described(
-        { enum: [...SERVER_NAMES] },
-        "A built-in server to start on a free port of 127.0.0.1",
+        {
+          anyOf: [{ enum: [...SERVER_NAMES] }, {
+            type: "object",
+            properties: {
+              stub: described({ type: "string" }, "A stub file, relative to the suite"),
+            },
+            required: ["stub"],
+            additionalProperties: false,
+          }],
+        },
+        "A built-in server, or { stub: FILE }, to start on a free port of 127.0.0.1",
       ),
       target: described(ADDRESS_TEXT, "The default address of every connect"),
       tls: described(

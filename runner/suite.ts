@@ -247,6 +247,8 @@ export interface Suite {
   readonly graded: boolean;
   /** A built-in server to start for the suite. */
   readonly server: string | undefined;
+  /** A stub file to start as the suite's server (`server: { stub }`), its path resolved. */
+  readonly stub?: string;
   /** The default address of every connect, before interpolation. */
   readonly target: string | undefined;
   /** TLS options for every TLS connection of the suite, unless a step sets its own. */

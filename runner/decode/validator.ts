@@ -9,6 +9,7 @@
 import { decodeBase64 } from "@std/encoding/base64";
 import { dirname } from "@std/path/posix/dirname";
 import { join } from "@std/path/posix/join";
+import { resolve } from "@std/path/posix/resolve";
 import { CLIP_TEXT, clipText } from "../clip.ts";
 import { splitCommandLine } from "../command_line.ts";
 import { formatDuration, MAX_DURATION, parseDuration } from "../duration.ts";
@@ -477,7 +478,13 @@ export class Validator implements DecodeKit {
       : this.string(root.name, at("name"), `"name"`);
 
     let server: string | undefined;
-    if (root.server !== undefined) {
+    let stub: string | undefined;
+    if (isRecord(root.server)) {
+      // A stub file, checked when the suite starts it.
+      this.checkKeys(root.server, ["stub"], at("server"), `"server"`);
+      const path = this.string(root.server.stub, at("server"), `"stub"`);
+      if (path !== undefined) stub = resolve(this.#dir, path);
+    } else if (root.server !== undefined) {
       server = this.string(root.server, at("server"), `"server"`);
       if (server !== undefined && !Object.hasOwn(this.servers, server)) {
         this.problem(at("server"), "unknown-server", {
@@ -542,7 +549,12 @@ export class Validator implements DecodeKit {
 
     let scenarios: Scenario[] = [];
     const context: SuiteContext = {
-      server: typeof root.server === "string" ? root.server : undefined,
+      // A stub speaks what its file says: no transport is ruled out here.
+      server: typeof root.server === "string"
+        ? root.server
+        : stub === undefined
+        ? undefined
+        : "stub",
       target,
       program: root.spawn !== undefined,
       programTransport: program?.transport ?? "tcp",
@@ -601,6 +613,7 @@ export class Validator implements DecodeKit {
       file: this.#file,
       dir: this.#dir,
       server,
+      ...(stub === undefined ? {} : { stub }),
       target,
       ...(tls === undefined ? {} : { tls }),
       program,

@@ -30,6 +30,9 @@ export interface StepScope {
   readonly transcript: Transcript;
 }
 
+/** What filling in `${…}` needs: the variables and the environment. */
+export type FillScope = Pick<StepContext, "variables" | "env">;
+
 /** The state one scenario's steps share. */
 export interface StepContext extends StepScope {
   /** The folder relative paths start from (the suite file's). */
@@ -115,7 +118,7 @@ const encoder = new TextEncoder();
  * @returns The text with every `${…}` replaced.
  * @throws {StepFailedError} When a variable is undefined.
  */
-export function fill(context: StepContext, template: string, regex = false): string {
+export function fill(context: FillScope, template: string, regex = false): string {
   try {
     return interpolate(template, context.variables, {
       env: context.env,
@@ -135,7 +138,7 @@ export function fill(context: StepContext, template: string, regex = false): str
  * @param payload Text, hex or base64.
  * @returns The bytes.
  */
-export function payloadBytes(context: StepContext, payload: Payload): Uint8Array {
+export function payloadBytes(context: FillScope, payload: Payload): Uint8Array {
   if (payload.encoding === "fields") {
     try {
       return encodeFields(fillFields(context, payload.fields));
@@ -171,7 +174,7 @@ export function payloadBytes(context: StepContext, payload: Payload): Uint8Array
  * @returns The fields, ready to encode or match.
  * @throws {StepFailedError} When a filled-in value is not what its field takes.
  */
-export function fillFields(context: StepContext, specs: readonly FieldSpec[]): Field[] {
+export function fillFields(context: FillScope, specs: readonly FieldSpec[]): Field[] {
   return specs.map((spec, index): Field => {
     switch (spec.kind) {
       case "int": {

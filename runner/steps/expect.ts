@@ -51,6 +51,7 @@ import {
   channelNamed,
   fill,
   fillFields,
+  type FillScope,
   payloadBytes,
   type StepContext,
   StepFailedError,
@@ -96,7 +97,7 @@ function streamOf(channel: Channel, stream: "stdout" | "stderr"): ReceiveBuffer 
 }
 
 /** An expectation made concrete for this run. */
-interface Compiled {
+export interface CompiledExpectation {
   /** For people: what was expected. */
   readonly description: string;
   /** The exact bytes, for byte expectations. */
@@ -108,7 +109,7 @@ interface Compiled {
 }
 
 /** Fills in every string inside a JSON value. */
-function fillJson(context: StepContext, value: unknown): unknown {
+function fillJson(context: FillScope, value: unknown): unknown {
   if (typeof value === "string") return fill(context, value);
   if (Array.isArray(value)) return value.map((item) => fillJson(context, item));
   if (typeof value === "object" && value !== null) {
@@ -119,7 +120,7 @@ function fillJson(context: StepContext, value: unknown): unknown {
   return value;
 }
 
-function regex(context: StepContext, pattern: string): RegexLike {
+function regex(context: FillScope, pattern: string): RegexLike {
   try {
     return guardRegex(compileRegex(fill(context, pattern, true)));
   } catch (error) {
@@ -128,7 +129,7 @@ function regex(context: StepContext, pattern: string): RegexLike {
   }
 }
 
-function lineTest(context: StepContext, line: LineMatch): LineTest {
+function lineTest(context: FillScope, line: LineMatch): LineTest {
   switch (line.kind) {
     case "equals":
       return lineEquals(fill(context, line.text));
@@ -141,7 +142,18 @@ function lineTest(context: StepContext, line: LineMatch): LineTest {
   }
 }
 
-function compile(context: StepContext, expectation: Expectation): Compiled {
+/**
+ * Compiles an expectation with its variables filled in: a stream matcher,
+ * and how it applies to one whole message (a datagram or a frame).
+ *
+ * @param context The variables and environment.
+ * @param expectation The expectation as validated.
+ * @returns Its description and matchers.
+ */
+export function compileExpectation(
+  context: FillScope,
+  expectation: Expectation,
+): CompiledExpectation {
   switch (expectation.kind) {
     case "bytes": {
       const payload = expectation.payload;
@@ -223,7 +235,9 @@ function compile(context: StepContext, expectation: Expectation): Compiled {
       };
     }
     case "any": {
-      const compiled = expectation.alternatives.map((alternative) => compile(context, alternative));
+      const compiled = expectation.alternatives.map((alternative) =>
+        compileExpectation(context, alternative)
+      );
       const as = expectation.as;
       const pick = (results: MatchResult[]): MatchResult => {
         const index = results.findIndex((result) => result.status === "matched");
@@ -395,7 +409,7 @@ async function expectSilence(
 /** Matches one whole message (a datagram or a frame) against the expectation. */
 async function matchMessage(
   message: Uint8Array,
-  compiled: Compiled,
+  compiled: CompiledExpectation,
   context: StepContext,
   expected: Omit<StepFailure, "reason" | "message"> & { what: "Datagram" | "Frame" },
 ): Promise<void> {
@@ -434,7 +448,7 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     return expectSilence(step, context, step.expectation.duration);
   }
   const channel = channelNamed(context, step.on);
-  const compiled = compile(context, step.expectation);
+  const compiled = compileExpectation(context, step.expectation);
   const expected = {
     channel: step.on,
     expected: compiled.description,
