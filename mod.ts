@@ -87,6 +87,17 @@ export type {
 } from "./runner/result.ts";
 export type { TranscriptEvent, TranscriptEventKind } from "./runner/transcript.ts";
 export type { Direction, Faults, FaultSet } from "./runner/faults.ts";
+export {
+  type JournalEntry,
+  loadStub,
+  parseStub,
+  startStub,
+  type StubAction,
+  type StubOptions,
+  type StubRule,
+  type StubServer,
+  type StubSpec,
+} from "./runner/stub.ts";
 export type { Reporter } from "./runner/report/reporter.ts";
 export {
   createReporters,

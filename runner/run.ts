@@ -12,6 +12,8 @@ import { interpolate } from "./interpolate.ts";
 import type { Reporter } from "./report/reporter.ts";
 import { leaderboardEntry } from "./leaderboard.ts";
 import { InvalidSuiteError } from "./errors.ts";
+import type { StubServer } from "./stub.ts";
+import { StubJournalChannel } from "./channels/journal.ts";
 import {
   type LeaderboardEntry,
   type ProcessReport,
@@ -143,6 +145,8 @@ function readEnv(name: string): string | undefined {
 interface SuiteSetup {
   readonly variables: Record<string, string>;
   readonly address: Address | undefined;
+  /** The suite's stub, whose journal scenarios read as the channel "stub". */
+  readonly stub?: StubServer;
 }
 
 function setUp(
@@ -388,6 +392,8 @@ async function runScenario(
   if (program !== undefined) {
     channels.set(PROGRAM_CHANNEL, ProcessChannel.attach(PROGRAM_CHANNEL, program.process));
   }
+  // What the suite's stub receives from now on, for expect: { on: stub, received }.
+  if (setup.stub !== undefined) channels.set("stub", new StubJournalChannel(setup.stub));
   const watch = program?.watch();
   const run: ScenarioRun = {
     suite,
@@ -601,7 +607,7 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
           { setup: true },
         );
       }
-      setup = setUp(suite, { ...stub, transport: stub.transport }, options);
+      setup = { ...setUp(suite, { ...stub, transport: stub.transport }, options), stub };
     } else if (suite.program !== undefined && !perScenario) {
       program = await startProgram(suite, options);
       setup = setUp(suite, {

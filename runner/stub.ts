@@ -17,6 +17,7 @@ import { aborted } from "./channels/channel.ts";
 import { TcpListenerChannel } from "./channels/listener.ts";
 import type { TcpChannel } from "./channels/tcp.ts";
 import { Deadline } from "./deadline.ts";
+import { Notifier } from "./notifier.ts";
 import { InvalidSuiteError, type ValidationIssue } from "./errors.ts";
 import { expectFrame, frameMessage, unframe } from "./framing.ts";
 import { parseAddress } from "./address.ts";
@@ -354,6 +355,12 @@ export interface StubServer extends AsyncDisposable {
   readonly transport: "tcp" | "udp" | "unix";
   /** Every connection and message, with the rule that answered. */
   readonly journal: readonly JournalEntry[];
+  /**
+   * Waits for the next journal entry, or until `signal` aborts.
+   *
+   * @param signal Ends the wait.
+   */
+  nextEntry(signal: AbortSignal): Promise<void>;
   /** Stops it and closes every connection; safe twice. */
   close(): Promise<void>;
 }
@@ -392,9 +399,11 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
   const stopping = new AbortController();
   const journal: JournalEntry[] = [];
   const started = performance.now();
+  const changed = new Notifier();
   const note = (entry: Omit<JournalEntry, "at">): void => {
     const made = { at: performance.now() - started, ...entry };
     if (journal.length < MAX_JOURNAL) journal.push(made);
+    changed.notify();
     options.onEntry?.(made);
   };
   const tasks = new Set<Promise<void>>();
@@ -538,6 +547,7 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
       port: (socket.addr as Deno.NetAddr).port,
       transport: "udp",
       journal,
+      nextEntry: (signal: AbortSignal) => changed.wait(signal),
       close,
       [Symbol.asyncDispose]: close,
     };
@@ -647,6 +657,7 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
     port: listener.port,
     transport: address.path === undefined ? "tcp" : "unix",
     journal,
+    nextEntry: (signal: AbortSignal) => changed.wait(signal),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -43,6 +43,11 @@ export type Expectation =
   | { readonly kind: "bytes"; readonly payload: Payload }
   | { readonly kind: "fields"; readonly fields: readonly FieldSpec[] }
   | {
+    readonly kind: "received";
+    /** What a message the suite's stub received must meet. */
+    readonly expectation: Expectation;
+  }
+  | {
     readonly kind: "any";
     /** The alternatives: the first (in order) to match on what arrived wins. */
     readonly alternatives: readonly Expectation[];

@@ -201,3 +201,41 @@ steps:
 `);
   assertEquals(only(result).status, "passed");
 });
+
+Deno.test("a scenario checks what its client sent the suite's stub, on the channel stub", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile(`${ROOT}examples/stubs/fake_smtp.yaml`, `${dir}/smtp.yaml`);
+    await Deno.writeTextFile(
+      `${dir}/suite.yaml`,
+      `name: a client of the fake SMTP server
+server: { stub: smtp.yaml }
+timeout: 500ms
+scenarios:
+  - name: the client said HELO and QUIT
+    steps:
+      - spawn:
+          as: client
+          run: [python3, -c, "import socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\ns.recv(100)\\ns.sendall(b'HELO parley\\\\r\\\\nQUIT\\\\r\\\\n')\\nwhile s.recv(100): pass", "\${port}"]
+      - expect: { on: stub, received: { line: { regex: "^HELO (?<name>.+)$" } } }
+      - expect: { on: stub, received: { line: QUIT } }
+      - exit: { on: client, code: 0 }
+      - set: { said: "\${name}" }
+  - name: a message the client never sent times out
+    steps:
+      - expect: { on: stub, received: { line: EHLO } }
+`,
+    );
+    const { loadSuite, runSuite } = await import("../mod.ts");
+    const result = await runSuite(await loadSuite(`${dir}/suite.yaml`));
+    assertEquals(result.scenarios[0]!.status, "passed");
+    const failure = result.scenarios[1]!.steps.at(-1)!.failure!;
+    assertEquals(failure.reason, "timeout");
+    assertEquals(
+      failure.message,
+      `Timed out after 500ms waiting for a message to the stub: line "EHLO"`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -18,6 +18,7 @@ const EXPECT_KEYS = [
   "closed",
   "silence",
   "fields",
+  "received",
   "any",
 ];
 
@@ -215,8 +216,8 @@ Deno.test("expect takes exactly one valid expectation", () => {
       `expect: { line: { has: "a" } }`,
     )),
     [
-      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields" or "any"`,
-      `s.yaml:6:26: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields" or "any", got "text", "line"; use one step each`,
+      `s.yaml:5:5: step 2: "expect" needs one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields", "received" or "any"`,
+      `s.yaml:6:26: step 3: "expect" takes one of "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields", "received" or "any", got "text", "line"; use one step each`,
       `s.yaml:7:15: step 4: Invalid regex "(unclosed": /(unclosed/: Unterminated group`,
       `s.yaml:8:15: step 5: Expected "closed" to be true or "reset", got "yes"`,
       `s.yaml:9:15: step 6: Invalid "silence": Invalid duration "soon": expected a number with a unit (ms, s, m, h), like "150ms" or "2s"`,
@@ -449,7 +450,7 @@ Deno.test("a typo in a step's options is reported at its own line and column, on
   assertEquals(
     error.issues.map(formatIssue).map((text) => text.split(";")[0]),
     [
-      `s.yaml:7:7: step 2: Unknown key "timout" in "expect": did you mean "timeout"? (allowed: "on", "timeout", "stream", "as", "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields", "any")`,
+      `s.yaml:7:7: step 2: Unknown key "timout" in "expect": did you mean "timeout"? (allowed: "on", "timeout", "stream", "as", "text", "hex", "base64", "line", "lines", "unordered", "contains", "regex", "json", "closed", "silence", "fields", "received", "any")`,
       `s.yaml:9:5: step 3: Unknown key "tiemout" in "send": did you mean "timeout"? (allowed: "on", "text", "hex", "base64", "fields", "timeout", "chunks", "chunk_size", "delay")`,
     ],
   );

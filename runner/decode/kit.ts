@@ -54,7 +54,8 @@ export type ConnectionKind =
   | "process"
   | "tcp-listener"
   | "udp-listener"
-  | "proxy";
+  | "proxy"
+  | "stub";
 
 /** A connection as validation tracks it. */
 export interface OpenConnection {

@@ -1357,7 +1357,11 @@ export class Validator implements DecodeKit {
     }
     const state: ScenarioState = {
       // The program under test is open from the start, as the process channel "program".
-      open: new Map(suite.program ? [[PROGRAM_CHANNEL, { kind: "process", step: 0 }]] : []),
+      open: new Map([
+        ...(suite.program ? [[PROGRAM_CHANNEL, { kind: "process", step: 0 }] as const] : []),
+        // A suite's stub is read as the channel "stub": what it received.
+        ...(suite.server === "stub" ? [["stub", { kind: "stub", step: 0 }] as const] : []),
+      ]),
       defined: new Set(suite.defined),
     };
     const steps = this.steps(raw.steps, label, suite, state);

@@ -13,6 +13,7 @@ import type { ReceiveBuffer } from "../receive_buffer.ts";
 import { TcpChannel } from "../channels/tcp.ts";
 import { watchClients } from "./_clients_gone.ts";
 import { UdpChannel } from "../channels/udp.ts";
+import { StubJournalChannel } from "../channels/journal.ts";
 import { formatDuration } from "../duration.ts";
 import { describePattern, expectBytes, expectClosed, expectPattern } from "../match/bytes.ts";
 import { expectFields } from "../fields.ts";
@@ -269,6 +270,10 @@ export function compileExpectation(
         datagram: (datagram) => pick(compiled.map((each) => each.datagram(datagram))),
       };
     }
+    case "received": {
+      const inner = compileExpectation(context, expectation.expectation);
+      return { ...inner, description: `a message to the stub: ${inner.description}` };
+    }
     case "silence":
       throw new TypeError("Silence has no matcher");
   }
@@ -454,6 +459,16 @@ export async function runExpect(step: ExpectStep, context: StepContext): Promise
     expected: compiled.description,
     ...(compiled.bytes === undefined ? {} : { expectedBytes: compiled.bytes }),
   };
+  if (channel instanceof StubJournalChannel) {
+    const found = await channel.next(compiled.datagram, context.signal);
+    if (found === undefined) {
+      throw waitTimedOut(context, step.on, compiled.description, {
+        expected: compiled.description,
+      });
+    }
+    if (found.result.status === "matched") Object.assign(context.variables, found.result.captures);
+    return;
+  }
   if (channel instanceof UdpChannel) {
     // On a listener (Parley plays the server) the scenario's processes are
     // the clients: once they have all exited, no datagram is coming.
@@ -611,6 +626,10 @@ const EXPECTATIONS: Readonly<Record<string, JsonSchema>> = {
     ref("fields"),
     "Binary fields, in order: a number or ${var} must be equal, a name captures",
   ),
+  received: described(
+    { type: "object" },
+    "On the suite's stub: the next message a client sent it that meets this expectation",
+  ),
   any: described(
     { type: "array", minItems: 2, items: { type: "object" } },
     "The first of these expectations to match; with as: NAME, ${NAME} is its index (from 0)",
@@ -638,6 +657,8 @@ function capturedNames(expectation: Expectation): string[] {
       return expectation.lines.flatMap((line) =>
         line.kind === "regex" ? groupNames(line.pattern) : []
       );
+    case "received":
+      return capturedNames(expectation.expectation);
     case "any":
       return [
         ...expectation.alternatives.flatMap(capturedNames),
@@ -826,6 +847,14 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
   if (on?.kind === "tcp-listener") {
     kit.problem(place, "listener-not-connection", { action: "expect", name: on.name });
   }
+  if (on?.kind === "stub" && kind !== "received") {
+    kit.problem(place, "does-not-apply", {
+      what: `"${kind}"`,
+      applies: "connections",
+      name: on.name,
+      is: `the stub's journal: use "received"`,
+    });
+  }
   if (on?.kind === "proxy") {
     kit.problem(place, "does-not-apply", {
       what: `"expect"`,
@@ -856,6 +885,34 @@ function decodeExpect(input: ActionInput, kit: DecodeKit): ExpectStep | undefine
   let expectation: Expectation | undefined;
   if (kind === "any") {
     expectation = decodeAny(value, at, kit, state, options);
+  } else if (kind === "received") {
+    const given = typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.keys(value)
+      : [];
+    const forms = EXPECT_KINDS.filter((form) => !["received", "silence", "closed"].includes(form));
+    if (given.length !== 1 || !forms.includes(given[0]!)) {
+      kit.problem(at, "wrong-type", {
+        what: `"received"`,
+        expected: `a mapping with one of ${forms.map((form) => `"${form}"`).join(", ")}`,
+        got: describe(value),
+      });
+    } else {
+      const inner = decodeExpectation(
+        given[0]!,
+        (value as Record<string, unknown>)[given[0]!],
+        kit.at(at, value, given[0]!),
+        kit,
+        state,
+      );
+      if (inner !== undefined) expectation = { kind: "received", expectation: inner };
+    }
+    if (on !== undefined && on.kind !== "stub") {
+      kit.problem(at, "does-not-apply", {
+        what: `"received"`,
+        applies: `the suite's stub ("on: stub")`,
+        name: on.name,
+      });
+    }
   } else {
     expectation = decodeExpectation(kind, value, at, kit, state);
     if (options.as !== undefined) {
