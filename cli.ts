@@ -20,6 +20,7 @@ import {
   type MockCommand,
   parseCommand,
   type ProxyCommand,
+  type RecordCommand,
   type RunCommand,
   type ServeCommand,
   usage,
@@ -350,6 +351,66 @@ async function serve(command: ServeCommand): Promise<number> {
   return 0;
 }
 
+/** `parley record`: proxies clients to a server and writes what they said as a suite or stub. */
+async function record(command: RecordCommand): Promise<number> {
+  const { FaultProxy } = await import("./runner/channels/proxy.ts");
+  const { Recorder, writeStub, writeSuite } = await import("./runner/record.ts");
+  const { SecretMask, secretsOfEnvironment } = await import("./runner/mask.ts");
+  const { parseAddress } = await import("./runner/address.ts");
+  const recorder = new Recorder();
+  const target = parseAddress(command.to);
+  let proxy;
+  try {
+    proxy = FaultProxy.start("record", target, { up: {}, down: {}, seed: 1, refuse: false }, {
+      hostname: command.hostname,
+      port: command.port,
+      onTraffic: (event) => recorder.add(event),
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(
+        `Cannot listen on "${command.hostname}:${command.port}": the address is in use`,
+      );
+    }
+    throw error;
+  }
+  writeStdout(`recording on tcp://${proxy.hostname}:${proxy.port}, forwarding to ${command.to}\n`);
+  writeStderr("Press Ctrl-C to stop and write the recording\n");
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+    if (command.maxTime !== undefined) {
+      const timer = setTimeout(resolve, command.maxTime);
+      Deno.unrefTimer(timer);
+    }
+  });
+  await proxy.close();
+  let secrets: string[] = [];
+  try {
+    secrets = secretsOfEnvironment(Deno.env.toObject());
+  } catch {
+    // No permission to read the environment: nothing to mask from it.
+  }
+  const mask = new SecretMask(secrets);
+  const options = {
+    to: command.to,
+    how: `Recorded by parley record from ${command.to} on ${new Date().toISOString()}`,
+    mask: (text: string) => mask.text(text),
+  };
+  const sessions = recorder.sessions;
+  const text = command.as === "stub" ? writeStub(sessions, options) : writeSuite(sessions, options);
+  if (command.out === undefined) writeStdout(text);
+  else await Deno.writeTextFile(userPath(invocationDir(), command.out), text);
+  writeStderr(
+    `${sessions.length} session${sessions.length === 1 ? "" : "s"} recorded${
+      command.out === undefined ? "" : ` to ${command.out}`
+    }${
+      recorder.dropped > 0 ? ` (${recorder.dropped} bytes past the 16 MiB limit left out)` : ""
+    }\n`,
+  );
+  return 0;
+}
+
 /** `parley mock FILE`: a stub server until Ctrl-C, printing what it receives. */
 async function mock(command: MockCommand): Promise<number> {
   const { loadStub, startStub } = await import("./runner/stub.ts");
@@ -470,6 +531,8 @@ export async function main(argv: string[]): Promise<number> {
         return await proxy(command);
       case "mock":
         return await mock(command);
+      case "record":
+        return await record(command);
       case "run":
         return await run(command);
       case "grade":

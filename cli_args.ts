@@ -36,7 +36,7 @@ export class UsageError extends Error {
 }
 
 /** The commands: `run`, `grade` and `serve`. */
-export type CommandName = "run" | "grade" | "serve" | "init" | "proxy" | "mock";
+export type CommandName = "run" | "grade" | "serve" | "init" | "proxy" | "mock" | "record";
 
 /** One flag: its name, its value's placeholder (none for a switch), what it does. */
 export interface FlagSpec {
@@ -97,9 +97,10 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "out",
-    value: "DIR",
-    commands: ["grade"],
-    description: "where grades.csv and each student's reports go (default: grades)",
+    value: "PATH",
+    commands: ["grade", "record"],
+    description:
+      "grade: the folder for grades.csv and each student's reports (default: grades); record: the file to write (default: standard output)",
   },
   {
     name: "shard",
@@ -143,9 +144,9 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "max-time",
     value: "D",
-    commands: ["run", "grade"],
+    commands: ["run", "grade", "record"],
     description: "stop the whole run after D (like 10m): the running scenarios fail, " +
-      "the rest are not run, reports are written (grade: per student, default 5m)",
+      "the rest are not run, reports are written (grade: per student, default 5m; record: stop recording)",
   },
   {
     name: "no-color",
@@ -167,13 +168,13 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "listen",
     value: "HOST:PORT",
-    commands: ["proxy"],
+    commands: ["proxy", "record"],
     description: "where the proxy listens (default: 127.0.0.1 and a free port)",
   },
   {
     name: "to",
     value: "URL",
-    commands: ["proxy"],
+    commands: ["proxy", "record"],
     description: "where it forwards: tcp://host:port or udp://host:port",
   },
   ...PROXY_FAULT_FLAGS.map(([name, value, description]) => ({
@@ -182,6 +183,12 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ["proxy"] as CommandName[],
     description,
   })),
+  {
+    name: "as",
+    value: "suite|stub",
+    commands: ["record"],
+    description: "write a scenario suite (default) or a stub file of the server's answers",
+  },
   {
     name: "unix",
     value: "PATH",
@@ -301,6 +308,24 @@ export interface InitCommand {
   readonly dir: string;
 }
 
+/** What `parley record` was asked to do. */
+export interface RecordCommand {
+  /** The command. */
+  readonly kind: "record";
+  /** Where it listens. */
+  readonly hostname: string;
+  /** Its port (0: a free one). */
+  readonly port: number;
+  /** The server recorded, `tcp://host:port`. */
+  readonly to: string;
+  /** The file to write; standard output when absent. */
+  readonly out: string | undefined;
+  /** Stop after this long, in milliseconds. */
+  readonly maxTime: number | undefined;
+  /** What to write. */
+  readonly as: "suite" | "stub";
+}
+
 /** What `parley mock FILE` was asked to do. */
 export interface MockCommand {
   /** The command. */
@@ -333,7 +358,8 @@ export type CliCommand =
   | ServeCommand
   | InitCommand
   | ProxyCommand
-  | MockCommand;
+  | MockCommand
+  | RecordCommand;
 
 /** What `parseArgs` returns, typed: the std build we resolve ships no types. */
 interface ParsedArgs {
@@ -592,7 +618,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   if (first === "-h" || first === "--help" || first === "help") return { kind: "help" };
   const command: CommandName =
     first === "serve" || first === "grade" || first === "init" || first === "proxy" ||
-      first === "mock"
+      first === "mock" || first === "record"
       ? first
       : "run";
   const args = parse(first === command ? rest : argv, command);
@@ -607,7 +633,48 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     ? proxyCommand(args)
     : command === "mock"
     ? mockCommand(args)
+    : command === "record"
+    ? recordCommand(args)
     : runCommand(args);
+}
+
+function recordCommand(args: ParsedArgs): RecordCommand {
+  const to = one(args.to);
+  if (to === undefined || !/^tcp:\/\/.+:\d+$/.test(to)) {
+    throw new UsageError(
+      `"record" needs --to tcp://host:port: the server to record${
+        to === undefined ? "" : `, got "${to}"`
+      }`,
+    );
+  }
+  const listen = one(args.listen) ?? "127.0.0.1:0";
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (match === null || !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new UsageError(`Invalid --listen "${listen}": expected HOST:PORT, like 127.0.0.1:8000`);
+  }
+  const asText = one(args.as) ?? "suite";
+  if (asText !== "suite" && asText !== "stub") {
+    throw new UsageError(`Invalid --as "${asText}": expected "suite" or "stub"`);
+  }
+  const maxTimeText = one(args["max-time"]);
+  let maxTime: number | undefined;
+  if (maxTimeText !== undefined) {
+    try {
+      maxTime = parseDuration(maxTimeText);
+    } catch {
+      throw new UsageError(`Invalid --max-time "${maxTimeText}": expected a duration like 30s`);
+    }
+  }
+  return {
+    kind: "record",
+    hostname: match[1]!.replace(/^\[|\]$/g, ""),
+    port,
+    to,
+    out: one(args.out),
+    maxTime,
+    as: asText,
+  };
 }
 
 function mockCommand(args: ParsedArgs): MockCommand {
@@ -735,6 +802,8 @@ export function usage(): string {
   parley proxy --to URL [--listen HOST:PORT] [faults]
                                     a fault-injecting proxy, for manual tests
   parley mock FILE [--port N]       a stub server described by rules
+  parley record --to URL [--listen HOST:PORT] [--out FILE] [--as suite|stub]
+                                    record real sessions as a suite or a stub
 
 Options for run:
 ${options("run")}

@@ -49,6 +49,28 @@ export interface ProxyOptions {
    * @default {undefined}
    */
   onNote?: (detail: string) => void;
+  /**
+   * Called with what crosses a TCP proxy as it arrives, before any fault: a
+   * connection opening, bytes in either direction, an end of stream (for
+   * recording sessions).
+   *
+   * @default {undefined}
+   */
+  onTraffic?: (event: TrafficEvent) => void;
+}
+
+/** What crossed a TCP proxy, as {@linkcode ProxyOptions.onTraffic} sees it. */
+export interface TrafficEvent {
+  /** The connection's number, from 1. */
+  readonly connection: number;
+  /** A connection opened, bytes arrived, or one direction ended. */
+  readonly kind: "open" | "data" | "end";
+  /** Which way, for `data` and `end`. */
+  readonly direction?: Direction;
+  /** The bytes, for `data`. */
+  readonly bytes?: Uint8Array;
+  /** When, from `performance.now()`. */
+  readonly at: number;
 }
 
 /**
@@ -75,6 +97,7 @@ export class FaultProxy implements Channel {
   readonly #faults: Faults;
   readonly #transcript: Transcript | undefined;
   readonly #onNote: ((detail: string) => void) | undefined;
+  readonly #onTraffic: ((event: TrafficEvent) => void) | undefined;
   readonly #stopping = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
   readonly #closers = new Set<() => void>();
@@ -96,6 +119,7 @@ export class FaultProxy implements Channel {
     this.#faults = faults;
     this.#transcript = options.transcript;
     this.#onNote = options.onNote;
+    this.#onTraffic = options.onTraffic;
   }
 
   /**
@@ -210,6 +234,7 @@ export class FaultProxy implements Channel {
     }
     client.setNoDelay(true);
     server.setNoDelay(true);
+    this.#onTraffic?.({ connection: number, kind: "open", at: performance.now() });
     let open = true;
     const closeBoth = (): void => {
       if (!open) return;
@@ -259,6 +284,12 @@ export class FaultProxy implements Channel {
         count = null;
       }
       if (count === null) {
+        this.#onTraffic?.({
+          connection: connection.number,
+          kind: "end",
+          direction,
+          at: performance.now(),
+        });
         await delivering;
         if (faults.slowClose !== undefined) {
           this.#note(`${label}: end of stream held for ${faults.slowClose}ms`);
@@ -272,6 +303,13 @@ export class FaultProxy implements Channel {
         return;
       }
       const arrived = performance.now();
+      this.#onTraffic?.({
+        connection: connection.number,
+        kind: "data",
+        direction,
+        bytes: buffer.slice(0, count),
+        at: arrived,
+      });
       if (faults.timeout !== undefined && arrived - started >= faults.timeout) {
         if (!stalled) {
           this.#note(
