@@ -44,7 +44,11 @@ export interface VariableReference {
   readonly name: string;
   /** The text after `:-`, when given. */
   readonly fallback: string | undefined;
+  /** A transformation of the value: `${name|upper}`, `${name|lower}`. */
+  readonly filter?: "upper" | "lower";
 }
+
+const FILTERS = ["upper", "lower"] as const;
 
 type Part = string | VariableReference;
 
@@ -97,13 +101,25 @@ export function parseTemplate(template: string): (string | VariableReference)[] 
     }
     const body = template.slice(start + 2, end);
     const separator = body.indexOf(":-");
-    const name = (separator === -1 ? body : body.slice(0, separator)).trim();
+    const head = separator === -1 ? body : body.slice(0, separator);
+    const bar = head.indexOf("|");
+    const name = (bar === -1 ? head : head.slice(0, bar)).trim();
+    const filter = bar === -1 ? undefined : head.slice(bar + 1).trim();
     if (!NAME.test(name)) {
       throw new SyntaxError(`Invalid variable name "${name}" in ${JSON.stringify(template)}`);
     }
+    if (filter !== undefined && !(FILTERS as readonly string[]).includes(filter)) {
+      throw new SyntaxError(
+        `Unknown filter "${filter}" in ${JSON.stringify(template)} (filters: "upper", "lower")`,
+      );
+    }
     if (literal !== "") parts.push(literal);
     literal = "";
-    parts.push({ name, fallback: separator === -1 ? undefined : body.slice(separator + 2) });
+    parts.push({
+      name,
+      fallback: separator === -1 ? undefined : body.slice(separator + 2),
+      ...(filter === undefined ? {} : { filter: filter as "upper" | "lower" }),
+    });
     index = end + 1;
   }
   if (literal !== "") parts.push(literal);
@@ -158,7 +174,12 @@ export function interpolate(
         part.name,
       );
     }
-    out += escape(value);
+    const filtered = part.filter === "upper"
+      ? value.toUpperCase()
+      : part.filter === "lower"
+      ? value.toLowerCase()
+      : value;
+    out += escape(filtered);
   }
   return out;
 }

@@ -38,3 +38,13 @@ Deno.test("parseTemplate rejects an unclosed reference and a bad name", () => {
   assertThrows(() => parseTemplate("x ${a"), SyntaxError, `Unclosed "\${" in "x \${a"`);
   assertThrows(() => parseTemplate("${1a}"), SyntaxError, `Invalid variable name "1a" in "\${1a}"`);
 });
+
+Deno.test("filters transform a value: upper and lower; another is a syntax error", () => {
+  assertEquals(interpolate("${who|upper} ${who | lower}", { who: "Ada" }), "ADA ada");
+  assertEquals(interpolate("${missing|upper:-none}", {}), "NONE");
+  assertThrows(
+    () => interpolate("${who|title}", { who: "ada" }),
+    SyntaxError,
+    `Unknown filter "title" in "\${who|title}" (filters: "upper", "lower")`,
+  );
+});

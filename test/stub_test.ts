@@ -239,3 +239,20 @@ scenarios:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the upper stub answers lines in capitals, with the upper filter", async () => {
+  const result = await runText(`
+name: upper stub
+server: { stub: ${ROOT}examples/stubs/upper.yaml }
+steps:
+  - connect
+  - set: { who: "Ada Lovelace" }
+  - send: "hello \${who|lower}\\n"
+  - expect: { line: "HELLO ADA LOVELACE" }
+`);
+  assertEquals(only(result).status, "passed");
+  assertEquals(
+    only(result).transcript.find((event) => event.kind === "send")?.bytes,
+    encoder.encode("hello ada lovelace\n"),
+  );
+});
