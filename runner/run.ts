@@ -607,7 +607,15 @@ async function runSuiteWithin(suite: Suite, options: RunOptions): Promise<SuiteR
           { setup: true },
         );
       }
-      setup = { ...setUp(suite, { ...stub, transport: stub.transport }, options), stub };
+      const base = setUp(suite, { ...stub, transport: stub.transport }, options);
+      // A TLS stub is reached over TLS; the suite's tls options verify it.
+      setup = {
+        ...base,
+        stub,
+        ...(stub.tls && base.address !== undefined
+          ? { address: { ...base.address, tls: true } }
+          : {}),
+      };
     } else if (suite.program !== undefined && !perScenario) {
       program = await startProgram(suite, options);
       setup = setUp(suite, {

@@ -25,7 +25,9 @@ import { formatProblem, type Problem } from "./decode/problems.ts";
 import { fill, payloadBytes } from "./steps/context.ts";
 import { compileExpectation } from "./steps/expect.ts";
 import type { Expectation, Framing, Step } from "./suite.ts";
-import { readSuiteFile } from "./suite_file.ts";
+import { readSuiteFile, readSuiteFileSync } from "./suite_file.ts";
+import { dirname } from "@std/path/posix/dirname";
+import { resolve } from "@std/path/posix/resolve";
 import { validateSuite } from "./validate.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "./yaml.ts";
 import type { Captures, MatchResult } from "./match/result.ts";
@@ -61,13 +63,15 @@ export interface StubSpec {
   readonly listen: string;
   /** Its connections' framing, when any. */
   readonly framing: Framing | undefined;
+  /** With `listen: "tls://…"`: its certificate and key, PEM text. */
+  readonly tls?: { readonly cert: string; readonly key: string };
   /** What it does when a client connects. */
   readonly onConnect: readonly StubAction[];
   /** Its rules, in order: the first that matches answers. */
   readonly rules: readonly StubRule[];
 }
 
-const STUB_KEYS = ["name", "listen", "framing", "on_connect", "rules"];
+const STUB_KEYS = ["name", "listen", "tls", "framing", "on_connect", "rules"];
 const RULE_KEYS = ["when", "then", "state", "next_state", "times", "delay"];
 
 /**
@@ -82,12 +86,16 @@ const RULE_KEYS = ["when", "then", "state", "next_state", "times", "delay"];
  * ```
  *
  * @param text The YAML.
- * @param options `file`, for messages.
+ * @param given `file`, for messages and the folder of a TLS stub's PEM files; `readFile`.
  * @returns The stub.
  * @throws {InvalidSuiteError} With every problem, at its line.
  */
-export function parseStub(text: string, options: { file?: string } = {}): StubSpec {
-  const file = options.file ?? "<stub>";
+export function parseStub(
+  text: string,
+  given: { file?: string; readFile?: (path: string) => string } = {},
+): StubSpec {
+  const file = given.file ?? "<stub>";
+  const options = { readFile: given.readFile ?? readSuiteFileSync };
   let doc: YamlDocument;
   try {
     doc = parseYaml(text);
@@ -251,12 +259,50 @@ export function parseStub(text: string, options: { file?: string } = {}): StubSp
       delay: delay ?? 0,
     };
   });
+  // A TLS stub presents a certificate: PEM text or files beside the stub.
+  let tls: { cert: string; key: string } | undefined;
+  if (scheme === "tls") {
+    const given = isRecord(root.tls) ? root.tls : {};
+    const pem = (key: "cert" | "key"): string | undefined => {
+      const value = given[key];
+      if (typeof value !== "string") {
+        problems.push(issue(file, at(root, "tls") ?? at(root, "listen"), {
+          code: "missing-key",
+          details: {
+            key,
+            in: `"tls" of a TLS stub`,
+            purpose: "its certificate and key, PEM text or files",
+          },
+        }));
+        return undefined;
+      }
+      if (value.includes("-----BEGIN ")) return value;
+      try {
+        return options.readFile(resolve(dirname(file), value));
+      } catch (error) {
+        problems.push(issue(file, at(given, key), {
+          code: "file-unreadable",
+          details: { message: (error as Error).message },
+        }));
+        return undefined;
+      }
+    };
+    const cert = pem("cert");
+    const key = pem("key");
+    if (cert !== undefined && key !== undefined) tls = { cert, key };
+  } else if (root.tls !== undefined) {
+    problems.push(issue(file, at(root, "tls"), {
+      code: "requires-key",
+      details: { key: "tls", requires: [`listen: "tls://…"`] },
+    }));
+  }
   if (problems.length > 0) throw new InvalidSuiteError(file, problems);
   const framing = (first!.steps[0] as Step & { action: "connect" }).framing;
   return {
     name: suite.name,
     listen: listen!,
     framing,
+    ...(tls === undefined ? {} : { tls }),
     onConnect,
     rules: stubRules,
   };
@@ -353,6 +399,8 @@ export interface StubServer extends AsyncDisposable {
   readonly port: number;
   /** `tcp`, `udp` or `unix`. */
   readonly transport: "tcp" | "udp" | "unix";
+  /** Whether it speaks TLS. */
+  readonly tls: boolean;
   /** Every connection and message, with the rule that answered. */
   readonly journal: readonly JournalEntry[];
   /**
@@ -546,6 +594,7 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
       hostname: address.hostname,
       port: (socket.addr as Deno.NetAddr).port,
       transport: "udp",
+      tls: false,
       journal,
       nextEntry: (signal: AbortSignal) => changed.wait(signal),
       close,
@@ -553,12 +602,12 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
     };
   }
 
+  const framed = stub.framing === undefined ? {} : { framing: stub.framing };
   const listener = address.path !== undefined
-    ? TcpListenerChannel.listenUnix("stub", address.path, {
-      ...(stub.framing === undefined ? {} : { framing: stub.framing }),
-    })
+    ? TcpListenerChannel.listenUnix("stub", address.path, framed)
     : TcpListenerChannel.listen("stub", port, {
-      ...(stub.framing === undefined ? {} : { framing: stub.framing }),
+      ...framed,
+      ...(stub.tls === undefined ? {} : { tls: stub.tls }),
     });
   let connections = 0;
   const serve = async (channel: TcpChannel, number: number): Promise<void> => {
@@ -656,6 +705,7 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
     hostname: address.path ?? address.hostname,
     port: listener.port,
     transport: address.path === undefined ? "tcp" : "unix",
+    tls: stub.tls !== undefined,
     journal,
     nextEntry: (signal: AbortSignal) => changed.wait(signal),
     close,

@@ -303,3 +303,40 @@ steps:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a UDP limit drops every datagram past that many bytes", async () => {
+  const { replies, notes } = await throughUdpProxy(
+    { up: { limit: 10 }, down: {}, seed: 1, refuse: false },
+    ["aaaa", "bbbb", "cccc", "dddd"],
+    2,
+  );
+  assertEquals(replies, ["aaaa", "bbbb"]);
+  assertEquals(notes.filter((note) => note.includes("(limit)")), [
+    "up: dropped datagram 3 (limit)",
+    "up: dropped datagram 4 (limit)",
+  ]);
+});
+
+Deno.test("a slow close holds the end of stream back", async () => {
+  const result = await runText(`
+name: slow close
+target: "tcp://127.0.0.1:1"
+scenarios:
+  - name: the server's close comes late
+    steps:
+      - listen: { as: srv }
+      - proxy: { as: net, to: "tcp://127.0.0.1:\${srv.port}", faults: { slow_close: { down: 150ms } } }
+      - connect: { as: c, to: "tcp://127.0.0.1:\${net.port}" }
+      - accept: { on: srv, as: s }
+      - close: s
+      - expect: { on: c, closed: true }
+`);
+  const scenario = only(result);
+  assertEquals(scenario.status, "passed");
+  assert(scenario.steps[5]!.duration >= 140, `${scenario.steps[5]!.duration}ms`);
+  assert(
+    scenario.transcript.some((event) =>
+      event.detail === "down (connection 1): end of stream held for 150ms"
+    ),
+  );
+});

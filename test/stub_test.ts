@@ -7,7 +7,8 @@ import { InvalidSuiteError } from "../mod.ts";
 import { loadStub, parseStub, startStub } from "../runner/stub.ts";
 import { Deadline } from "../runner/deadline.ts";
 import { untilAborted } from "../runner/channels/channel.ts";
-import { CLI, only, runText } from "./_helpers.ts";
+import { CLI, only, runText, testWithTools } from "./_helpers.ts";
+import { makeCertificates } from "./_certs.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const encoder = new TextEncoder();
@@ -157,7 +158,7 @@ rules:
   assert(issues.some(([line, message]) =>
     line === 2 &&
     message ===
-      `Unknown key "listn" in a stub: did you mean "listen"? (allowed: "name", "listen", "framing", "on_connect", "rules")`
+      `Unknown key "listn" in a stub: did you mean "listen"? (allowed: "name", "listen", "tls", "framing", "on_connect", "rules")`
   ));
   assert(issues.some(([, message]) => message.startsWith(`A stub needs "listen"`)));
   assert(
@@ -256,3 +257,44 @@ steps:
     encoder.encode("hello ada lovelace\n"),
   );
 });
+
+testWithTools(
+  ["openssl"],
+  "a TLS stub presents its certificate, and a suite reaches it over TLS",
+  async () => {
+    const certs = await makeCertificates();
+    try {
+      await Deno.writeTextFile(
+        `${certs.dir}/stub.yaml`,
+        `name: tls stub
+listen: "tls://127.0.0.1:0"
+tls: { cert: server.pem, key: server.key }
+rules:
+  - when: { line: PING }
+    then: [{ send: "PONG\\n" }]
+`,
+      );
+      await Deno.writeTextFile(
+        `${certs.dir}/suite.yaml`,
+        `name: over TLS
+server: { stub: stub.yaml }
+tls: { ca: ca.pem, servername: localhost }
+steps:
+  - connect
+  - send: "PING\\n"
+  - expect: { line: PONG }
+`,
+      );
+      const { loadSuite, runSuite } = await import("../mod.ts");
+      const result = await runSuite(await loadSuite(`${certs.dir}/suite.yaml`));
+      assertEquals(only(result).status, "passed");
+      assert(
+        only(result).transcript.some((event) =>
+          event.detail === `TLS handshake with "localhost" verified`
+        ),
+      );
+    } finally {
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+);
