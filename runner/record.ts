@@ -99,8 +99,8 @@ export interface RecordingOptions {
 function runs(
   session: RecordedSession,
   pause: number,
-): { direction: Direction; bytes: Uint8Array }[] {
-  const out: { direction: Direction; bytes: Uint8Array[]; last: number }[] = [];
+): { direction: Direction; bytes: Uint8Array; at: number }[] {
+  const out: { direction: Direction; bytes: Uint8Array[]; at: number; last: number }[] = [];
   for (const message of session.messages) {
     const previous = out.at(-1);
     const joins = previous !== undefined && previous.direction === message.direction &&
@@ -108,9 +108,16 @@ function runs(
     if (joins) {
       previous.bytes.push(message.bytes);
       previous.last = message.at;
-    } else out.push({ direction: message.direction, bytes: [message.bytes], last: message.at });
+    } else {
+      out.push({
+        direction: message.direction,
+        bytes: [message.bytes],
+        at: message.at,
+        last: message.at,
+      });
+    }
   }
-  return out.map((run) => ({ direction: run.direction, bytes: concatAll(run.bytes) }));
+  return out.map((run) => ({ direction: run.direction, bytes: concatAll(run.bytes), at: run.at }));
 }
 
 function concatAll(parts: Uint8Array[]): Uint8Array {
@@ -131,7 +138,13 @@ function asText(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? undefined : text;
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if ((code < 0x20 && code !== 9 && code !== 10 && code !== 13) || code === 0x7f) {
+      return undefined;
+    }
+  }
+  return text;
 }
 
 function sendStep(bytes: Uint8Array, mask: (text: string) => string): Record<string, unknown> {
@@ -180,13 +193,57 @@ export function writeSuite(
 ): string {
   const mask = options.mask ?? ((text: string) => text);
   const pause = options.pause ?? 50;
-  const scenarios = sessions.map((session) => {
-    const steps: unknown[] = ["connect"];
-    for (const run of runs(session, pause)) {
-      steps.push(run.direction === "up" ? sendStep(run.bytes, mask) : expectStep(run.bytes, mask));
+  // Sessions that overlapped in time are one scenario with a named connection each.
+  const groups: RecordedSession[][] = [];
+  let groupEnd = -Infinity;
+  for (const session of sessions) {
+    const times = session.messages.map((message) => message.at);
+    if (times.length === 0) continue;
+    const start = Math.min(...times);
+    const end = Math.max(...times);
+    if (groups.length > 0 && start <= groupEnd) groups.at(-1)!.push(session);
+    else groups.push([session]);
+    groupEnd = Math.max(groupEnd, end);
+  }
+  const scenarios = groups.map((group) => {
+    if (group.length === 1) {
+      const session = group[0]!;
+      const steps: unknown[] = ["connect"];
+      for (const run of runs(session, pause)) {
+        steps.push(
+          run.direction === "up" ? sendStep(run.bytes, mask) : expectStep(run.bytes, mask),
+        );
+      }
+      if (session.ended === "down") steps.push({ expect: { closed: true } });
+      return { name: `session ${session.connection}`, steps };
     }
-    if (session.ended === "down") steps.push({ expect: { closed: true } });
-    return { name: `session ${session.connection}`, steps };
+    const timed = group.flatMap((session) =>
+      runs(session, pause).map((run) => ({ ...run, on: `c${session.connection}` }))
+    ).sort((a, b) => a.at - b.at);
+    const steps: unknown[] = [];
+    const opened = new Set<string>();
+    for (const run of timed) {
+      if (!opened.has(run.on)) {
+        opened.add(run.on);
+        steps.push({ connect: run.on });
+      }
+      const step = run.direction === "up" ? sendStep(run.bytes, mask) : expectStep(run.bytes, mask);
+      const [action, value] = Object.entries(step)[0]!;
+      steps.push({
+        [action]: typeof value === "string"
+          ? { on: run.on, text: value }
+          : { on: run.on, ...(value as Record<string, unknown>) },
+      });
+    }
+    for (const session of group) {
+      if (session.ended === "down") {
+        steps.push({ expect: { on: `c${session.connection}`, closed: true } });
+      }
+    }
+    return {
+      name: `sessions ${group.map((session) => session.connection).join(" and ")}, at once`,
+      steps,
+    };
   });
   return `# ${options.how}\n` +
     stringify({ name: `recorded from ${options.to}`, target: options.to, scenarios }, {

@@ -150,3 +150,80 @@ testWithTools(
     }
   },
 );
+
+testWithTools(
+  ["redis-server"],
+  "overlapping sessions become one scenario with a connection each; --max-time stops; secrets are masked",
+  async () => {
+    const port = freePort();
+    await using _redis = await startService(
+      [
+        "redis-server",
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      port,
+    );
+    const file = await Deno.makeTempFile({ suffix: ".yaml" });
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          CLI,
+          "record",
+          "--to",
+          `tcp://127.0.0.1:${port}`,
+          "--out",
+          file,
+          "--max-time",
+          "2s",
+        ],
+        env: { PARLEY_TEST_API_TOKEN: "hunter22" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const { value: first } = await lines.read();
+      const recorder = Number(/127\.0\.0\.1:(\d+), forwarding/.exec(first ?? "")?.[1]);
+      // Two clients at once: the first stays open while the second talks.
+      const one = await Deno.connect({ hostname: "127.0.0.1", port: recorder });
+      const two = await Deno.connect({ hostname: "127.0.0.1", port: recorder });
+      const exchange = async (conn: Deno.Conn, request: string, reply: string): Promise<void> => {
+        await conn.write(encoder.encode(request));
+        let received = "";
+        using deadline = new Deadline(5_000);
+        const chunk = new Uint8Array(1024);
+        while (received.length < reply.length) {
+          const count = await untilAborted(conn.read(chunk), deadline.signal);
+          if (count === undefined || count === null) break;
+          received += decoder.decode(chunk.subarray(0, count));
+        }
+        assertEquals(received, reply);
+      };
+      await exchange(one, "PING\r\n", "+PONG\r\n");
+      await exchange(two, "*2\r\n$4\r\nECHO\r\n$8\r\nhunter22\r\n", "$8\r\nhunter22\r\n");
+      await exchange(one, "*2\r\n$4\r\nECHO\r\n$3\r\none\r\n", "$3\r\none\r\n");
+      one.close();
+      two.close();
+      // --max-time ends the recording without a signal.
+      assertEquals((await child.status).code, 0);
+      await lines.cancel();
+      await child.stderr.cancel();
+      const text = await Deno.readTextFile(file);
+      assertEquals(text.includes("hunter22"), false);
+      assertStringIncludes(text, "***");
+      assertStringIncludes(text, "name: 'sessions 1 and 2, at once'");
+      assertStringIncludes(text, "connect: c2");
+    } finally {
+      await Deno.remove(file);
+    }
+  },
+);
