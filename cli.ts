@@ -43,6 +43,8 @@ import {
   startServer,
   type Suite,
 } from "./mod.ts";
+import { Deadline } from "./runner/deadline.ts";
+import { aborted } from "./runner/channels/channel.ts";
 import { writeStderr, writeStdout } from "./runner/output.ts";
 import { readSuiteFile, SuiteFileError } from "./runner/suite_file.ts";
 import { describeStrays, killRunningProcesses, stopLeftovers } from "./runner/process.ts";
@@ -342,10 +344,7 @@ async function serve(command: ServeCommand): Promise<number> {
   const where = server.path ?? `${server.hostname}:${server.port}`;
   writeStdout(`${name} server listening on ${where} (${transports})\n`);
   writeStderr("Press Ctrl-C to stop\n");
-  await new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", resolve);
-    Deno.addSignalListener("SIGTERM", resolve);
-  });
+  await untilStopSignal();
   await server.close();
   writeStderr(`${name} server stopped\n`);
   return 0;
@@ -376,14 +375,12 @@ async function record(command: RecordCommand): Promise<number> {
   }
   writeStdout(`recording on tcp://${proxy.hostname}:${proxy.port}, forwarding to ${command.to}\n`);
   writeStderr("Press Ctrl-C to stop and write the recording\n");
-  await new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", resolve);
-    Deno.addSignalListener("SIGTERM", resolve);
-    if (command.maxTime !== undefined) {
-      const timer = setTimeout(resolve, command.maxTime);
-      Deno.unrefTimer(timer);
-    }
-  });
+  const stopped = untilStopSignal();
+  if (command.maxTime === undefined) await stopped;
+  else {
+    using deadline = new Deadline(command.maxTime);
+    await Promise.race([stopped, aborted(deadline.signal)]);
+  }
   await proxy.close();
   let secrets: string[] = [];
   try {
@@ -454,12 +451,17 @@ async function mock(command: MockCommand): Promise<number> {
     : `${running.transport}://${running.hostname}:${running.port}`;
   writeStdout(`${stub.name} stub listening on ${where}\n`);
   writeStderr("Press Ctrl-C to stop\n");
-  await new Promise<void>((resolve) => {
+  await untilStopSignal();
+  await running.close();
+  return 0;
+}
+
+/** Waits for Ctrl-C or SIGTERM: how a standalone server, proxy or recording is stopped. */
+function untilStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
     Deno.addSignalListener("SIGINT", resolve);
     Deno.addSignalListener("SIGTERM", resolve);
   });
-  await running.close();
-  return 0;
 }
 
 /** `parley proxy`: a fault-injecting proxy until Ctrl-C, printing what it does. */
@@ -504,10 +506,7 @@ async function proxy(command: ProxyCommand): Promise<number> {
     `proxy listening on ${target.transport}://${running.hostname}:${running.port}, forwarding to ${step.to}\n`,
   );
   writeStderr("Press Ctrl-C to stop\n");
-  await new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", resolve);
-    Deno.addSignalListener("SIGTERM", resolve);
-  });
+  await untilStopSignal();
   await running.close();
   return 0;
 }

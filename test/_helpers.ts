@@ -113,6 +113,32 @@ export async function startService(args: string[], port: number): Promise<Runnin
   return process;
 }
 
+/**
+ * Starts redis-server on `port` of 127.0.0.1, without persistence, with
+ * more options when given.
+ *
+ * @param port The port.
+ * @param options More command-line options.
+ * @returns The running server.
+ */
+export function startRedis(port: number, options: string[] = []): Promise<RunningProcess> {
+  return startService(
+    [
+      "redis-server",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      ...options,
+    ],
+    port,
+  );
+}
+
 /** The single scenario of a result, asserting there is exactly one. */
 export function only(result: SuiteResult): ScenarioResult {
   if (result.scenarios.length !== 1) {

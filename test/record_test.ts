@@ -7,32 +7,35 @@ import { loadSuite, runSuite } from "../mod.ts";
 import { loadStub, startStub } from "../runner/stub.ts";
 import { Deadline } from "../runner/deadline.ts";
 import { untilAborted } from "../runner/channels/channel.ts";
-import { CLI, freePort, startService, testWithTools } from "./_helpers.ts";
+import { CLI, freePort, startRedis, testWithTools } from "./_helpers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Sends each request and reads until its reply is whole; returns the replies. */
+/** Sends a request and reads until a reply of the expected length came (5 s at most). */
+async function exchange(conn: Deno.Conn, request: string, reply: string): Promise<string> {
+  await conn.write(encoder.encode(request));
+  let received = "";
+  using deadline = new Deadline(5_000);
+  const chunk = new Uint8Array(4096);
+  while (received.length < reply.length) {
+    const count = await untilAborted(conn.read(chunk), deadline.signal);
+    if (count === undefined || count === null) break;
+    received += decoder.decode(chunk.subarray(0, count));
+  }
+  return received;
+}
+
+/** Sends each request on one connection and returns the replies. */
 async function talk(port: number, exchanges: [string, string][]): Promise<string[]> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const replies: string[] = [];
   try {
-    using deadline = new Deadline(5_000);
-    const chunk = new Uint8Array(4096);
-    for (const [request, reply] of exchanges) {
-      await conn.write(encoder.encode(request));
-      let received = "";
-      while (received.length < reply.length) {
-        const count = await untilAborted(conn.read(chunk), deadline.signal);
-        if (count === undefined || count === null) break;
-        received += decoder.decode(chunk.subarray(0, count));
-      }
-      replies.push(received);
-    }
+    const replies: string[] = [];
+    for (const [request, reply] of exchanges) replies.push(await exchange(conn, request, reply));
+    return replies;
   } finally {
     conn.close();
   }
-  return replies;
 }
 
 /** Runs parley record in front of `port`, lets `drive` talk through it, and returns what it wrote. */
@@ -81,20 +84,7 @@ testWithTools(
   "a recorded Redis session replays against the same server",
   async () => {
     const port = freePort();
-    await using _redis = await startService(
-      [
-        "redis-server",
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      port,
-    );
+    await using _redis = await startRedis(port);
     const { file, stderr } = await recordSession(port, "suite", async (recorder) => {
       assertEquals(await talk(recorder, SESSION), SESSION.map(([, reply]) => reply));
     });
@@ -125,20 +115,7 @@ testWithTools(
   "record --as stub writes a stub that answers as the server did",
   async () => {
     const port = freePort();
-    await using _redis = await startService(
-      [
-        "redis-server",
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      port,
-    );
+    await using _redis = await startRedis(port);
     const { file } = await recordSession(port, "stub", async (recorder) => {
       await talk(recorder, SESSION);
     });
@@ -156,20 +133,7 @@ testWithTools(
   "overlapping sessions become one scenario with a connection each; --max-time stops; secrets are masked",
   async () => {
     const port = freePort();
-    await using _redis = await startService(
-      [
-        "redis-server",
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      port,
-    );
+    await using _redis = await startRedis(port);
     const file = await Deno.makeTempFile({ suffix: ".yaml" });
     try {
       const child = new Deno.Command(Deno.execPath(), {
@@ -196,21 +160,15 @@ testWithTools(
       // Two clients at once: the first stays open while the second talks.
       const one = await Deno.connect({ hostname: "127.0.0.1", port: recorder });
       const two = await Deno.connect({ hostname: "127.0.0.1", port: recorder });
-      const exchange = async (conn: Deno.Conn, request: string, reply: string): Promise<void> => {
-        await conn.write(encoder.encode(request));
-        let received = "";
-        using deadline = new Deadline(5_000);
-        const chunk = new Uint8Array(1024);
-        while (received.length < reply.length) {
-          const count = await untilAborted(conn.read(chunk), deadline.signal);
-          if (count === undefined || count === null) break;
-          received += decoder.decode(chunk.subarray(0, count));
-        }
-        assertEquals(received, reply);
-      };
-      await exchange(one, "PING\r\n", "+PONG\r\n");
-      await exchange(two, "*2\r\n$4\r\nECHO\r\n$8\r\nhunter22\r\n", "$8\r\nhunter22\r\n");
-      await exchange(one, "*2\r\n$4\r\nECHO\r\n$3\r\none\r\n", "$3\r\none\r\n");
+      assertEquals(await exchange(one, "PING\r\n", "+PONG\r\n"), "+PONG\r\n");
+      assertEquals(
+        await exchange(two, "*2\r\n$4\r\nECHO\r\n$8\r\nhunter22\r\n", "$8\r\nhunter22\r\n"),
+        "$8\r\nhunter22\r\n",
+      );
+      assertEquals(
+        await exchange(one, "*2\r\n$4\r\nECHO\r\n$3\r\none\r\n", "$3\r\none\r\n"),
+        "$3\r\none\r\n",
+      );
       one.close();
       two.close();
       // --max-time ends the recording without a signal.

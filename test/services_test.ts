@@ -4,7 +4,7 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import { loadSuite, parseSuite, runSuite, type SuiteResult } from "../mod.ts";
 import type { RunningProcess } from "../runner/process.ts";
-import { freePort, startService, testWithTools } from "./_helpers.ts";
+import { freePort, startRedis, startService, testWithTools } from "./_helpers.ts";
 import { type Certificates, makeCertificates } from "./_certs.ts";
 
 function statuses(result: SuiteResult): string[] {
@@ -19,20 +19,7 @@ function statuses(result: SuiteResult): string[] {
 
 testWithTools(["redis-server"], "the Redis suite passes against a real redis-server", async () => {
   const port = freePort();
-  await using _redis = await startService(
-    [
-      "redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ],
-    port,
-  );
+  await using _redis = await startRedis(port);
   const result = await runSuite(await loadSuite("examples/services/redis.yaml"), {
     env: (name) => name === "REDIS_PORT" ? String(port) : undefined,
   });
@@ -108,20 +95,7 @@ steps:
 `);
   const running = runSuite(suite);
   // The service starts only once the suite is already waiting for it.
-  await using _redis = await startService(
-    [
-      "redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ],
-    port,
-  );
+  await using _redis = await startRedis(port);
   assertEquals(statuses(await running), ["late: passed"]);
 });
 
