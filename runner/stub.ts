@@ -30,7 +30,7 @@ import { dirname } from "@std/path/posix/dirname";
 import { resolve } from "@std/path/posix/resolve";
 import { validateSuite } from "./validate.ts";
 import { parseYaml, type YamlDocument, YamlSyntaxError } from "./yaml.ts";
-import type { Captures, MatchResult } from "./match/result.ts";
+import { type Captures, INCOMPLETE, matched, type MatchResult } from "./match/result.ts";
 
 /** What a rule does, in order. */
 export type StubAction =
@@ -504,21 +504,56 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
     }
     return true;
   };
-  /** The first applicable rule that matches, or why none does. */
-  const decide = (
-    results: MatchResult[],
-    candidates: [StubRule, number][],
-  ): { rule: number; captures: Captures; consumed: number } | "wait" | "none" => {
-    const index = results.findIndex((result) => result.status === "matched");
-    if (index >= 0) {
-      const result = results[index]!;
-      return {
-        rule: candidates[index]![1],
-        captures: result.status === "matched" ? result.captures : {},
-        consumed: result.status === "matched" ? result.consumed : 0,
-      };
-    }
-    return results.some((result) => result.status === "incomplete") ? "wait" : "none";
+  /** A connection's (or a UDP sender's) state and variables. */
+  type Peer = { number: number; state: string | undefined; variables: Record<string, string> };
+  /**
+   * The rules that may answer a peer now, as one expectation: the first that
+   * matches wins (as `expect: { any }`), its number among them in `RULE`.
+   */
+  const rulesFor = (peer: Peer): {
+    compiled: ReturnType<typeof compileExpectation>;
+    pick: (result: MatchResult) => { rule: number; captures: Captures } | undefined;
+  } => {
+    const candidates = applicable(peer.state);
+    const compiled = compileExpectation({ variables: peer.variables, env }, {
+      kind: "any",
+      alternatives: candidates.map(([rule]) => rule.when),
+      as: RULE,
+    });
+    const pick = (result: MatchResult): { rule: number; captures: Captures } | undefined => {
+      if (result.status !== "matched") return undefined;
+      const { [RULE]: index, ...captures } = result.captures;
+      // Bytes passed over because no rule could match carry no rule.
+      return index === undefined ? undefined : { rule: candidates[Number(index)]![1], captures };
+    };
+    return { compiled, pick };
+  };
+  /**
+   * Journals a message and answers it with its rule, if one matched;
+   * `false` when the rule closed the connection or the stub stopped.
+   */
+  const answer = async (
+    peer: Peer,
+    message: Uint8Array,
+    choice: { rule: number; captures: Captures } | undefined,
+    io: {
+      send: (bytes: Uint8Array) => Promise<void>;
+      close: (how: "full" | "half") => Promise<void>;
+    },
+  ): Promise<boolean> => {
+    note({
+      connection: peer.number,
+      kind: "received",
+      bytes: message,
+      ...(choice === undefined ? {} : { rule: choice.rule + 1 }),
+    });
+    if (choice === undefined) return true;
+    uses[choice.rule]!++;
+    const rule = stub.rules[choice.rule]!;
+    Object.assign(peer.variables, choice.captures);
+    if (rule.nextState !== undefined) peer.state = rule.nextState;
+    if (!(await wait(rule.delay))) return false;
+    return await act(rule.then, { variables: peer.variables, env }, io.send, io.close);
   };
 
   function closer(release: () => void | Promise<void>): () => Promise<void> {
@@ -559,34 +594,11 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
           peer = { number: peers.size + 1, state: undefined, variables: {} };
           if (peers.size < 1024) peers.set(key, peer);
         }
-        const scope = { variables: peer.variables, env };
-        const candidates = applicable(peer.state);
-        const results = candidates.map(([rule]) =>
-          compileExpectation(scope, rule.when).datagram(datagram)
-        );
-        const decision = decide(results, candidates);
-        if (typeof decision === "string") {
-          note({ connection: peer.number, kind: "received", bytes: datagram });
-          continue;
-        }
-        note({
-          connection: peer.number,
-          kind: "received",
-          bytes: datagram,
-          rule: decision.rule + 1,
-        });
-        uses[decision.rule]!++;
-        const rule = stub.rules[decision.rule]!;
-        Object.assign(peer.variables, decision.captures);
-        if (rule.nextState !== undefined) peer.state = rule.nextState;
-        if (!(await wait(rule.delay))) return;
-        await act(
-          rule.then,
-          scope,
-          (bytes) => socket.send(bytes, sender).then(() => {}),
-          async () => {},
-        )
-          .catch(() => {});
+        const { compiled, pick } = rulesFor(peer);
+        await answer(peer, datagram, pick(compiled.datagram(datagram)), {
+          send: (bytes) => socket.send(bytes, sender).then(() => {}),
+          close: () => Promise.resolve(),
+        }).catch(() => {});
       }
     })());
     const close = closer(() => socket.close());
@@ -612,19 +624,22 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
   let connections = 0;
   const serve = async (channel: TcpChannel, number: number): Promise<void> => {
     note({ connection: number, kind: "connected" });
-    const scope = { variables: {} as Record<string, string>, env };
-    let state: string | undefined;
-    const send = (bytes: Uint8Array): Promise<void> => channel.send(bytes, stopping.signal);
-    const close = async (how: "full" | "half"): Promise<void> => {
-      if (how === "half") await channel.closeWrite();
-      else await channel.close();
+    const peer: Peer = { number, state: undefined, variables: {} };
+    const io = {
+      send: (bytes: Uint8Array): Promise<void> => channel.send(bytes, stopping.signal),
+      close: async (how: "full" | "half"): Promise<void> => {
+        if (how === "half") await channel.closeWrite();
+        else await channel.close();
+      },
     };
     try {
-      if (!(await act(stub.onConnect, scope, send, close))) return;
+      if (!(await act(stub.onConnect, { variables: peer.variables, env }, io.send, io.close))) {
+        return;
+      }
       while (!stopping.signal.aborted) {
-        const candidates = applicable(state);
+        const { compiled, pick } = rulesFor(peer);
         let message: Uint8Array;
-        let decision: ReturnType<typeof decide>;
+        let choice: { rule: number; captures: Captures } | undefined;
         if (stub.framing !== undefined) {
           const outcome = await channel.buffer.waitFor(
             expectFrame(stub.framing, 1 << 20),
@@ -632,52 +647,26 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
           );
           if (outcome.status !== "matched") return;
           message = unframe(stub.framing, outcome.bytes);
-          const compiled = candidates.map(([rule]) => compileExpectation(scope, rule.when));
-          decision = decide(compiled.map((each) => each.datagram(message)), candidates);
+          choice = pick(compiled.datagram(message));
         } else {
-          const compiled = candidates.map(([rule]) => compileExpectation(scope, rule.when));
-          let unmatched = 0;
           const outcome = await channel.buffer.waitFor((bytes, ended) => {
-            const results = compiled.map((each) => each.matcher(bytes, ended));
-            const picked = decide(results, candidates);
-            if (typeof picked === "object") {
-              return {
-                status: "matched",
-                consumed: picked.consumed,
-                captures: { ...picked.captures, [RULE]: String(picked.rule) },
-              };
-            }
-            if (picked === "wait" && !(ended && bytes.length > 0)) {
-              return { status: "incomplete", discard: 0 };
-            }
+            const result = compiled.matcher(bytes, ended);
+            if (result.status === "matched") return result;
+            if (result.status === "incomplete" && !(ended && bytes.length > 0)) return result;
             // No rule can match: pass over one line (or all that came).
             const newline = bytes.indexOf(10);
-            unmatched = newline >= 0 ? newline + 1 : bytes.length;
-            if (unmatched === 0) return { status: "incomplete", discard: 0 };
-            return { status: "matched", consumed: unmatched, captures: {} };
+            const unmatched = newline >= 0 ? newline + 1 : bytes.length;
+            return unmatched === 0 ? INCOMPLETE : matched(unmatched);
           }, stopping.signal);
           if (outcome.status !== "matched") return;
           message = outcome.bytes;
-          const rule = outcome.captures[RULE];
-          decision = rule === undefined ? "none" : {
-            rule: Number(rule),
-            captures: Object.fromEntries(
-              Object.entries(outcome.captures).filter(([key]) => key !== RULE),
-            ),
+          choice = pick({
+            status: "matched",
             consumed: message.length,
-          };
+            captures: outcome.captures,
+          });
         }
-        if (typeof decision === "string") {
-          note({ connection: number, kind: "received", bytes: message });
-          continue;
-        }
-        note({ connection: number, kind: "received", bytes: message, rule: decision.rule + 1 });
-        uses[decision.rule]!++;
-        const rule = stub.rules[decision.rule]!;
-        Object.assign(scope.variables, decision.captures);
-        if (rule.nextState !== undefined) state = rule.nextState;
-        if (!(await wait(rule.delay))) return;
-        if (!(await act(rule.then, scope, send, close))) return;
+        if (!(await answer(peer, message, choice, io))) return;
       }
     } catch {
       // A client that reset or left: the stub serves the others.

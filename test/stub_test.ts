@@ -298,3 +298,19 @@ steps:
     }
   },
 );
+
+Deno.test("a line no rule matches is passed over and journaled without a rule", async () => {
+  const stub = parseStub(`
+listen: "tcp://127.0.0.1:0"
+rules:
+  - when: { line: PING }
+    then: [{ send: "PONG\\n" }]
+`);
+  await using server = startStub(stub, { port: 0 });
+  assertEquals(await converse(server.port, "HELLO\nPING\n", "PONG\n"), "PONG\n");
+  const received = server.journal.filter((entry) => entry.kind === "received");
+  assertEquals(
+    received.map((entry) => [decoder.decode(entry.bytes), entry.rule]),
+    [["HELLO\n", undefined], ["PING\n", 1]],
+  );
+});
