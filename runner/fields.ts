@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes/concat";
 import { encodeHex } from "@std/encoding/hex";
 import { intSize, type IntType, readInt, writeInt } from "./binary.ts";
 import { type BytePattern, describeByte, describePattern } from "./match/bytes.ts";
@@ -95,13 +96,7 @@ export function encodeFields(fields: readonly Field[]): Uint8Array {
         throw new RangeError(`${name} (${field.kind}) only applies to expect`);
     }
   });
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concat(parts) as Uint8Array;
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concat } from "@std/bytes/concat";
 import { stringify } from "@std/yaml";
 import { encodeHex } from "@std/encoding/hex";
 import type { TrafficEvent } from "./channels/proxy.ts";
@@ -117,17 +118,11 @@ function runs(
       });
     }
   }
-  return out.map((run) => ({ direction: run.direction, bytes: concatAll(run.bytes), at: run.at }));
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return out.map((run) => ({
+    direction: run.direction,
+    bytes: concat(run.bytes) as Uint8Array,
+    at: run.at,
+  }));
 }
 
 /** Text when the bytes are printable UTF-8 (tabs and line ends allowed), else `undefined`. */

@@ -215,16 +215,7 @@ export function listen(
   };
 }
 
-/**
- * Writes all of `bytes`, however many writes that takes.
- *
- * @param conn The connection.
- * @param bytes What to write.
- */
-export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
-}
+export { writeAll } from "../runner/channels/channel.ts";
 
 /**
  * Serves each UDP datagram with a reply computed from it.

@@ -40,6 +40,30 @@ export interface ByteConn {
   close(): void;
 }
 
+/**
+ * Writes all of `bytes`, however many writes that takes.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { writeAll } from "./channel.ts";
+ * const written: number[] = [];
+ * const conn = { write: (bytes: Uint8Array) => { written.push(bytes.length); return Promise.resolve(Math.min(2, bytes.length)); } };
+ * await writeAll(conn, new Uint8Array(5));
+ * assertEquals(written, [5, 3, 1]);
+ * ```
+ *
+ * @param conn Where to write.
+ * @param bytes What to write.
+ */
+export async function writeAll(
+  conn: Pick<ByteConn, "write">,
+  bytes: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
+
 /** Why connecting failed. */
 export type ConnectFailureReason = "refused" | "timeout" | "unresolved" | "handshake" | "other";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { aborted, type Channel, formatAddress, SendError } from "./channel.ts";
+import { aborted, type Channel, formatAddress, SendError, writeAll } from "./channel.ts";
 import { Deadline } from "../deadline.ts";
 import {
   chance,
@@ -542,9 +542,4 @@ function slices(bytes: Uint8Array, size: number): Uint8Array[] {
   const parts: Uint8Array[] = [];
   for (let at = 0; at < bytes.length; at += size) parts.push(bytes.subarray(at, at + size));
   return parts.length === 0 ? [bytes] : parts;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }

@@ -11,7 +11,7 @@
 
 import type { Duplex as DuplexType } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import type { ByteConn } from "./channel.ts";
+import { type ByteConn, writeAll } from "./channel.ts";
 
 /** TLS options with their files read. */
 export interface TlsClientOptions {
@@ -220,11 +220,6 @@ function denoConnAsDuplex(conn: Deno.TcpConn, Duplex: typeof DuplexType): Duplex
     },
   });
   return duplex;
-}
-
-async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }
 
 /** How much a TLS socket may read ahead of the steps before it pauses. */
