@@ -1,5 +1,7 @@
 // The listening and bookkeeping every reference server shares.
 
+export { writeAll } from "../runner/channels/channel.ts";
+
 /** A running reference server. */
 export interface ReferenceServer extends AsyncDisposable {
   /** Which server this is. */
@@ -214,8 +216,6 @@ export function listen(
     [Symbol.asyncDispose]: close,
   };
 }
-
-export { writeAll } from "../runner/channels/channel.ts";
 
 /**
  * Serves each UDP datagram with a reply computed from it.
