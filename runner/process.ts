@@ -736,12 +736,15 @@ function checkConfinedStart(command: string, options: ProcessOptions, path: stri
     ...(limitArgs(options.limits).length === 0 ? [] : [["prlimit", "with limits", "util-linux"]]),
     ...(options.sandbox === undefined ? [] : [["bwrap", "in a sandbox", "bubblewrap"]]),
   ];
+  const installed = new Map<string, string>();
   for (const [tool, how, pkg] of tools) {
-    if (findCommand(tool!, cwd, path).path === undefined) {
+    const at = findCommand(tool!, cwd, path).path;
+    if (at === undefined) {
       throw new SpawnError(
         `Cannot run "${command}" ${how}: "${tool}" is not installed (it comes in the ${pkg} package)`,
       );
     }
+    installed.set(tool!, at);
   }
   const found = findCommand(command, cwd, path);
   if (found.problem !== undefined) {
@@ -749,7 +752,7 @@ function checkConfinedStart(command: string, options: ProcessOptions, path: stri
   }
   const sandbox = options.sandbox;
   if (sandbox === undefined) return;
-  const failure = sandboxFailure(findCommand("bwrap", cwd, path).path!);
+  const failure = sandboxFailure(installed.get("bwrap")!);
   if (failure !== undefined) {
     throw new SpawnError(
       `Cannot run "${command}" in a sandbox: bwrap does not work on this machine: ${failure}`,

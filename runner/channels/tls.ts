@@ -11,7 +11,7 @@
 
 import type { Duplex as DuplexType } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { type ByteConn, writeAll } from "./channel.ts";
+import { type ByteConn, untilAborted, writeAll } from "./channel.ts";
 
 /** TLS options with their files read. */
 export interface TlsClientOptions {
@@ -82,11 +82,7 @@ export async function startTlsClient(
     : nodeHandshake(conn, servername, options);
   let session: TlsSession | undefined;
   try {
-    session = await new Promise<TlsSession | undefined>((resolve, reject) => {
-      const stop = (): void => resolve(undefined);
-      signal.addEventListener("abort", stop, { once: true });
-      handshake.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
-    });
+    session = await untilAborted(handshake, signal);
   } catch (error) {
     closeQuietly(conn);
     if (error instanceof TlsHandshakeError) throw error;
