@@ -638,6 +638,17 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     : runCommand(args);
 }
 
+/** `--listen HOST:PORT` of proxy and record; 127.0.0.1 and a free port by default. */
+function listenAddress(args: ParsedArgs): { hostname: string; port: number } {
+  const listen = one(args.listen) ?? "127.0.0.1:0";
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (match === null || !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new UsageError(`Invalid --listen "${listen}": expected HOST:PORT, like 127.0.0.1:8000`);
+  }
+  return { hostname: match[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
 function recordCommand(args: ParsedArgs): RecordCommand {
   const to = one(args.to);
   if (to === undefined || !/^tcp:\/\/.+:\d+$/.test(to)) {
@@ -647,12 +658,7 @@ function recordCommand(args: ParsedArgs): RecordCommand {
       }`,
     );
   }
-  const listen = one(args.listen) ?? "127.0.0.1:0";
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
-  const port = Number(match?.[2]);
-  if (match === null || !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-    throw new UsageError(`Invalid --listen "${listen}": expected HOST:PORT, like 127.0.0.1:8000`);
-  }
+  const { hostname, port } = listenAddress(args);
   const asText = one(args.as) ?? "suite";
   if (asText !== "suite" && asText !== "stub") {
     throw new UsageError(`Invalid --as "${asText}": expected "suite" or "stub"`);
@@ -668,7 +674,7 @@ function recordCommand(args: ParsedArgs): RecordCommand {
   }
   return {
     kind: "record",
-    hostname: match[1]!.replace(/^\[|\]$/g, ""),
+    hostname,
     port,
     to,
     out: one(args.out),
@@ -697,18 +703,13 @@ function proxyCommand(args: ParsedArgs): ProxyCommand {
       `"proxy" needs --to URL: where it forwards (tcp://host:port or udp://host:port)`,
     );
   }
-  const listen = one(args.listen) ?? "127.0.0.1:0";
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
-  const port = Number(match?.[2]);
-  if (match === null || !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-    throw new UsageError(`Invalid --listen "${listen}": expected HOST:PORT, like 127.0.0.1:8000`);
-  }
+  const { hostname, port } = listenAddress(args);
   const faults: Record<string, string> = {};
   for (const [name] of PROXY_FAULT_FLAGS) {
     const value = one(args[name]);
     if (value !== undefined) faults[name.replace("-", "_")] = value;
   }
-  return { kind: "proxy", hostname: match[1]!.replace(/^\[|\]$/g, ""), port, to, faults };
+  return { kind: "proxy", hostname, port, to, faults };
 }
 
 /**

@@ -340,3 +340,20 @@ scenarios:
     ),
   );
 });
+
+Deno.test("parley proxy and record refuse a --listen that is not HOST:PORT", async () => {
+  for (
+    const command of [["proxy", "--to", "udp://127.0.0.1:9"], [
+      "record",
+      "--to",
+      "tcp://127.0.0.1:9",
+    ]]
+  ) {
+    const run = await runParley([...command, "--listen", "localhost"]);
+    assertEquals(run.code, 2);
+    assertStringIncludes(
+      run.stderr,
+      `error: Invalid --listen "localhost": expected HOST:PORT, like 127.0.0.1:8000`,
+    );
+  }
+});
