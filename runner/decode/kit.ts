@@ -202,8 +202,11 @@ export interface DecodeKit {
   ): FieldSpec[] | undefined;
   /** A proxy's faults, for its transport; each may be `{ up, down }`. */
   faults(value: unknown, place: Place, transport: Transport): Faults | undefined;
-  /** A connection's framing: `{ prefix, skip, adjust }`, `{ delimiter }` or `{ fixed }`. */
-  framing(value: unknown, place: Place): Framing | undefined;
+  /**
+   * A connection's framing: `{ prefix, skip, adjust }`, `{ delimiter }` or
+   * `{ fixed }`; on UDP, where every datagram is a message, a problem.
+   */
+  framing(value: unknown, place: Place, transport: Transport): Framing | undefined;
   /** TLS options: `{ ca, servername, insecure, cert, key, alpn }`. */
   tls(value: unknown, place: Place, defined: ReadonlySet<string>): TlsSpec | undefined;
   /** `true` or `false`. */

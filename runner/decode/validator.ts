@@ -965,7 +965,19 @@ export class Validator implements DecodeKit {
     return { kind: kind as "hex" | "text", value: text };
   }
 
-  framing(value: unknown, place: Place): Framing | undefined {
+  framing(value: unknown, place: Place, transport: Transport): Framing | undefined {
+    const framing = this.#framingOf(value, place);
+    if (transport === "udp") {
+      this.problem(place, "does-not-apply", {
+        what: `"framing"`,
+        applies: "streams",
+        why: "on UDP every datagram is a message already",
+      });
+    }
+    return framing;
+  }
+
+  #framingOf(value: unknown, place: Place): Framing | undefined {
     if (!isRecord(value)) {
       this.problem(place, "wrong-type", {
         what: `"framing"`,

@@ -113,7 +113,7 @@ function decodeAccept(input: ActionInput, kit: DecodeKit): AcceptStep | undefine
   state.open.set(as, { kind: "tcp", step: base.number });
   const framing = options.framing === undefined
     ? undefined
-    : kit.framing(options.framing, kit.at(place, options, "framing"));
+    : kit.framing(options.framing, kit.at(place, options, "framing"), "tcp");
   return {
     ...base,
     action: "accept",

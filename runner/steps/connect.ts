@@ -268,14 +268,7 @@ function decodeConnect(input: ActionInput, kit: DecodeKit): ConnectStep | undefi
   }
   const framing = options.framing === undefined
     ? undefined
-    : kit.framing(options.framing, kit.at(place, options, "framing"));
-  if (options.framing !== undefined && resolved === "udp") {
-    kit.problem(kit.at(place, options, "framing"), "does-not-apply", {
-      what: `"framing"`,
-      applies: "streams",
-      why: "on UDP every datagram is a message already",
-    });
-  }
+    : kit.framing(options.framing, kit.at(place, options, "framing"), resolved);
   const faults = options.faults === undefined
     ? undefined
     : kit.faults(options.faults, kit.at(place, options, "faults"), resolved);

@@ -193,16 +193,11 @@ function decodeListen(input: ActionInput, kit: DecodeKit): ListenStep | undefine
   } else if (options.port !== undefined) {
     kit.port(options.port, kit.at(place, options, "port"));
   }
-  const framing = options.framing === undefined
-    ? undefined
-    : kit.framing(options.framing, kit.at(place, options, "framing"));
-  if (options.framing !== undefined && transport === "udp") {
-    kit.problem(kit.at(place, options, "framing"), "does-not-apply", {
-      what: `"framing"`,
-      applies: "streams",
-      why: "on UDP every datagram is a message already",
-    });
-  }
+  const framing = options.framing === undefined ? undefined : kit.framing(
+    options.framing,
+    kit.at(place, options, "framing"),
+    transport === "udp" ? "udp" : "tcp",
+  );
   if (as === undefined) return undefined;
   state.open.set(as, {
     kind: transport === "udp" ? "udp-listener" : "tcp-listener",
