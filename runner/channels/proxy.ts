@@ -120,6 +120,11 @@ export class FaultProxy implements Channel {
     this.#transcript = options.transcript;
     this.#onNote = options.onNote;
     this.#onTraffic = options.onTraffic;
+    this.#note(
+      `proxy on ${transport}://${formatAddress(this.hostname, this.port)} to ${transport}://${
+        formatAddress(target.hostname, target.port)
+      }`,
+    );
   }
 
   /**
@@ -150,11 +155,6 @@ export class FaultProxy implements Channel {
         faults,
         options,
       );
-      proxy.#note(
-        `proxy on udp://${formatAddress(hostname, port)} to udp://${
-          formatAddress(target.hostname, target.port)
-        }`,
-      );
       proxy.#closers.add(() => socket.close());
       proxy.#track(proxy.#serveUdp(socket));
       return proxy;
@@ -168,11 +168,6 @@ export class FaultProxy implements Channel {
       target,
       faults,
       options,
-    );
-    proxy.#note(
-      `proxy on tcp://${formatAddress(hostname, port)} to tcp://${
-        formatAddress(target.hostname, target.port)
-      }`,
     );
     if (faults.refuse) {
       // Down: nothing listens, so connects are refused.
