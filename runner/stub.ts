@@ -389,6 +389,12 @@ export interface StubOptions {
    * @default {undefined}
    */
   onEntry?: (entry: JournalEntry) => void;
+  /**
+   * The most TCP connections served at once; more are closed as they come.
+   *
+   * @default {1024}
+   */
+  maxConnections?: number;
 }
 
 /** A running stub. */
@@ -415,6 +421,9 @@ export interface StubServer extends AsyncDisposable {
 
 /** Where a match carries the number of the rule that made it (no variable can be named so). */
 const RULE = "\u0000rule";
+
+/** The most TCP connections a stub serves at once. */
+const MAX_CONNECTIONS = 1024;
 
 /** The most journal entries kept. */
 const MAX_JOURNAL = 10_000;
@@ -622,6 +631,7 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
       ...(stub.tls === undefined ? {} : { tls: stub.tls }),
     });
   let connections = 0;
+  let serving = 0;
   const serve = async (channel: TcpChannel, number: number): Promise<void> => {
     note({ connection: number, kind: "connected" });
     const peer: Peer = { number, state: undefined, variables: {} };
@@ -685,7 +695,14 @@ export function startStub(stub: StubSpec, options: StubOptions = {}): StubServer
         continue;
       }
       connections++;
-      track(serve(channel, connections));
+      if (serving >= (options.maxConnections ?? MAX_CONNECTIONS)) {
+        // Bounded: a flood of clients is turned away, not served.
+        note({ connection: connections, kind: "closed" });
+        await channel.close();
+        continue;
+      }
+      serving++;
+      track(serve(channel, connections).finally(() => serving--));
     }
   })());
 

@@ -357,3 +357,34 @@ Deno.test("parley proxy and record refuse a --listen that is not HOST:PORT", asy
     );
   }
 });
+
+Deno.test("a TCP proxy relays a bounded number of connections and closes the rest at once", async () => {
+  await using echo = startServer("echo");
+  const transcript = new Transcript();
+  await using proxy = FaultProxy.start(
+    "net",
+    { transport: "tcp", hostname: "127.0.0.1", port: echo.port },
+    { up: {}, down: {}, seed: 1, refuse: false },
+    { transcript, maxConnections: 2 },
+  );
+  const conns = await Promise.all(
+    [1, 2, 3].map(() => Deno.connect({ hostname: "127.0.0.1", port: proxy.port })),
+  );
+  try {
+    // The first two echo; the third is closed by the proxy.
+    for (const conn of conns.slice(0, 2)) {
+      await conn.write(encoder.encode("x"));
+      const byte = new Uint8Array(1);
+      assertEquals(await conn.read(byte), 1);
+    }
+    using deadline = new Deadline(5_000);
+    assertEquals(await untilAborted(conns[2]!.read(new Uint8Array(1)), deadline.signal), null);
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+  assert(
+    transcript.events.some((event) =>
+      event.detail === "connection 3: closed at once, 2 connections are open"
+    ),
+  );
+});

@@ -314,3 +314,25 @@ rules:
     [["HELLO\n", undefined], ["PING\n", 1]],
   );
 });
+
+Deno.test("a stub serves a bounded number of connections and closes the rest at once", async () => {
+  const stub = parseStub(`
+listen: "tcp://127.0.0.1:0"
+rules:
+  - when: { line: PING }
+    then: [{ send: "PONG\\n" }]
+`);
+  await using server = startStub(stub, { port: 0, maxConnections: 1 });
+  const first = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    // The second client is turned away while the first is served.
+    assertEquals(await converse(server.port, "PING\n"), "");
+    await first.write(encoder.encode("PING\n"));
+    const reply = new Uint8Array(5);
+    let got = 0;
+    while (got < 5) got += (await first.read(reply.subarray(got))) ?? 5;
+    assertEquals(decoder.decode(reply), "PONG\n");
+  } finally {
+    first.close();
+  }
+});

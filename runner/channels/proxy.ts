@@ -22,6 +22,8 @@ import type { Transport } from "../suite.ts";
 
 /** The most bytes a TCP direction holds before it stops reading from its source. */
 const MAX_QUEUED = 1024 * 1024;
+/** The most TCP connections a proxy relays at once. */
+const MAX_TCP_CONNECTIONS = 1024;
 /** The most UDP clients a proxy tracks at once. */
 const MAX_UDP_CLIENTS = 1024;
 /** How long a datagram held back for reordering waits for the next one. */
@@ -57,6 +59,12 @@ export interface ProxyOptions {
    * @default {undefined}
    */
   onTraffic?: (event: TrafficEvent) => void;
+  /**
+   * The most TCP connections relayed at once; more are closed as they come.
+   *
+   * @default {1024}
+   */
+  maxConnections?: number;
 }
 
 /** What crossed a TCP proxy, as {@linkcode ProxyOptions.onTraffic} sees it. */
@@ -98,6 +106,7 @@ export class FaultProxy implements Channel {
   readonly #transcript: Transcript | undefined;
   readonly #onNote: ((detail: string) => void) | undefined;
   readonly #onTraffic: ((event: TrafficEvent) => void) | undefined;
+  readonly #maxConnections: number;
   readonly #stopping = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
   readonly #closers = new Set<() => void>();
@@ -120,6 +129,7 @@ export class FaultProxy implements Channel {
     this.#transcript = options.transcript;
     this.#onNote = options.onNote;
     this.#onTraffic = options.onTraffic;
+    this.#maxConnections = options.maxConnections ?? MAX_TCP_CONNECTIONS;
     this.#note(
       `proxy on ${transport}://${formatAddress(this.hostname, this.port)} to ${transport}://${
         formatAddress(target.hostname, target.port)
@@ -205,6 +215,7 @@ export class FaultProxy implements Channel {
 
   async #serveTcp(listener: Deno.TcpListener): Promise<void> {
     let clients = 0;
+    let relaying = 0;
     while (!this.#stopping.signal.aborted) {
       let client: Deno.TcpConn;
       try {
@@ -214,7 +225,16 @@ export class FaultProxy implements Channel {
         continue;
       }
       const number = ++clients;
-      this.#track(this.#relay(client, number));
+      if (relaying >= this.#maxConnections) {
+        // Bounded: a flood of connections is turned away, not relayed.
+        this.#note(
+          `connection ${number}: closed at once, ${this.#maxConnections} connections are open`,
+        );
+        client.close();
+        continue;
+      }
+      relaying++;
+      this.#track(this.#relay(client, number).finally(() => relaying--));
     }
   }
 
