@@ -305,7 +305,8 @@ async function grade(given: GradeCommand): Promise<number> {
 
 async function serve(command: ServeCommand): Promise<number> {
   const { server: name, port, hostname, path } = command;
-  const from = invocationDir();
+  // Only files need the user's directory: plain serve runs with --allow-net alone.
+  const from = command.tls !== undefined || path !== undefined ? invocationDir() : undefined;
   let tls: { cert: string; key: string } | undefined;
   if (command.tls !== undefined) {
     try {

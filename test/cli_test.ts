@@ -344,3 +344,19 @@ Deno.test("an installed parley command runs from any directory", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve runs with network permission alone, as a benchmark or a sandbox starts it", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", CLI, "serve", "echo"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value: first } = await lines.read();
+  assertMatch(first ?? "", /^echo server listening on 127\.0\.0\.1:\d+ \(tcp\+udp\)\n$/);
+  child.kill("SIGTERM");
+  assertEquals((await child.status).code, 0);
+  await lines.cancel();
+  await child.stderr.cancel();
+});
