@@ -109,6 +109,20 @@ export class ConnectError extends Error {
   }
 }
 
+/** A TLS handshake that failed: a certificate refused, a name that does not match, no TLS at all. */
+export class TlsHandshakeError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Why, as the TLS library said it.
+   * @param options The underlying error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TlsHandshakeError";
+  }
+}
+
 /** A send that could not be completed. */
 export class SendError extends Error {
   /** Why: the peer closed or reset, or the deadline passed. */

@@ -7,9 +7,14 @@
 
 import { Notifier } from "../notifier.ts";
 import type { Transcript } from "../transcript.ts";
-import { type Channel, formatAddress, SendError, untilAborted } from "./channel.ts";
+import {
+  type Channel,
+  formatAddress,
+  SendError,
+  TlsHandshakeError,
+  untilAborted,
+} from "./channel.ts";
 import { TcpChannel } from "./tcp.ts";
-import { TlsHandshakeError } from "./tls.ts";
 import type { Framing } from "../framing.ts";
 
 /** Options for {@linkcode TcpListenerChannel.listen}. */

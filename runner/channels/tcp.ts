@@ -13,9 +13,10 @@ import {
   ConnectError,
   formatAddress,
   SendError,
+  TlsHandshakeError,
   untilAborted,
 } from "./channel.ts";
-import { startTlsClient, type TlsClientOptions, TlsHandshakeError } from "./tls.ts";
+import type { TlsClientOptions } from "./tls.ts";
 import type { Framing } from "../framing.ts";
 
 /** Options for {@linkcode TcpChannel.connect}. */
@@ -309,6 +310,8 @@ export class TcpChannel implements Channel {
     if (this.buffer.ended !== undefined) {
       throw new StartTlsError(`Cannot start TLS on "${this.name}": the peer closed it`);
     }
+    // Loaded on the first TLS connection: plain runs do not pay for it.
+    const { startTlsClient } = await import("./tls.ts");
     const session = await startTlsClient(tcp, this.#hostname, options, signal);
     if (session === undefined) {
       this.#closed = true;

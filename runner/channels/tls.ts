@@ -11,7 +11,7 @@
 
 import type { Duplex as DuplexType } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { type ByteConn, untilAborted, writeAll } from "./channel.ts";
+import { type ByteConn, TlsHandshakeError, untilAborted, writeAll } from "./channel.ts";
 
 /** TLS options with their files read. */
 export interface TlsClientOptions {
@@ -35,20 +35,6 @@ export interface TlsSession {
   readonly conn: ByteConn;
   /** What the handshake settled, for the transcript: `TLSv1.3, ALPN "h2", peer CN=localhost until …`. */
   readonly detail: string;
-}
-
-/** A TLS handshake that failed: a certificate refused, a name that does not match, no TLS at all. */
-export class TlsHandshakeError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message Why, as the TLS library said it.
-   * @param options The underlying error.
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "TlsHandshakeError";
-  }
 }
 
 /**

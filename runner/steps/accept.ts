@@ -5,7 +5,7 @@
  */
 
 import { TcpListenerChannel } from "../channels/listener.ts";
-import { TlsHandshakeError } from "../channels/tls.ts";
+import { TlsHandshakeError } from "../channels/channel.ts";
 import { watchClients } from "./_clients_gone.ts";
 import { channelNamed, type StepContext, StepFailedError, waitTimedOut } from "./context.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";

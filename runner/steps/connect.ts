@@ -9,7 +9,6 @@ import { type AddressScheme, addressShape, formatUrl } from "../address.ts";
 import { ConnectError } from "../channels/channel.ts";
 import { formatDuration } from "../duration.ts";
 import { TcpChannel } from "../channels/tcp.ts";
-import { FaultProxy } from "../channels/proxy.ts";
 import type { Faults } from "../faults.ts";
 import { UdpChannel } from "../channels/udp.ts";
 import { type Address, fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
@@ -85,6 +84,8 @@ export async function runConnect(step: ConnectStep, context: StepContext): Promi
   // With faults, the connection goes through a proxy of its own, closed with the scenario.
   let address = target;
   if (step.faults !== undefined) {
+    // Loaded only when a connection has faults.
+    const { FaultProxy } = await import("../channels/proxy.ts");
     const proxy = FaultProxy.start(`${step.as}~faults`, target, step.faults, {
       transcript: context.transcript,
     });

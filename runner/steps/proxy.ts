@@ -5,7 +5,6 @@
  * @module
  */
 
-import { FaultProxy } from "../channels/proxy.ts";
 import type { Faults } from "../faults.ts";
 import { fill, parseAddress, type StepContext, StepFailedError } from "./context.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
@@ -39,7 +38,7 @@ export interface ProxyStep extends StepBase {
  * @param step The step.
  * @param context The scenario's state.
  */
-export function runProxy(step: ProxyStep, context: StepContext): Promise<void> {
+export async function runProxy(step: ProxyStep, context: StepContext): Promise<void> {
   let target;
   try {
     target = parseAddress(fill(context, step.to));
@@ -51,11 +50,12 @@ export function runProxy(step: ProxyStep, context: StepContext): Promise<void> {
       message: (error as Error).message,
     });
   }
+  // Loaded only by suites that use a proxy.
+  const { FaultProxy } = await import("../channels/proxy.ts");
   const proxy = FaultProxy.start(step.as, target, step.faults, { transcript: context.transcript });
   context.channels.set(step.as, proxy);
   context.variables[`${step.as}.port`] = String(proxy.port);
   context.variables[`${step.as}.host`] = proxy.hostname;
-  return Promise.resolve();
 }
 
 const PROXY_OPTIONS: Readonly<Record<string, JsonSchema>> = {

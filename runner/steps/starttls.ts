@@ -8,7 +8,7 @@
 import { ConnectError } from "../channels/channel.ts";
 import { formatDuration } from "../duration.ts";
 import { StartTlsError, TcpChannel } from "../channels/tcp.ts";
-import { TlsHandshakeError } from "../channels/tls.ts";
+import { TlsHandshakeError } from "../channels/channel.ts";
 import { channelNamed, type StepContext, StepFailedError } from "./context.ts";
 import { tlsOptionsFor } from "./_tls.ts";
 import type { ActionInput, DecodeKit } from "../decode/kit.ts";
